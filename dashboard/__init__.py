@@ -1,0 +1,1 @@
+"""The Dash application: the only package that imports Dash."""

@@ -1,0 +1,202 @@
+"""Application factory. `create_app(settings)` builds the Dash app; it opens no DuckDB connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import dash
+from dash import Dash, Input, Output, dcc, html
+from flask import Flask, jsonify
+
+from dashboard import auth
+from dashboard.cache import init_cache
+from dashboard.ids import Shell
+from dashboard.pages import Page, load_pages
+from meteocomptes.settings import Settings
+from queries import warehouse
+from queries.scope import Principal
+from queries.store import init_db
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+INDEX = """<!DOCTYPE html>
+<html lang="fr" data-fr-scheme="light">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def header(settings: Settings) -> html.Header:
+    return html.Header(
+        className="fr-header",
+        role="banner",
+        children=html.Div(
+            className="fr-header__body",
+            children=html.Div(
+                className="fr-container",
+                children=html.Div(
+                    className="fr-header__body-row",
+                    children=[
+                        html.Div(
+                            className="fr-header__brand fr-enlarge-link",
+                            children=[
+                                html.Div(
+                                    className="fr-header__brand-top",
+                                    children=html.Div(
+                                        className="fr-header__logo",
+                                        children=html.P(
+                                            ["Académie", html.Br(), settings["METEOCOMPTES_ACADEMIE_NOM"]],
+                                            className="fr-logo",
+                                        ),
+                                    ),
+                                ),
+                                html.Div(
+                                    className="fr-header__service",
+                                    children=[
+                                        dcc.Link(
+                                            html.P("MétéoComptes", className="fr-header__service-title"),
+                                            href="/",
+                                            title="Accueil — MétéoComptes",
+                                        ),
+                                        html.P(
+                                            "Comptes EduConnect des responsables",
+                                            className="fr-header__service-tagline",
+                                        ),
+                                    ],
+                                ),
+                            ],
+                        ),
+                        html.Div(className="fr-header__tools", id=Shell.USER),
+                    ],
+                ),
+            ),
+        ),
+    )
+
+
+def shell_layout(settings: Settings) -> html.Div:
+    return html.Div(
+        [
+            dcc.Location(id=Shell.URL, refresh="callback-nav"),
+            html.A("Aller au contenu", href="#contenu", className="fr-link fr-sr-only-focusable skip-link"),
+            header(settings),
+            html.Nav(id=Shell.NAV, className="fr-container", role="navigation", **{"aria-label": "Menu principal"}),
+            html.Main(
+                id="contenu",
+                role="main",
+                className="fr-container fr-my-4w",
+                children=[
+                    html.P(id=Shell.DATA_DATE, className="fr-text--sm data-date", **{"aria-live": "polite"}),
+                    html.Div(id=Shell.CONTENT),
+                ],
+            ),
+            html.Footer(
+                className="fr-footer fr-container",
+                role="contentinfo",
+                children=html.P("MétéoComptes — données synthétiques de démonstration", className="fr-text--xs"),
+            ),
+        ]
+    )
+
+
+def nav(pages: list[Page], principal: Principal | None, current: str) -> html.Ul:
+    items = []
+    if principal is not None:
+        for p in pages:
+            if p.in_menu and p.allowed(principal):
+                attrs = {"aria-current": "page"} if p.path == current else {}
+                items.append(html.Li(dcc.Link(p.title, href=p.path, className="fr-nav__link", **attrs), className="fr-nav__item"))
+    return html.Ul(items, className="fr-nav__list")
+
+
+def data_date_label(settings: Settings) -> str:
+    try:
+        return warehouse.data_info(settings).label()
+    except warehouse.WarehouseUnavailable:
+        return "Aucune donnée disponible pour le moment."
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    settings = settings or Settings.from_env()
+    server = Flask("meteocomptes")
+    server.config["METEOCOMPTES_SETTINGS"] = settings
+    server.config["SECRET_KEY"] = settings.secret_key()
+    init_db(settings)
+    init_cache(server, settings)
+
+    app = Dash(
+        __name__,
+        server=server,
+        assets_folder=str(ASSETS),
+        title="MétéoComptes",
+        update_title=None,
+        index_string=INDEX,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        compress=False,
+    )
+    auth.init_auth(server, settings)
+    pages = load_pages()
+    by_path = {p.path: p for p in pages}
+
+    @server.get("/healthz")
+    def healthz():  # noqa: ANN202
+        try:
+            info = warehouse.data_info(settings)
+        except warehouse.WarehouseUnavailable as exc:
+            return jsonify(status="indisponible", erreur=str(exc)), 503
+        return jsonify(status="ok", data_date=info.date.isoformat(), ingested_at=info.ingested_at.isoformat())
+
+    app.layout = shell_layout(settings)
+
+    @app.callback(
+        Output(Shell.CONTENT, "children"),
+        Output(Shell.NAV, "children"),
+        Output(Shell.DATA_DATE, "children"),
+        Output(Shell.USER, "children"),
+        Input(Shell.URL, "pathname"),
+        Input(Shell.URL, "search"),
+    )
+    def route(pathname: str | None, search: str | None):  # noqa: ANN202
+        principal = auth.current_principal()
+        path = pathname or "/"
+        menu = nav(pages, principal, path)
+        if principal is None:
+            return (
+                html.Div([html.H1("Connexion requise"), html.A("Se connecter", href="/login", className="fr-btn")]),
+                menu, "", "",
+            )
+        user = html.Div(
+            [html.Span(principal.display_name or principal.login, className="fr-mr-2w"),
+             html.A("Se déconnecter", href="/logout", className="fr-btn fr-btn--tertiary fr-btn--sm")]
+        )
+        page = by_path.get(path.rstrip("/") or "/")
+        if page is None:
+            return html.Div([html.H1("Page introuvable"), dcc.Link("Retour à l'accueil", href="/")]), menu, "", user
+        if not page.allowed(principal):
+            return html.Div([html.H1("Accès refusé"), html.P("Cette page ne fait pas partie de vos droits.")]), menu, "", user
+        params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
+        return page.layout(principal, params), menu, data_date_label(settings), user
+
+    for p in pages:
+        if p.register_callbacks is not None:
+            p.register_callbacks(app, settings)
+    return app
+
+
+def settings_of(server: Flask | None = None) -> Settings:
+    srv = server or dash.get_app().server
+    return srv.config["METEOCOMPTES_SETTINGS"]

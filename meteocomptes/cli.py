@@ -1,0 +1,40 @@
+"""`meteocomptes` command line. Each sub-command lives with the code it drives and registers itself here."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# module exposing `register(subparsers)`; imported lazily so a missing optional part does not break the others.
+COMMANDS = (
+    "data.generate",
+    "data.ingest",
+    "meteocomptes.stats_cli",
+    "meteocomptes.users_cli",
+    "meteocomptes.serve",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meteocomptes",
+        description="MétéoComptes : statistiques et console des comptes EduConnect des responsables.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    for mod in COMMANDS:
+        importlib.import_module(mod).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        rc = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    return int(rc or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The query layer: the only package that talks to DuckDB and to the transactional store."""
