@@ -124,3 +124,16 @@ class Settings:
             finally:
                 tmp.unlink()
         return path.read_text().strip()
+
+
+def markdown_table() -> str:
+    """The README's settings table (`python -m meteocomptes.settings`)."""
+    lines = ["| Variable | Défaut | Rôle |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "—" if s.default is None else f"`{s.default}`" if s.default != "" else "(vide)"
+        lines.append(f"| `{s.name}` | {default} | {s.help} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

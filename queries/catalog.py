@@ -1,0 +1,34 @@
+"""Small look-ups on the published warehouse that are not tied to a user (demo set-up, health)."""
+
+from __future__ import annotations
+
+from meteocomptes.settings import Settings
+from queries import warehouse
+
+
+def demo_scopes(settings: Settings) -> dict[str, str]:
+    """Scopes for the demo accounts: the académie, its busiest circonscription, collège and école."""
+    with warehouse.connect(settings) as con:
+        s = con.execute("SELECT asof('full', DATE '9999-12-30')").fetchone()[0]
+        aca = con.execute("SELECT min(academie_code) FROM etab_at('full', ?)", [s]).fetchone()[0]
+        circo = con.execute(
+            """SELECT e.circonscription_code FROM etab_at('full', ?) e JOIN eleve_at('full', ?) p USING (uai)
+               WHERE e.degre = '1D' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""",
+            [s, s],
+        ).fetchone()[0]
+        college = con.execute(
+            """SELECT e.uai FROM etab_at('full', ?) e JOIN eleve_at('full', ?) p USING (uai)
+               WHERE e.type = 'COLLEGE' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""",
+            [s, s],
+        ).fetchone()[0]
+        ecole = con.execute(
+            """SELECT e.uai FROM etab_at('full', ?) e JOIN eleve_at('full', ?) p USING (uai)
+               WHERE e.degre = '1D' AND e.circonscription_code = ? GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""",
+            [s, s, circo],
+        ).fetchone()[0]
+    return {
+        "academie": f"academie:{aca}",
+        "circonscription": f"circonscription:{circo}",
+        "college": f"etablissement:{college}",
+        "ecole": f"etablissement:{ecole}",
+    }

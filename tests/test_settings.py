@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+
+from meteocomptes.settings import SETTINGS, Settings
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_every_setting_is_documented_in_readme():
+    text = README.read_text(encoding="utf-8")
+    missing = [s.name for s in SETTINGS if f"`{s.name}`" not in text]
+    assert not missing, f"réglages absents du README : {missing}"
+
+
+def test_settings_parse_environment_and_defaults(tmp_path):
+    s = Settings.from_env({"METEOCOMPTES_DATA_DIR": str(tmp_path), "DUCKDB_THREADS": "3", "TRUSTED_HEADER_AUTH": "oui"})
+    assert s["DUCKDB_THREADS"] == 3
+    assert s["TRUSTED_HEADER_AUTH"] is True
+    assert s.warehouse_dir == tmp_path / "warehouse"
+    assert s.database_url == f"sqlite:///{tmp_path / 'meteocomptes.sqlite'}"
+
+
+def test_unknown_override_is_refused():
+    with pytest.raises(KeyError):
+        Settings.from_env({}, NOT_A_SETTING=1)
+
+
+def test_generated_secret_key_is_stable_and_private(tmp_path):
+    s = Settings.from_env({"METEOCOMPTES_DATA_DIR": str(tmp_path)})
+    key = s.secret_key()
+    assert len(key) > 40 and s.secret_key() == key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
