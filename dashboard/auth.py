@@ -1,16 +1,440 @@
-"""Authentication (placeholder until the access-control issue lands): nobody is logged in."""
+"""Authentication and per-request principal.
+
+- `/login` (GET form, POST `login` + `password` + CSRF token) and `/logout` are plain Flask routes.
+- The session cookie holds only an opaque random id; the session row (created_at, last_seen) lives in the
+  transactional store. Every request re-reads it and the account: idle/absolute expiry, disabled accounts and
+  revoked delegations take effect at the very next request.
+- Trusted-header mode (TRUSTED_HEADER_AUTH): the académie portal's reverse proxy sets the user and profile
+  headers; they are honoured only when the TCP peer (request.remote_addr) is in TRUSTED_PROXIES.
+  Profile header: `ROLE;SCOPE`, e.g. `chef;etablissement:9740001A`, `ien;circonscription:9740045X`,
+  `pilote;academie:28`, `support;academie:28`, `delegue;etablissement:9740001A` (DELEG-CE done by the portal).
+  `admin` is never accepted from headers: account administration stays a local account.
+- Route classes: public (login, logout, healthz, static code and styles); data/API (Dash callbacks, layout and
+  dependency map, /export…, /api…, any non-GET) → 401 JSON without a session; everything else is a Dash page
+  → redirect to /login?next=….
+
+Pattern for every data callback and route (see docs/ARCHITECTURE.md, "Access control"):
+    principal = require_principal("console")       # 403 + audit when absent or not allowed
+    rows = queries.console.search(settings, principal, ...)  # filters by principal.scope in SQL
+and raise `queries.scope.AccessDenied` anywhere below: the central handler answers 403 JSON and audits it.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import hmac
+import re
+import secrets
+from datetime import date
+from typing import Literal
+from urllib.parse import quote, urlsplit
 
+from flask import Flask, Response, g, has_request_context, jsonify, redirect, render_template_string, request
+
+from dashboard import security
 from meteocomptes.settings import Settings
-from queries.scope import Principal
+from queries import audit, ratelimit, users
+from queries.scope import ROLE_SCOPE_LEVEL, AccessDenied, Principal, Role, Scope, ScopeError
+
+GENERIC_LOGIN_ERROR = "Identifiant ou mot de passe incorrect, ou compte temporairement bloqué."
+# Many staff share one address (rectorat, school NAT): the per-IP budget is this multiple of the per-account one.
+IP_FAILURE_FACTOR = 4
+
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/_favicon.ico"})
+# Static code, fonts and the DSFR stylesheet (the login page needs it): no data, so no session required.
+PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
+# JSON/data endpoints: answer 401/403 JSON, never a redirect that a fetch would silently follow.
+# /_dash-layout and /_dash-dependencies are only fetched by an authenticated page, and the callback map is
+# reconnaissance for forged requests: they require a session too.
+API_PATHS = frozenset({"/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
+API_PREFIXES = ("/export", "/api", "/_dash-")
+
+Permission = Literal["any", "stats", "console", "delegate", "admin", "audit"]
+
+_PERMS = {
+    "any": lambda p: True,
+    "stats": lambda p: p.can_stats,
+    "console": lambda p: p.can_console,
+    "delegate": lambda p: p.can_delegate,
+    "admin": lambda p: p.can_admin,
+    "audit": lambda p: p.can_audit,
+}
 
 
-def init_auth(server: Flask, settings: Settings) -> None:
-    """Registers the login routes and the per-request principal resolution."""
+# ---------------------------------------------------------------- helpers
+
+
+def settings_of() -> Settings:
+    from flask import current_app
+
+    return current_app.config["METEOCOMPTES_SETTINGS"]
+
+
+def client_ip(settings: Settings) -> str:
+    """The peer address; X-Forwarded-For is read only when the peer is a trusted proxy."""
+    peer = request.remote_addr or ""
+    proxies = settings["TRUSTED_PROXIES"]
+    if peer in proxies:
+        chain = [x.strip() for x in request.headers.get("X-Forwarded-For", "").split(",") if x.strip()]
+        for addr in reversed(chain):  # rightmost entry not added by one of our proxies
+            if addr not in proxies:
+                return addr[:64]
+    return peer
+
+
+def cookie_name(settings: Settings, kind: str = "session") -> str:
+    # __Host- prefix over HTTPS: the browser refuses it unless Secure, Path=/ and no Domain.
+    base = "meteocomptes" if kind == "session" else "meteocomptes_csrf"
+    return f"__Host-{base}" if security.is_https(settings) else base
+
+
+def set_cookie(resp: Response, settings: Settings, kind: str, value: str, samesite: str) -> None:
+    resp.set_cookie(
+        cookie_name(settings, kind), value, httponly=True, samesite=samesite, secure=security.is_https(settings), path="/"
+    )
+
+
+def safe_next(value: str | None) -> str:
+    """A local path to go back to after login; anything else (other host, scheme, //, backslash) → "/"."""
+    if not value or len(value) > 1000 or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if "\\" in value or re.search(r"[\x00-\x1f\x7f]", value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/"
+    if parts.path in ("/login", "/logout"):
+        return "/"
+    return value
+
+
+def is_api_request() -> bool:
+    p = request.path
+    return request.method != "GET" or p in API_PATHS or p.startswith(API_PREFIXES)
+
+
+def is_public_request() -> bool:
+    return request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES)
 
 
 def current_principal() -> Principal | None:
-    return None
+    """The principal of the current request (resolved from the server-side session before the request)."""
+    if not has_request_context():
+        return None
+    return g.get("principal")
+
+
+def require_principal(permission: Permission = "any") -> Principal:
+    """For every data callback and data route. Raises AccessDenied (→ 403 JSON + audit) when not allowed."""
+    p = current_principal()
+    if p is None:
+        raise AccessDenied("session absente")
+    check = _PERMS.get(permission)
+    if check is None or not check(p):
+        raise AccessDenied(f"permission {permission} refusée au rôle {p.role.value}")
+    return p
+
+
+def require_scope(principal: Principal, requested: str | Scope | None) -> Scope:
+    """Parse a scope sent by the client and refuse what is certainly outside the principal's scope.
+
+    Decidable here: same level (codes must match) and establishment-bound principals (the UAI must match).
+    Other cases (a UAI under an académie…) are decided by the SQL filter, which must AND the principal's scope
+    anyway: this is a first, cheap line, not the only one.
+    """
+    if principal.scope is None:
+        raise AccessDenied("aucun périmètre")
+    if requested is None or requested == "":
+        return principal.scope
+    try:
+        s = requested if isinstance(requested, Scope) else Scope.parse(str(requested))
+    except ScopeError:
+        raise AccessDenied("périmètre illisible") from None
+    own = principal.scope
+    if own.uai is not None:
+        if s.uai != own.uai or (own.sub is not None and (s.level, s.sub) != (own.level, own.sub)):
+            raise AccessDenied(f"périmètre {s} hors de {own}")
+    elif s.level is own.level and s.code != own.code:
+        raise AccessDenied(f"périmètre {s} hors de {own}")
+    return s
+
+
+def _deny_json(status: int, message: str) -> tuple[Response, int]:
+    return jsonify(erreur=message), status
+
+
+# ---------------------------------------------------------------- trusted headers
+
+
+def _header_principal(settings: Settings) -> Principal | None | Literal[False]:
+    """Principal from the portal's headers; None when the mode does not apply; False when refused."""
+    if not settings["TRUSTED_HEADER_AUTH"] or request.remote_addr not in settings["TRUSTED_PROXIES"]:
+        return None
+    login = (request.headers.get(settings["TRUSTED_USER_HEADER"]) or "").strip()
+    if not login:
+        return None  # e.g. the local admin logging in through the same proxy
+    profile = (request.headers.get(settings["TRUSTED_PROFILE_HEADER"]) or "").strip()
+    try:
+        role, scope = parse_profile(profile)
+        if not users.LOGIN_RE.match(login):
+            raise ValueError("identifiant illisible")
+    except ValueError as exc:
+        audit.record(settings, login[:64], "forbidden", detail={"raison": f"en-têtes du portail : {exc}"}, outcome="denied")
+        return False
+    user = users.find_user(settings, login)
+    if user is None:
+        user = users.create_user(settings, login, role, scope if role is not Role.DELEGUE else None, login, source="portail")
+    elif user.source != "portail":
+        # A portal identity never takes over a local account (and its role).
+        audit.record(settings, login, "forbidden", detail={"raison": "identifiant local présenté par le portail"}, outcome="denied")
+        return False
+    elif not user.active:
+        audit.record(settings, login, "session_refused", detail={"raison": "compte désactivé"}, outcome="denied")
+        return False
+    elif (user.role, user.scope) != (role, scope if role is not Role.DELEGUE else None):
+        users.update_profile(settings, user.id, role, scope if role is not Role.DELEGUE else None, user.display_name)
+    return Principal(user_id=user.id, login=user.login, role=role, scope=scope, display_name=user.display_name or login)
+
+
+def parse_profile(profile: str) -> tuple[Role, Scope]:
+    """`ROLE;SCOPE` as set by the portal (see module docstring)."""
+    role_text, _, scope_text = profile.partition(";")
+    try:
+        role = Role(role_text.strip().lower())
+    except ValueError:
+        raise ValueError("rôle inconnu") from None
+    if role is Role.ADMIN:
+        raise ValueError("le rôle admin n'est pas délégable au portail")
+    want = ROLE_SCOPE_LEVEL[role]
+    try:
+        scope = Scope.parse(scope_text.strip())
+    except ScopeError:
+        raise ValueError("périmètre illisible") from None
+    if scope.level is not want:
+        raise ValueError("niveau de périmètre incompatible avec le rôle")
+    return role, scope
+
+
+# ---------------------------------------------------------------- session resolution
+
+
+def _session_principal(settings: Settings) -> Principal | None:
+    token = request.cookies.get(cookie_name(settings))
+    if not token:
+        return None
+    s = users.get_session(settings, token)
+    if s is None:
+        return None
+    now = users.utcnow()
+    user = users.get_user(settings, s.user_id)
+    why = users.session_expired(settings, s, now)
+    if why is not None or user is None:
+        users.delete_session(settings, token)
+        if user is not None:
+            audit.record(settings, user.login, "session_expired", detail={"raison": why})
+        g.session_expired = True
+        return None
+    if not user.active:
+        users.delete_user_sessions(settings, user.id)
+        audit.record(settings, user.login, "session_refused", detail={"raison": "compte désactivé"}, outcome="denied")
+        return None
+    principal = users.principal_for(settings, user, date.today())
+    if principal is None:
+        return None
+    users.touch_session(settings, s, now)
+    g.session_token = token
+    return principal
+
+
+def _resolve(settings: Settings):  # noqa: ANN202
+    g.client_ip = client_ip(settings)
+    g.principal = None
+    if is_public_request() and request.path not in ("/login", "/logout"):
+        return None
+    hp = _header_principal(settings)
+    if hp is False:
+        if is_api_request():
+            return _deny_json(403, "Accès refusé par le portail.")
+        return Response("Accès refusé : profil transmis par le portail non accepté.", 403, mimetype="text/plain")
+    g.principal = hp if hp is not None else _session_principal(settings)
+    if g.principal is not None or is_public_request():
+        if g.principal is not None and request.path.startswith(("/export", "/api")) and g.principal.scope is None:
+            # Default deny safety net: a principal without data scope (admin, delegue without delegation)
+            # never reaches a data route, whatever the route itself checks.
+            audit.record(settings, g.principal, "forbidden", detail={"chemin": request.path}, outcome="denied")
+            return _deny_json(403, "Accès refusé.")
+        return None
+    if is_api_request():
+        return _deny_json(401, "Session absente ou expirée : veuillez vous reconnecter.")
+    target = request.full_path if request.query_string else request.path
+    q = "next=" + quote(safe_next(target), safe="/")
+    if g.get("session_expired"):
+        q += "&raison=expiree"
+    return redirect("/login?" + q, code=302)
+
+
+# ---------------------------------------------------------------- login page
+
+LOGIN_HTML = """<!DOCTYPE html>
+<html lang="fr" data-fr-scheme="light">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Connexion — MétéoComptes</title>
+<link rel="stylesheet" href="/assets/dsfr/dsfr.main.min.css">
+</head>
+<body>
+<a class="fr-link fr-sr-only-focusable" href="#contenu">Aller au contenu</a>
+<header role="banner" class="fr-header">
+  <div class="fr-header__body"><div class="fr-container"><div class="fr-header__body-row">
+    <div class="fr-header__brand">
+      <div class="fr-header__brand-top"><div class="fr-header__logo">
+        <p class="fr-logo">Académie<br>{{ academie }}</p>
+      </div></div>
+      <div class="fr-header__service">
+        <p class="fr-header__service-title">MétéoComptes</p>
+        <p class="fr-header__service-tagline">Comptes EduConnect des responsables</p>
+      </div>
+    </div>
+  </div></div></div>
+</header>
+<main role="main" id="contenu" class="fr-container fr-my-6w">
+  <div class="fr-grid-row fr-grid-row--center"><div class="fr-col-12 fr-col-md-8 fr-col-lg-6">
+    <h1>Connexion</h1>
+    {% if info %}<div class="fr-alert fr-alert--info fr-alert--sm fr-mb-3w"><p>{{ info }}</p></div>{% endif %}
+    {% if error %}<div class="fr-alert fr-alert--error fr-alert--sm fr-mb-3w" role="alert"><p>{{ error }}</p></div>{% endif %}
+    <form method="post" action="/login">
+      <fieldset class="fr-fieldset" aria-labelledby="login-legend">
+        <legend class="fr-fieldset__legend" id="login-legend">Identifiez-vous avec votre compte MétéoComptes</legend>
+        <div class="fr-fieldset__element"><div class="fr-input-group">
+          <label class="fr-label" for="login">Identifiant</label>
+          <input class="fr-input" id="login" name="login" type="text" autocomplete="username" autocapitalize="off"
+                 spellcheck="false" maxlength="64" required value="{{ login }}">
+        </div></div>
+        <div class="fr-fieldset__element"><div class="fr-input-group">
+          <label class="fr-label" for="password">Mot de passe</label>
+          <input class="fr-input" id="password" name="password" type="password" autocomplete="current-password"
+                 maxlength="256" required>
+        </div></div>
+        <input type="hidden" name="csrf_token" value="{{ csrf }}">
+        <input type="hidden" name="next" value="{{ next }}">
+        <div class="fr-fieldset__element"><button class="fr-btn" type="submit">Se connecter</button></div>
+      </fieldset>
+    </form>
+    <p class="fr-text--sm">Mot de passe oublié ou compte bloqué : adressez-vous à l'administrateur de MétéoComptes de votre académie.</p>
+  </div></div>
+</main>
+</body>
+</html>"""
+
+
+def _login_page(settings: Settings, *, error: str = "", info: str = "", login: str = "", next_: str = "/", status: int = 200) -> Response:
+    csrf = secrets.token_urlsafe(32)
+    html = render_template_string(
+        LOGIN_HTML,
+        academie=settings["METEOCOMPTES_ACADEMIE_NOM"],
+        error=error,
+        info=info,
+        login=login,
+        csrf=csrf,
+        next=safe_next(next_),
+    )
+    resp = Response(html, status=status, mimetype="text/html")
+    # Double-submit token: a cross-site form cannot read this cookie to copy it into the field.
+    set_cookie(resp, settings, "csrf", csrf, samesite="Strict")
+    return resp
+
+
+def _do_login(settings: Settings) -> Response:
+    form = request.form
+    login = (form.get("login") or "").strip()[:64]
+    password = (form.get("password") or "")[:256]
+    next_ = form.get("next") or request.args.get("next") or "/"
+    cookie_csrf = request.cookies.get(cookie_name(settings, "csrf")) or ""
+    field_csrf = form.get("csrf_token") or ""
+    if not cookie_csrf or not hmac.compare_digest(cookie_csrf.encode(), field_csrf.encode()):
+        return _login_page(settings, error="Le formulaire a expiré : veuillez vous identifier à nouveau.", login=login, next_=next_, status=400)
+
+    ip = g.client_ip
+    key = users.login_key(login)
+    acct_key, ip_key = f"login:acct:{key}", f"login:ip:{ip}"
+    max_fail = int(settings["LOGIN_MAX_FAILURES"])
+    window = int(settings["LOGIN_LOCK_MINUTES"]) * 60
+    known = users.find_user(settings, login) if login else None
+    # Only a login that names an account goes to the log: a mistyped field may hold a password.
+    who = known.login if known else None
+
+    locked = ratelimit.peek(settings, acct_key) >= max_fail or ratelimit.peek(settings, ip_key) >= max_fail * IP_FAILURE_FACTOR
+    if locked:
+        users.burn_password_check(password)  # same cost as a real attempt
+        audit.record(settings, who, "login_locked", detail={"identifiant_connu": known is not None}, outcome="denied")
+        return _login_page(settings, error=GENERIC_LOGIN_ERROR, login=login, next_=next_)
+
+    user = users.authenticate(settings, login, password) if login and password else None
+    if user is None:
+        if not (login and password):
+            users.burn_password_check(password)
+        n = ratelimit.incr(settings, acct_key, window, sliding=True)
+        ratelimit.incr(settings, ip_key, window, sliding=True)
+        audit.record(
+            settings, who, "login_failed",
+            detail={"raison": "compte désactivé" if known and not known.active else "identifiants refusés"}, outcome="failed",
+        )
+        if n == max_fail:
+            audit.record(settings, who, "login_locked", detail={"raison": "seuil d'échecs atteint"}, outcome="denied")
+        return _login_page(settings, error=GENERIC_LOGIN_ERROR, login=login, next_=next_)
+
+    ratelimit.reset(settings, acct_key)  # not the IP counter: a valid account must not reset an attacker's budget
+    old = request.cookies.get(cookie_name(settings))
+    if old:
+        users.delete_session(settings, old)  # no session fixation: always a fresh id
+    token = users.create_session(settings, user.id, ip)
+    principal = users.principal_for(settings, user, date.today())
+    audit.record(settings, principal or user.login, "login_ok")
+    resp = redirect(safe_next(next_), code=303)
+    set_cookie(resp, settings, "session", token, samesite="Lax")
+    resp.delete_cookie(cookie_name(settings, "csrf"), path="/", secure=security.is_https(settings), httponly=True, samesite="Strict")
+    return resp
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def init_auth(server: Flask, settings: Settings) -> None:
+    """Registers security headers, the login routes, the per-request principal and the AccessDenied handler."""
+    security.init_security(server, settings)
+
+    @server.before_request
+    def _principal():  # noqa: ANN202
+        return _resolve(settings)
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():  # noqa: ANN202
+        if request.method == "POST":
+            return _do_login(settings)
+        next_ = request.args.get("next") or "/"
+        if current_principal() is not None:
+            return redirect(safe_next(next_), code=303)
+        info = "Votre session a expiré : veuillez vous identifier à nouveau." if request.args.get("raison") == "expiree" else ""
+        return _login_page(settings, info=info, next_=next_)
+
+    @server.route("/logout", methods=["GET", "POST"])
+    def logout():  # noqa: ANN202
+        # GET is accepted because the shell links to it; SameSite=Lax keeps cross-site subrequests cookieless.
+        token = request.cookies.get(cookie_name(settings))
+        p = current_principal()
+        if token:
+            users.delete_session(settings, token)
+        if p is not None:
+            audit.record(settings, p, "logout")
+        resp = redirect("/login", code=303)
+        resp.delete_cookie(cookie_name(settings), path="/", secure=security.is_https(settings), httponly=True, samesite="Lax")
+        return resp
+
+    @server.errorhandler(AccessDenied)
+    def _access_denied(exc: AccessDenied):  # noqa: ANN202
+        detail: dict = {"chemin": request.path, "raison": str(exc)[:300]}
+        if request.path.endswith("/_dash-update-component"):
+            body = request.get_json(silent=True) or {}
+            detail["sortie"] = str(body.get("output", ""))[:300]
+        audit.record(settings, current_principal(), "forbidden", detail=detail, outcome="denied")
+        return _deny_json(403, "Accès refusé.")
