@@ -1,0 +1,466 @@
+"""Loading SQL: staging, vectorised validation, quarantine, interval-encoded history, per-date aggregates.
+
+Everything here is set-based DuckDB SQL on whole tables (no Python loop per row): it has to scale to a national
+day (≈ 20 M guardian records, 12 M pupils). Values always travel as parameters; the only identifiers spliced into
+SQL come from the fixed specifications below (or are double-quoted file header names).
+
+Flow for one snapshot (cov, D), on the writer's private copy (queries/publish.py):
+  stage_*       → TEMP tables `stg_<table>` (all VARCHAR, trimmed, '' → NULL, `line` = line in the file)
+  validate()    → TEMP table `q_tmp` (bad rows with a French reason) and TEMP tables `ok_<table>` (typed)
+  check_drop()  → refusal when a table shrinks by more than INGEST_MAX_DROP against the previous snapshot
+  commit_snapshot() → quarantine/ingest_log/snapshot rows, history update, per_date_*.sql, latest_*.sql
+"""
+
+# Dynamic SQL here only splices identifiers and fragments from the fixed SPECS/CHECKS of this module (S608).
+# ruff: noqa: S608
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+OPEN_END = date(9999, 12, 31)
+UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+ORIGINES = ("ATEN", "ENT", "ETABLISSEMENT", "FRANCECONNECT", "RESPONSABLE", "NON_RENSEIGNE")
+ETATS = ("NON_NOTIFIE", "NOTIFIE_NON_ACTIVE", "EN_COURS_ACTIVATION", "ACTIVE", "DESACTIVE")
+LIENS = ("MERE", "PERE", "TUTEUR", "AUTRE")
+SOURCES = ("ONDE", "SIECLE")
+DEGRES = ("1D", "2D")
+TYPES_1D = ("ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE")
+TYPES_2D = ("COLLEGE", "LYCEE", "LYCEE_PRO")
+
+
+class SnapshotRefused(Exception):
+    """The whole snapshot is refused (French message naming the file); nothing of it is published."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str  # input table (file stem)
+    hist: str  # history table
+    key: tuple[str, ...]
+    columns: tuple[str, ...]  # input columns, in contract order
+    dates: tuple[str, ...] = ()  # columns typed DATE
+
+    @property
+    def payload(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.key)
+
+
+SPECS: dict[str, TableSpec] = {
+    s.name: s
+    for s in (
+        TableSpec(
+            "etablissements", "etab_h", ("uai",),
+            ("uai", "nom", "type", "degre", "commune", "circonscription_code", "circonscription_nom",
+             "departement_code", "departement_nom", "academie_code", "academie_nom"),
+        ),
+        TableSpec(
+            "eleves", "eleve_h", ("ine",),
+            ("ine", "nom", "prenom", "date_naissance", "uai", "classe", "mef_code", "mef_libelle"),
+            ("date_naissance",),
+        ),
+        TableSpec(
+            "responsables", "resp_h", ("responsable_id",),
+            ("responsable_id", "source", "uai", "civilite", "nom_usage", "nom_naissance", "prenoms",
+             "telephone_portable", "courriel", "identifiant"),
+        ),
+        TableSpec("liens", "lien_h", ("responsable_id", "ine"), ("responsable_id", "ine", "lien")),
+        TableSpec(
+            "comptes", "compte_h", ("identifiant",),
+            ("identifiant", "origine", "etat", "date_notification", "date_activation", "date_derniere_connexion",
+             "date_demande_reinit_mdp", "courriel", "telephone_portable"),
+            ("date_notification", "date_activation", "date_derniere_connexion", "date_demande_reinit_mdp"),
+        ),
+    )
+}
+# Validation order: references are checked against the rows already accepted in the tables before.
+TABLE_ORDER = ("etablissements", "eleves", "comptes", "responsables", "liens")
+SNAPSHOT_TABLES = tuple(SPECS)
+
+
+def sql_text(name: str) -> str:
+    return resources.files("queries").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a SQL file on `;` at end of line (our files never put `;` inside a string at end of line)."""
+    no_comments = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in re.split(r";\s*(?:\n|$)", no_comments) if s.strip()]
+
+
+def execute_script(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> None:
+    """Run every statement, passing each only the named `$params` it uses (DuckDB rejects unused ones)."""
+    params = params or {}
+    for stmt in split_statements(sql):
+        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", stmt)}
+        con.execute(stmt, used) if used else con.execute(stmt)
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    execute_script(con, sql_text("schema.sql"))
+
+
+def _q(ident: str) -> str:
+    return '"' + ident.replace('"', '""') + '"'
+
+
+# --------------------------------------------------------------------------------------------------- staging
+def _norm_header(name: str) -> str:
+    return name.replace("\ufeff", "").strip().lower()
+
+
+def stage_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    fmt: str,
+    required: tuple[str, ...],
+    display: str,
+    encoding_fallback: Path | None = None,
+) -> None:
+    """Load one file into TEMP `stg_<table>`: all VARCHAR, trimmed, '' → NULL, plus `line` (header = line 1).
+
+    Raises SnapshotRefused when the file cannot be read or lacks a required column. `fmt` is csv or parquet
+    (gzip is handled by read_csv). A CSV that is not UTF-8 raises UnicodeError so that the caller can transcode.
+    """
+    raw = f"raw_{table}"
+    try:
+        if fmt == "parquet":
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_parquet(?, file_row_number = true)",
+                [str(path)],
+            )
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, delim = ';', header = true, "
+                "quote = '\"', escape = '\"', all_varchar = true, strict_mode = true, null_padding = false)",
+                [str(path)],
+            )
+    except duckdb.Error as exc:
+        msg = str(exc)
+        if "Invalid unicode" in msg or "not utf-8" in msg:
+            raise UnicodeError(msg) from exc
+        first = msg.splitlines()[0] if msg else type(exc).__name__
+        raise SnapshotRefused(f"Fichier illisible : {display} ({first})") from exc
+    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()]
+    by_norm: dict[str, str] = {}
+    for c in cols:
+        by_norm.setdefault(_norm_header(c), c)
+    missing = [c for c in required if c not in by_norm]
+    if missing:
+        raise SnapshotRefused(f"Colonne(s) obligatoire(s) absente(s) dans {display} : {', '.join(missing)}")
+    # Parquet rows have no header line: row i (0-based) is reported as line i + 2, like its CSV equivalent.
+    line = "file_row_number + 2" if fmt == "parquet" else "rowid + 2"
+    select = ", ".join(f"NULLIF(trim(CAST({_q(by_norm[c])} AS VARCHAR)), '') AS {_q(c)}" for c in required)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stg_{table} AS SELECT {line} AS line, {select} FROM {raw}")
+    con.execute(f"DROP TABLE {raw}")
+
+
+# ------------------------------------------------------------------------------------------------ validation
+def _in(values: tuple[str, ...]) -> str:
+    # Fixed vocabularies of this module (not user input).
+    return "(" + ", ".join("'" + v + "'" for v in values) + ")"
+
+
+_DATE_BAD = "({c} IS NOT NULL AND (NOT regexp_full_match({c}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') OR try_cast({c} AS DATE) IS NULL))"
+
+
+def _lit(text: str) -> str:
+    """SQL literal of a fixed message fragment of this module (not user input)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _required(col: str, label: str) -> str:
+    return f"SELECT line, '{col}', {col}, {_lit(label + ' manquant')} FROM stg WHERE {col} IS NULL"
+
+
+def _vocab(col: str, label: str, values: tuple[str, ...]) -> str:
+    return (
+        f"SELECT line, '{col}', {col}, {_lit(label + ' « ')} || {col} || ' » inconnu (attendu : {', '.join(values)})' "
+        f"FROM stg WHERE {col} IS NOT NULL AND {col} NOT IN {_in(values)}"
+    )
+
+
+def _date(col: str) -> str:
+    return (
+        f"SELECT line, '{col}', {col}, 'Date « ' || {col} || ' » invalide (attendu : AAAA-MM-JJ)' "
+        f"FROM stg WHERE {_DATE_BAD.format(c=col)}"
+    )
+
+
+# A UAI: 7 digits then the check letter UAI_LETTERS[n mod 23]. The expected letter is computed only on 7 digits.
+_UAI_FORMAT = (
+    "SELECT line, 'uai', uai, 'UAI ' || uai || ' : format invalide (attendu : 7 chiffres et une lettre)' "
+    "FROM stg WHERE uai IS NOT NULL AND NOT regexp_full_match(uai, '[0-9]{7}[A-Z]')"
+)
+_UAI_LETTER = (
+    "SELECT line, 'uai', uai, 'UAI ' || uai || ' : lettre de contrôle invalide (attendue : ' || expected || ')' "
+    f"FROM (SELECT *, substr('{UAI_LETTERS}', CAST(CAST(substr(uai, 1, 7) AS BIGINT) % 23 AS INTEGER) + 1, 1) "
+    "AS expected FROM stg WHERE regexp_full_match(uai, '[0-9]{7}[A-Z]')) WHERE substr(uai, 8, 1) <> expected"
+)
+
+
+def _ref(col: str, label: str, other: str, other_col: str) -> str:
+    return (
+        f"SELECT line, '{col}', {col}, {_lit(label + ' ')} || {col} || ' inconnu' FROM stg "
+        f"WHERE {col} IS NOT NULL AND {col} NOT IN (SELECT {other_col} FROM {other})"
+    )
+
+
+CHECKS: dict[str, list[str]] = {
+    "etablissements": [
+        _required("uai", "UAI"),
+        _UAI_FORMAT,
+        _UAI_LETTER,
+        _required("type", "Type"),
+        _vocab("type", "Type", TYPES_1D + TYPES_2D),
+        _required("degre", "Degré"),
+        _vocab("degre", "Degré", DEGRES),
+        "SELECT line, 'degre', degre, 'Degré ' || degre || ' incohérent avec le type ' || type FROM stg "
+        f"WHERE (type IN {_in(TYPES_1D)} AND degre = '2D') OR (type IN {_in(TYPES_2D)} AND degre = '1D')",
+        _required("departement_code", "Code de département"),
+        _required("academie_code", "Code d'académie"),
+    ],
+    "eleves": [
+        _required("ine", "INE"),
+        _date("date_naissance"),
+        _required("uai", "UAI"),
+        "SELECT line, 'uai', uai, 'Établissement ' || uai || ' inconnu' FROM stg "
+        "WHERE uai IS NOT NULL AND uai NOT IN (SELECT uai FROM ok_etablissements)",
+    ],
+    "comptes": [
+        _required("identifiant", "Identifiant"),
+        _required("origine", "Origine"),
+        _vocab("origine", "Origine", ORIGINES),
+        _required("etat", "État"),
+        _vocab("etat", "État", ETATS),
+        _date("date_notification"),
+        _date("date_activation"),
+        _date("date_derniere_connexion"),
+        _date("date_demande_reinit_mdp"),
+    ],
+    "responsables": [
+        _required("responsable_id", "Identifiant de responsable"),
+        _vocab("source", "Source", SOURCES),
+        "SELECT line, 'uai', uai, 'Établissement ' || uai || ' inconnu' FROM stg "
+        "WHERE uai IS NOT NULL AND uai NOT IN (SELECT uai FROM ok_etablissements)",
+        _required("identifiant", "Identifiant de compte"),
+        "SELECT line, 'identifiant', identifiant, 'Compte ' || identifiant || ' absent de la table comptes' "
+        "FROM stg WHERE identifiant IS NOT NULL AND identifiant NOT IN (SELECT identifiant FROM ok_comptes)",
+    ],
+    "liens": [
+        _required("responsable_id", "Identifiant de responsable"),
+        _required("ine", "INE"),
+        _vocab("lien", "Lien", LIENS),
+        _ref("responsable_id", "Responsable", "ok_responsables", "responsable_id"),
+        _ref("ine", "Élève", "ok_eleves", "ine"),
+    ],
+}
+
+
+def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str] | None = None) -> None:
+    """Quarantine bad rows of `stg_<table>` into `q_tmp`, then build typed `ok_<table>` from the others.
+
+    Duplicate keys are checked last, among the rows that passed every other check: the first occurrence loads.
+    """
+    spec = SPECS[table]
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS q_tmp (table_name VARCHAR, line BIGINT, column_name VARCHAR, "
+        "value VARCHAR, reason VARCHAR)"
+    )
+    for check in CHECKS[table] + (extra_checks or []):
+        con.execute(f"INSERT INTO q_tmp SELECT '{table}', * FROM ({check.replace('FROM stg', f'FROM stg_{table}')})")
+    key = ", ".join(spec.key)
+    key_text = " || ' / ' || ".join(spec.key)
+    con.execute(
+        f"""INSERT INTO q_tmp
+        SELECT '{table}', line, '{spec.key[-1]}', {key_text},
+               'Doublon de la clé ' || {key_text} || ' (déjà ligne ' || first_line || ')'
+        FROM (SELECT line, {key}, min(line) OVER (PARTITION BY {key}) AS first_line
+              FROM stg_{table} s
+              WHERE NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = '{table}' AND q.line = s.line))
+        WHERE line > first_line"""
+    )
+    cols = ", ".join(f"CAST({c} AS DATE) AS {c}" if c in spec.dates else c for c in spec.columns)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ok_{table} AS
+        SELECT {cols} FROM stg_{table} s
+        WHERE NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = '{table}' AND q.line = s.line)"""
+    )
+
+
+def counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
+    read = con.execute(f"SELECT count(*) FROM stg_{table}").fetchone()[0]  # type: ignore[index]
+    loaded = con.execute(f"SELECT count(*) FROM ok_{table}").fetchone()[0]  # type: ignore[index]
+    return {"lus": int(read), "charges": int(loaded), "quarantaine": int(read - loaded)}
+
+
+def reset_staging(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS q_tmp")
+    for t in SNAPSHOT_TABLES + ("export",):
+        con.execute(f"DROP TABLE IF EXISTS stg_{t}")
+        con.execute(f"DROP TABLE IF EXISTS ok_{t}")
+
+
+# ---------------------------------------------------------------------------------------------- refusal check
+def previous_rows(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> tuple[date, dict] | None:
+    """Row counts of the latest ingested snapshot of `cov` strictly before `d`."""
+    row = con.execute(
+        "SELECT date, rows FROM snapshot WHERE cov = ? AND date < ? ORDER BY date DESC LIMIT 1", [cov, d]
+    ).fetchone()
+    if row is None:
+        return None
+    return row[0], json.loads(row[1]) if isinstance(row[1], str) else row[1]
+
+
+def check_drop(
+    con: duckdb.DuckDBPyConnection, cov: str, d: date, rows: dict[str, dict[str, int]], files: dict[str, str],
+    max_drop: float,
+) -> None:
+    prev = previous_rows(con, cov, d)
+    if prev is None:
+        return
+    prev_date, prev_rows = prev
+    for table, c in rows.items():
+        before = int((prev_rows.get(table) or {}).get("lus", 0))
+        if before and c["lus"] < before * (1 - max_drop):
+            drop = 1 - c["lus"] / before
+            raise SnapshotRefused(
+                f"Instantané refusé : {files.get(table, table)} contient {c['lus']} lignes contre {before} "
+                f"au {prev_date:%d/%m/%Y} (baisse de {drop:.0%} > {max_drop:.0%}). "
+                "Vérifiez l'extraction ou relancez avec --force."
+            )
+
+
+# ---------------------------------------------------------------------------------------------------- history
+def _neighbours(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> tuple[date | None, date | None]:
+    prev, nxt = con.execute(
+        "SELECT max(date) FILTER (WHERE date < $d), min(date) FILTER (WHERE date > $d) FROM snapshot "
+        "WHERE cov = $cov",
+        {"d": d, "cov": cov},
+    ).fetchone()  # type: ignore[misc]
+    return prev, nxt
+
+
+def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d: date) -> None:
+    """Make `spec.hist` hold `ok_<table>` at ingested date d of cov (new date or replacement), set-based.
+
+    Generic algorithm (ARCHITECTURE.md): split the intervals containing d around it, insert d's rows, merge with
+    same-key same-hash neighbours. It is applied only to the keys whose row at d changes (hash differs, or row
+    appears/disappears): for the others split + insert + merge gives back the very same interval, so a daily
+    ingestion writes only the day's changes.
+    """
+    prev, nxt = _neighbours(con, cov, d)
+    t, key = spec.hist, spec.key
+    keys = ", ".join(key)
+    cols = ", ".join(spec.columns)
+    on = lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in key)  # noqa: E731
+    p = {"cov": cov, "d": d, "prev": prev, "next": nxt, "open": OPEN_END}
+
+    h = "hash(" + ", ".join(spec.payload) + ")" if spec.payload else "hash(0)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE new_rows AS SELECT {h} AS h, {cols} FROM ok_{spec.name}")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE chg AS
+        SELECT {", ".join(f"COALESCE(o.{k}, n.{k}) AS {k}" for k in key)}
+        FROM (SELECT {keys}, h FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to) o
+        FULL JOIN new_rows n ON {on("o", "n")}
+        WHERE o.h IS DISTINCT FROM n.h""",
+        {"cov": cov, "d": d},
+    )
+    in_chg = f"EXISTS (SELECT 1 FROM chg c WHERE {on('c', t)})"
+    contains = f"cov = $cov AND d_from <= $d AND $d <= d_to AND {in_chg}"
+
+    def run(sql: str) -> None:
+        con.execute(sql, {k: v for k, v in p.items() if re.search(rf"\${k}\b", sql)})
+
+    # 1. split: right part [next, d_to] as new rows, left part [d_from, prev] in place, drop what starts at d.
+    if nxt is not None:
+        run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT cov, $next, d_to, h, {cols} FROM {t} "
+            f"WHERE {contains} AND d_to >= $next")
+    if prev is not None:
+        run(f"UPDATE {t} SET d_to = $prev WHERE {contains} AND d_from < $d")
+    run(f"DELETE FROM {t} WHERE {contains}")
+    # 2. insert d's rows of the changed keys.
+    to = "$d" if nxt is not None else "$open"
+    run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT $cov, $d, {to}, h, {cols} FROM new_rows n "
+        f"WHERE EXISTS (SELECT 1 FROM chg c WHERE {on('c', 'n')})")
+    # 3. merge with the right neighbour [next, z] of same key and hash, then with the left one [a, prev].
+    if nxt is not None:
+        run(f"""UPDATE {t} SET d_to = r.d_to FROM {t} r
+            WHERE {t}.cov = $cov AND {t}.d_from = $d AND r.cov = $cov AND r.d_from = $next
+              AND {on('r', t)} AND r.h = {t}.h AND {in_chg}""")
+        run(f"""DELETE FROM {t} WHERE cov = $cov AND d_from = $next AND {in_chg} AND EXISTS (
+                SELECT 1 FROM {t} n WHERE n.cov = $cov AND n.d_from = $d AND {on('n', t)} AND n.h = {t}.h)""")
+    if prev is not None:
+        run(f"""UPDATE {t} SET d_to = n.d_to FROM {t} n
+            WHERE {t}.cov = $cov AND {t}.d_to = $prev AND n.cov = $cov AND n.d_from = $d
+              AND {on('n', t)} AND n.h = {t}.h AND {in_chg}""")
+        run(f"""DELETE FROM {t} WHERE cov = $cov AND d_from = $d AND {in_chg} AND EXISTS (
+                SELECT 1 FROM {t} l WHERE l.cov = $cov AND l.d_from < $d AND l.d_to = {t}.d_to
+                  AND {on('l', t)} AND l.h = {t}.h)""")
+    con.execute("DROP TABLE chg")
+    con.execute("DROP TABLE new_rows")
+
+
+# ------------------------------------------------------------------------------------------------- aggregates
+def sql_files(prefix: str) -> list[str]:
+    root = resources.files("queries").joinpath("sql")
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(prefix) and p.name.endswith(".sql"))
+
+
+def run_aggregates(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> None:
+    """per_date_*.sql for (cov, d), then latest_*.sql once for the latest 'full' date (files in name order)."""
+    for name in sql_files("per_date_"):
+        execute_script(con, sql_text(name), {"cov": cov, "date": d})
+    latest = con.execute("SELECT max(date) FROM snapshot WHERE cov = 'full'").fetchone()[0]  # type: ignore[index]
+    for name in sql_files("latest_"):
+        execute_script(con, sql_text(name), {"cov": "full", "date": latest})
+
+
+# ---------------------------------------------------------------------------------------------------- commit
+def commit_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    cov: str,
+    d: date,
+    kind: str,
+    source_path: str,
+    files: dict[str, str],
+    rows: dict[str, dict[str, int]],
+    ingested_at: datetime,
+) -> None:
+    """Write quarantine, log, snapshot row and history for (cov, d), then aggregates. One transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM quarantine WHERE cov = ? AND date = ?", [cov, d])
+        con.execute("DELETE FROM ingest_log WHERE cov = ? AND date = ?", [cov, d])
+        con.execute(
+            "INSERT INTO quarantine SELECT $cov, $d, q.table_name, f.file, q.line, q.column_name, q.value, q.reason, "
+            "$at FROM q_tmp q LEFT JOIN (SELECT unnest($tables) AS table_name, unnest($files) AS file) f "
+            "USING (table_name) ORDER BY q.table_name, q.line",
+            {"cov": cov, "d": d, "at": ingested_at, "tables": list(files), "files": list(files.values())},
+        )
+        for table, c in rows.items():
+            con.execute(
+                "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [cov, d, table, files.get(table), c["lus"], c["charges"], c["quarantaine"], ingested_at],
+            )
+        # The snapshot row first: the history update reads the neighbouring dates from it (d itself excluded).
+        con.execute("DELETE FROM snapshot WHERE cov = ? AND date = ?", [cov, d])
+        for spec in SPECS.values():
+            update_history(con, spec, cov, d)
+        con.execute(
+            "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
+            [cov, d, kind, ingested_at, source_path, json.dumps(rows)],
+        )
+        run_aggregates(con, cov, d)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,70 @@
+-- Warehouse schema (docs/ARCHITECTURE.md). Idempotent: run by every ingestion before loading.
+-- History tables are interval-encoded over the ingested dates of a coverage `cov`:
+-- a row holds at every ingested date S of its cov with d_from <= S <= d_to (d_to = 9999-12-31: still open).
+
+CREATE TABLE IF NOT EXISTS etab_h (
+    cov VARCHAR NOT NULL, d_from DATE NOT NULL, d_to DATE NOT NULL, h UBIGINT NOT NULL,
+    uai VARCHAR NOT NULL, nom VARCHAR, type VARCHAR, degre VARCHAR, commune VARCHAR,
+    circonscription_code VARCHAR, circonscription_nom VARCHAR, departement_code VARCHAR, departement_nom VARCHAR,
+    academie_code VARCHAR, academie_nom VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS eleve_h (
+    cov VARCHAR NOT NULL, d_from DATE NOT NULL, d_to DATE NOT NULL, h UBIGINT NOT NULL,
+    ine VARCHAR NOT NULL, nom VARCHAR, prenom VARCHAR, date_naissance DATE, uai VARCHAR, classe VARCHAR,
+    mef_code VARCHAR, mef_libelle VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS resp_h (
+    cov VARCHAR NOT NULL, d_from DATE NOT NULL, d_to DATE NOT NULL, h UBIGINT NOT NULL,
+    responsable_id VARCHAR NOT NULL, source VARCHAR, uai VARCHAR, civilite VARCHAR, nom_usage VARCHAR,
+    nom_naissance VARCHAR, prenoms VARCHAR, telephone_portable VARCHAR, courriel VARCHAR, identifiant VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS lien_h (
+    cov VARCHAR NOT NULL, d_from DATE NOT NULL, d_to DATE NOT NULL, h UBIGINT NOT NULL,
+    responsable_id VARCHAR NOT NULL, ine VARCHAR NOT NULL, lien VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS compte_h (
+    cov VARCHAR NOT NULL, d_from DATE NOT NULL, d_to DATE NOT NULL, h UBIGINT NOT NULL,
+    identifiant VARCHAR NOT NULL, origine VARCHAR, etat VARCHAR, date_notification DATE, date_activation DATE,
+    date_derniere_connexion DATE, date_demande_reinit_mdp DATE, courriel VARCHAR, telephone_portable VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS snapshot (
+    cov VARCHAR NOT NULL, date DATE NOT NULL, kind VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL,
+    source_path VARCHAR, rows JSON,
+    PRIMARY KEY (cov, date)
+);
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    cov VARCHAR NOT NULL, date DATE NOT NULL, table_name VARCHAR NOT NULL, file VARCHAR, line BIGINT,
+    column_name VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ingest_log (
+    cov VARCHAR NOT NULL, date DATE NOT NULL, table_name VARCHAR NOT NULL, file VARCHAR,
+    n_read BIGINT NOT NULL, n_loaded BIGINT NOT NULL, n_quarantined BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS agg_synthese (
+    cov VARCHAR NOT NULL, date DATE NOT NULL, level VARCHAR NOT NULL, code VARCHAR NOT NULL, sub VARCHAR NOT NULL,
+    degre VARCHAR NOT NULL, origine VARCHAR NOT NULL, etat VARCHAR NOT NULL, n BIGINT NOT NULL
+);
+
+-- As-of: the ingested date of `_cov` used for day `_x` (NULL when there is none at or before it).
+CREATE OR REPLACE MACRO "asof"(_cov, _x) AS  -- quoted: ASOF is a keyword (ASOF JOIN)
+    (SELECT max(s.date) FROM snapshot s WHERE s.cov = _cov AND s.date <= _x);
+
+-- Rows valid at ingested date `_s` (an ingested date: use asof() first for an arbitrary day).
+CREATE OR REPLACE MACRO etab_at(_cov, _s) AS TABLE
+    SELECT * EXCLUDE (cov, d_from, d_to, h) FROM etab_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
+CREATE OR REPLACE MACRO eleve_at(_cov, _s) AS TABLE
+    SELECT * EXCLUDE (cov, d_from, d_to, h) FROM eleve_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
+CREATE OR REPLACE MACRO resp_at(_cov, _s) AS TABLE
+    SELECT * EXCLUDE (cov, d_from, d_to, h) FROM resp_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
+CREATE OR REPLACE MACRO lien_at(_cov, _s) AS TABLE
+    SELECT * EXCLUDE (cov, d_from, d_to, h) FROM lien_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
+CREATE OR REPLACE MACRO compte_at(_cov, _s) AS TABLE
+    SELECT * EXCLUDE (cov, d_from, d_to, h) FROM compte_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;

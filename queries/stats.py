@@ -1,0 +1,134 @@
+"""Statistics queries on the warehouse. Every function takes the principal (None: trusted CLI use) and checks the
+requested scope against the principal's scope in SQL, on the establishment dimension at the data date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date as Date
+from datetime import datetime
+
+from meteocomptes.settings import Settings
+from queries.labels import ETATS, ORIGINES, TOTAL
+from queries.scope import AccessDenied, Level, Principal, Scope
+from queries.warehouse import connect
+
+FAR_FUTURE = Date(9999, 12, 31)
+
+
+class StatsError(ValueError):
+    """A request that cannot be answered (unknown scope, no data at that date…); message in French."""
+
+
+# ------------------------------------------------------------------------------------------------- synthese
+@dataclass(frozen=True)
+class Synthese:
+    """The synthesis table: one row per origin (ORIGINES order, zeros included), then TOTAL."""
+
+    scope: Scope
+    data_date: Date  # the ingested date used (as-of the requested date)
+    ingested_at: datetime
+    rows: list[dict[str, object]] = field(default_factory=list)
+    degre: str | None = None
+    cov: str = "full"
+
+    @property
+    def total(self) -> dict[str, object]:
+        return self.rows[-1]
+
+    def derniere_mise_a_jour(self) -> str:
+        return f"Dernière mise à jour le {self.data_date:%d/%m/%Y} à {self.ingested_at:%H:%M}"
+
+
+def _scope_filter(scope: Scope) -> tuple[str, str, str]:
+    """(agg level, code, sub) of agg_synthese for a scope."""
+    return scope.level.value, scope.code, scope.sub or ""
+
+
+def _resolve_cov(con, scope: Scope, x: Date) -> str:  # noqa: ANN001
+    """'full' unless the scope is one establishment known only through console exports (cov 'uai:<UAI>')."""
+    if scope.uai is None:
+        return "full"
+    row = con.execute(
+        "SELECT count(*) FROM etab_at('full', asof('full', $x)) WHERE uai = $uai", {"x": x, "uai": scope.uai}
+    ).fetchone()
+    if row and row[0]:
+        return "full"
+    row = con.execute(
+        "SELECT count(*) FROM snapshot WHERE cov = $cov AND date <= $x", {"cov": f"uai:{scope.uai}", "x": x}
+    ).fetchone()
+    return f"uai:{scope.uai}" if row and row[0] else "full"
+
+
+def synthese(
+    settings: Settings,
+    principal: Principal | None,
+    scope: Scope,
+    date: Date | None = None,
+    degre: str | None = None,
+) -> Synthese:
+    if degre is not None:
+        degre = degre.upper()
+        if degre not in ("1D", "2D"):
+            raise StatsError(f"Degré « {degre} » invalide (attendu : 1D ou 2D).")
+        if scope.level not in (Level.ACADEMIE, Level.DEPARTEMENT):
+            raise StatsError("Le degré ne s'applique qu'aux périmètres académie et département.")
+    if principal is not None and principal.scope is None:
+        raise AccessDenied("Aucun périmètre de données pour cet utilisateur.")
+    x = date or FAR_FUTURE
+    with connect(settings) as con:
+        cov = _resolve_cov(con, scope, x)
+        row = con.execute(
+            "SELECT date, ingested_at FROM snapshot WHERE cov = $cov AND date = asof($cov, $x)", {"cov": cov, "x": x}
+        ).fetchone()
+        if row is None:
+            if date is None:
+                raise StatsError("L'entrepôt ne contient encore aucune donnée.")
+            raise StatsError(f"Aucune donnée au {date:%d/%m/%Y} ou avant")
+        s, ingested_at = row
+
+        # Existence of the scope and access, in SQL on the establishment dimension at s.
+        target_pred, target_params = scope.etab_predicate("e")
+        if principal is not None:
+            assert principal.scope is not None
+            own_pred, own_params = principal.scope.etab_predicate("e")
+        else:
+            own_pred, own_params = "TRUE", []
+        sub_sql, sub_params = "TRUE", []
+        if scope.level in (Level.CLASSE, Level.MEF):
+            col = "classe" if scope.level is Level.CLASSE else "mef_code"
+            sub_sql = f"EXISTS (SELECT 1 FROM eleve_at(?, ?) el WHERE el.uai = e.uai AND el.{col} = ?)"  # noqa: S608
+            sub_params = [cov, s, scope.sub]
+        # A principal limited to one class or MEF sees only that one.
+        same_sub = (
+            principal is None or principal.scope is None or principal.scope.sub is None
+            or (principal.scope.level == scope.level and principal.scope.sub == scope.sub)
+        )
+        n_target, n_outside = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE NOT coalesce(({own_pred}), false) OR NOT ?) "  # noqa: S608 — fixed predicates
+            f"FROM etab_at(?, ?) e WHERE {target_pred} AND {sub_sql}",
+            [*own_params, same_sub, cov, s, *target_params, *sub_params],
+        ).fetchone()  # type: ignore[misc]
+        if n_target == 0:
+            raise StatsError(f"Périmètre inconnu : {scope}")
+        if n_outside:
+            raise AccessDenied(f"Périmètre {scope} hors du périmètre de l'utilisateur.")
+
+        level, code, sub = _scope_filter(scope)
+        data = con.execute(
+            "SELECT origine, etat, n FROM agg_synthese WHERE cov = ? AND date = ? AND level = ? AND code = ? "
+            "AND sub = ? AND degre = ?",
+            [cov, s, level, code, sub, degre or "ALL"],
+        ).fetchall()
+
+    counts: dict[str, dict[str, int]] = {o: dict.fromkeys(ETATS, 0) for o in ORIGINES}
+    for origine, etat, n in data:
+        if origine in counts and etat in ETATS:
+            counts[origine][etat] += int(n)
+    rows: list[dict[str, object]] = []
+    for o in ORIGINES:
+        rows.append({"origine": o, "comptes": sum(counts[o].values()), **counts[o]})
+    total: dict[str, object] = {"origine": TOTAL, "comptes": sum(int(r["comptes"]) for r in rows)}  # type: ignore[call-overload]
+    for e in ETATS:
+        total[e] = sum(counts[o][e] for o in ORIGINES)
+    rows.append(total)
+    return Synthese(scope=scope, data_date=s, ingested_at=ingested_at, rows=rows, degre=degre, cov=cov)

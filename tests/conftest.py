@@ -1,0 +1,64 @@
+"""Shared pytest fixtures.
+
+Sections (keep them grouped; add new fixtures to the matching section or open a new one):
+  1. paths and settings
+  2. warehouse built from the hand-made `tests/fixtures/mini` snapshots (see its README for expected figures)
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from meteocomptes.settings import Settings
+
+# ----------------------------------------------------------------------------------------- 1. paths, settings
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI = FIXTURES / "mini"
+MINI_DATES = ("2026-09-01", "2026-09-08", "2026-09-15")
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings isolated in tmp_path (data dir and warehouse), with overrides: make_settings(INGEST_MAX_DROP=0.1)."""
+
+    def make(**overrides: object) -> Settings:
+        base = {
+            "METEOCOMPTES_DATA_DIR": str(tmp_path / "var"),
+            "METEOCOMPTES_WAREHOUSE": str(tmp_path / "warehouse"),
+        }
+        base.update({k: v for k, v in overrides.items() if isinstance(v, str)})
+        others = {k: v for k, v in overrides.items() if not isinstance(v, str)}
+        return Settings.from_env(base, **others)
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """Isolated settings with an empty warehouse directory."""
+    return make_settings()
+
+
+# ------------------------------------------------------------------------------------------- 2. mini warehouse
+@pytest.fixture(scope="session")
+def _mini_warehouse_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three mini snapshots ingested once per session; tests get a private copy (mini_warehouse)."""
+    from data.ingest import ingest
+
+    root = tmp_path_factory.mktemp("mini_wh")
+    s = Settings.from_env({"METEOCOMPTES_DATA_DIR": str(root / "var"), "METEOCOMPTES_WAREHOUSE": str(root / "warehouse")})
+    outcomes = ingest(s, [MINI])
+    assert all(o.error is None for o in outcomes), [o.error for o in outcomes]
+    return root / "warehouse"
+
+
+@pytest.fixture
+def mini_warehouse(_mini_warehouse_built: Path, tmp_path: Path) -> Settings:
+    """Settings pointing at a fresh copy of the warehouse holding the mini snapshots (3 dates, académie 28)."""
+    wh = tmp_path / "warehouse"
+    shutil.copytree(_mini_warehouse_built, wh, symlinks=True)
+    return Settings.from_env({"METEOCOMPTES_DATA_DIR": str(tmp_path / "var"), "METEOCOMPTES_WAREHOUSE": str(wh)})
