@@ -1,12 +1,165 @@
-"""Page « Administration » (placeholder until its issue lands)."""
+"""Page « Administration » (role admin only): list, add, disable, enable accounts and reset passwords.
 
-from dash import html
+Every callback calls `require_principal("admin")` first: the page being hidden from the menu is not a control.
+A generated password is shown once in the page (never put in a dcc.Store, a URL or the log).
+"""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Page
+from queries import audit, users
+from queries.scope import Principal, Role
+
+ROLE_LABEL = {
+    Role.PILOTE: "Pilote académique",
+    Role.IEN: "IEN",
+    Role.CHEF: "Chef d'établissement / directeur",
+    Role.DELEGUE: "Personnel délégué",
+    Role.SUPPORT: "Assistance académique",
+    Role.ADMIN: "Administrateur",
+}
 
 
-def layout(principal, params):  # noqa: ANN001
-    return html.Div([html.H1("Administration"), html.P("Cette page est en cours de construction.")])
+class Ids(StrEnum):
+    TABLE = "admin-users-table"
+    LOGIN = "admin-new-login"
+    NAME = "admin-new-name"
+    ROLE = "admin-new-role"
+    SCOPE = "admin-new-scope"
+    ADD = "admin-add"
+    ADD_MSG = "admin-add-msg"
+    TARGET = "admin-target"
+    DISABLE = "admin-disable"
+    ENABLE = "admin-enable"
+    RESET = "admin-reset"
+    ACTION_MSG = "admin-action-msg"
 
 
-PAGE = Page(path="/admin", title="Administration", allowed=lambda p: p.can_admin, layout=layout)
+def _fmt(dt: Any) -> str:
+    return dt.strftime("%d/%m/%Y %H:%M") if dt else "—"
+
+
+def users_table(rows: list[users.User]) -> html.Div:
+    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in
+                               ("Identifiant", "Nom", "Rôle", "Périmètre", "État", "Origine", "Dernière connexion")]))
+    body = html.Tbody([
+        html.Tr([
+            html.Td(u.login), html.Td(u.display_name), html.Td(ROLE_LABEL.get(u.role, u.role.value)),
+            html.Td(str(u.scope) if u.scope else "—"),
+            html.Td(html.P("actif" if u.active else "désactivé",
+                           className="fr-badge fr-badge--sm " + ("fr-badge--success" if u.active else "fr-badge--error"))),
+            html.Td("portail" if u.source == "portail" else "local"), html.Td(_fmt(u.last_login_at)),
+        ])
+        for u in rows
+    ])
+    return html.Div(html.Table([html.Caption(f"Comptes ({len(rows)})"), head, body]), className="fr-table fr-table--no-caption")
+
+
+def _options(rows: list[users.User]) -> list[dict[str, str]]:
+    return [{"label": f"{u.login} — {u.display_name or ROLE_LABEL.get(u.role, u.role.value)}", "value": u.login} for u in rows]
+
+
+def _alert(kind: str, text: str | list) -> html.Div:
+    return html.Div(html.P(text), className=f"fr-alert fr-alert--{kind} fr-alert--sm fr-mt-2w", role="alert" if kind == "error" else None)
+
+
+def _input(label: str, id_: str, hint: str = "", **kw: Any) -> html.Div:
+    return html.Div(
+        [html.Label([label, html.Span(hint, className="fr-hint-text") if hint else None], className="fr-label", htmlFor=id_),
+         dcc.Input(id=id_, className="fr-input", debounce=False, **kw)],
+        className="fr-input-group",
+    )
+
+
+def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
+    rows = users.list_users(settings_of())
+    return html.Div([
+        html.H1("Administration des comptes"),
+        html.Div(users_table(rows), id=Ids.TABLE),
+        html.H2("Créer un compte", className="fr-mt-4w"),
+        html.Div([
+            html.Div(_input("Identifiant", Ids.LOGIN, "2 à 64 caractères : lettres, chiffres, . _ - @", type="text", maxLength=64), className="fr-col-12 fr-col-md-6"),
+            html.Div(_input("Nom affiché", Ids.NAME, type="text", maxLength=120), className="fr-col-12 fr-col-md-6"),
+            html.Div([
+                html.Label("Rôle", className="fr-label", htmlFor=Ids.ROLE),
+                dcc.Dropdown(id=Ids.ROLE, options=[{"label": ROLE_LABEL[r], "value": r.value} for r in Role], clearable=False, value=Role.CHEF.value),
+            ], className="fr-col-12 fr-col-md-6"),
+            html.Div(_input("Périmètre", Ids.SCOPE, "ex. etablissement:9740001A, circonscription:CODE, academie:28 ; vide pour admin et délégué",
+                            type="text", maxLength=100), className="fr-col-12 fr-col-md-6"),
+        ], className="fr-grid-row fr-grid-row--gutters"),
+        html.Button("Créer le compte", id=Ids.ADD, className="fr-btn fr-mt-2w", n_clicks=0),
+        html.Div(id=Ids.ADD_MSG, **{"aria-live": "polite"}),
+        html.H2("Agir sur un compte", className="fr-mt-4w"),
+        html.Label("Compte", className="fr-label", htmlFor=Ids.TARGET),
+        dcc.Dropdown(id=Ids.TARGET, options=_options(rows), placeholder="Choisir un compte"),
+        html.Ul([
+            html.Li(html.Button("Désactiver", id=Ids.DISABLE, className="fr-btn fr-btn--secondary", n_clicks=0)),
+            html.Li(html.Button("Réactiver", id=Ids.ENABLE, className="fr-btn fr-btn--secondary", n_clicks=0)),
+            html.Li(html.Button("Réinitialiser le mot de passe", id=Ids.RESET, className="fr-btn fr-btn--tertiary", n_clicks=0)),
+        ], className="fr-btns-group fr-btns-group--inline fr-mt-2w"),
+        html.Div(id=Ids.ACTION_MSG, **{"aria-live": "polite"}),
+    ])
+
+
+def register_callbacks(app: Any, settings: Any) -> None:
+    @app.callback(
+        Output(Ids.ADD_MSG, "children"), Output(Ids.TABLE, "children", allow_duplicate=True),
+        Output(Ids.TARGET, "options", allow_duplicate=True),
+        Input(Ids.ADD, "n_clicks"),
+        State(Ids.LOGIN, "value"), State(Ids.NAME, "value"), State(Ids.ROLE, "value"), State(Ids.SCOPE, "value"),
+        prevent_initial_call=True,
+    )
+    def add_user(n: int | None, login: str | None, name: str | None, role: str | None, scope: str | None):  # noqa: ANN202
+        p = require_principal("admin")
+        if not n:
+            return no_update, no_update, no_update
+        password = users.generate_password()
+        try:
+            u = users.create_user(settings, login or "", role or "", (scope or "").strip() or None, name or "", password)
+        except users.UserError as exc:
+            return _alert("error", str(exc)), no_update, no_update
+        audit.record(settings, p, "user_created", targets=[u.login], detail={"role": u.role.value, "perimetre": str(u.scope or "")})
+        rows = users.list_users(settings)
+        msg = _alert("success", [f"Compte « {u.login} » créé. Mot de passe provisoire, affiché une seule fois : ",
+                                 html.Code(password)])
+        return msg, users_table(rows), _options(rows)
+
+    @app.callback(
+        Output(Ids.ACTION_MSG, "children"), Output(Ids.TABLE, "children", allow_duplicate=True),
+        Input(Ids.DISABLE, "n_clicks"), Input(Ids.ENABLE, "n_clicks"), Input(Ids.RESET, "n_clicks"),
+        State(Ids.TARGET, "value"),
+        prevent_initial_call=True,
+    )
+    def act(_d: int | None, _e: int | None, _r: int | None, target: str | None):  # noqa: ANN202
+        p = require_principal("admin")
+        action = ctx.triggered_id
+        if not target or action not in (Ids.DISABLE, Ids.ENABLE, Ids.RESET):
+            return _alert("info", "Choisissez d'abord un compte."), no_update
+        if target.casefold() == p.login.casefold() and action == Ids.DISABLE:
+            return _alert("error", "Vous ne pouvez pas désactiver votre propre compte."), no_update
+        try:
+            if action == Ids.RESET:
+                password = users.generate_password()
+                u = users.set_password(settings, target, password)
+                audit.record(settings, p, "user_password_reset", targets=[u.login])
+                msg = _alert("success", [f"Nouveau mot de passe de « {u.login} », affiché une seule fois : ", html.Code(password),
+                                         ". Ses sessions ouvertes sont fermées."])
+            else:
+                active = action == Ids.ENABLE
+                u = users.set_active(settings, target, active)
+                audit.record(settings, p, "user_enabled" if active else "user_disabled", targets=[u.login])
+                msg = _alert("success", f"Compte « {u.login} » {'réactivé' if active else 'désactivé'}.")
+        except users.UserError as exc:
+            return _alert("error", str(exc)), no_update
+        return msg, users_table(users.list_users(settings))
+
+
+PAGE = Page(path="/admin", title="Administration", allowed=lambda p: p.can_admin, layout=layout,
+            register_callbacks=register_callbacks)
