@@ -82,11 +82,11 @@ def transcode_cp1252(path: Path, workdir: Path) -> Path:
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, table: str, path: Path, required: tuple[str, ...],
-               display: str, workdir: Path) -> None:
+               display: str, workdir: Path, headers: dict[str, str] | None = None) -> None:
     """Stage a file; a CSV that is not UTF-8 is retried as Windows-1252."""
     fmt = file_format(path)
     try:
-        q.stage_table(con, table, path, fmt, required, display)
+        q.stage_table(con, table, path, fmt, required, display, headers)
         return
     except UnicodeError:
         pass
@@ -95,7 +95,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: str, path: Path, required:
     except (UnicodeError, OSError) as exc:
         raise q.SnapshotRefused(f"Fichier illisible : {display} (encodage ni UTF-8 ni Windows-1252 : {exc})") from exc
     try:
-        q.stage_table(con, table, utf8, fmt, required, display)
+        q.stage_table(con, table, utf8, fmt, required, display, headers)
     except UnicodeError as exc:
         raise q.SnapshotRefused(f"Fichier illisible : {display} (encodage non reconnu)") from exc
     finally:
@@ -150,7 +150,7 @@ def ingest_snapshot(con: duckdb.DuckDBPyConnection, job: Job, settings: Settings
 def ingest_export(con: duckdb.DuckDBPyConnection, job: Job, settings: Settings, force: bool,
                   workdir: Path) -> dict[str, dict[str, int]]:
     assert job.uai is not None
-    stage_file(con, "export", job.path, q.EXPORT_COLUMNS, str(job.path), workdir)
+    stage_file(con, "export", job.path, q.EXPORT_COLUMNS, str(job.path), workdir, q.EXPORT_HEADERS)
     rows = q.validate_export(con, job.uai, job.date)
     names = {t: str(job.path) for t in ("export", *q.SNAPSHOT_TABLES)}
     if not force:

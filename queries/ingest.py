@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -113,7 +114,9 @@ def _q(ident: str) -> str:
 
 # --------------------------------------------------------------------------------------------------- staging
 def _norm_header(name: str) -> str:
-    return name.replace("\ufeff", "").strip().lower()
+    """Header as compared: no BOM, no accents, lower case, single spaces."""
+    text = unicodedata.normalize("NFKD", name.replace("\ufeff", ""))
+    return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).lower().split())
 
 
 def stage_table(
@@ -123,7 +126,7 @@ def stage_table(
     fmt: str,
     required: tuple[str, ...],
     display: str,
-    encoding_fallback: Path | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """Load one file into TEMP `stg_<table>`: all VARCHAR, trimmed, '' → NULL, plus `line` (header = line 1).
 
@@ -153,12 +156,13 @@ def stage_table(
     by_norm: dict[str, str] = {}
     for c in cols:
         by_norm.setdefault(_norm_header(c), c)
-    missing = [c for c in required if c not in by_norm]
+    headers = headers or {c: c for c in required}  # canonical column → expected normalised header
+    missing = [headers[c] for c in required if headers[c] not in by_norm]
     if missing:
         raise SnapshotRefused(f"Colonne(s) obligatoire(s) absente(s) dans {display} : {', '.join(missing)}")
     # Parquet rows have no header line: row i (0-based) is reported as line i + 2, like its CSV equivalent.
     line = "file_row_number + 2" if fmt == "parquet" else "rowid + 2"
-    select = ", ".join(f"NULLIF(trim(CAST({_q(by_norm[c])} AS VARCHAR)), '') AS {_q(c)}" for c in required)
+    select = ", ".join(f"NULLIF(trim(CAST({_q(by_norm[headers[c]])} AS VARCHAR)), '') AS {_q(c)}" for c in required)
     con.execute(f"CREATE OR REPLACE TEMP TABLE stg_{table} AS SELECT {line} AS line, {select} FROM {raw}")
     con.execute(f"DROP TABLE {raw}")
 
@@ -464,3 +468,172 @@ def commit_snapshot(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+# ------------------------------------------------------------------------------------------- console export
+# The console's list of (pupil, guardian) pairs of one establishment (DOMAIN.md). Canonical staging column →
+# header as normalised by _norm_header (accents stripped, lower case).
+EXPORT_HEADERS: dict[str, str] = {
+    "eleve": "eleve",
+    "classe": "classe",
+    "mef": "mef",
+    "responsable": "responsable",
+    "identifiant": "identifiant",
+    "messagerie": "messagerie",
+    "statut": "statut du compte",
+    "origine": "origine du compte",
+    "date_notification": "date de notification",
+    "date_derniere_connexion": "date de derniere connexion",
+}
+EXPORT_COLUMNS = tuple(EXPORT_HEADERS)
+
+# Labels → codes, compared on lower(strip_accents()) after removing the console's leading bullet « ● ».
+_LABEL = "lower(strip_accents(regexp_replace({c}, '^[^\\p{{L}}\\p{{N}}]+', '')))"
+_ETAT_CODE = (
+    "CASE " + _LABEL.format(c="statut")
+    + " WHEN 'non notifie' THEN 'NON_NOTIFIE' WHEN 'notifie et non active' THEN 'NOTIFIE_NON_ACTIVE'"
+    " WHEN 'en cours d''activation' THEN 'EN_COURS_ACTIVATION' WHEN 'active' THEN 'ACTIVE'"
+    " WHEN 'desactive' THEN 'DESACTIVE'"
+    f" ELSE CASE WHEN upper(statut) IN {_in(ETATS)} THEN upper(statut) END END"
+)
+_ORIGINE_CODE = (
+    "CASE WHEN origine IS NULL THEN 'NON_RENSEIGNE' ELSE CASE " + _LABEL.format(c="origine")
+    + " WHEN 'aten' THEN 'ATEN' WHEN 'ent' THEN 'ENT' WHEN 'etablissement' THEN 'ETABLISSEMENT'"
+    " WHEN 'franceconnect' THEN 'FRANCECONNECT' WHEN 'responsable' THEN 'RESPONSABLE'"
+    " WHEN 'non renseigne' THEN 'NON_RENSEIGNE' WHEN 'n/a' THEN 'NON_RENSEIGNE'"
+    f" ELSE CASE WHEN upper(origine) IN {_in(ORIGINES)} THEN upper(origine) END END END"
+)
+_MESSAGERIE = (
+    "CASE WHEN messagerie IS NULL THEN NULL WHEN messagerie IN ('✔', '✓') OR lower(messagerie) = 'oui' THEN true"
+    " WHEN messagerie IN ('✘', '✗') OR lower(messagerie) = 'non' THEN false END"
+)
+_FR_DATE = "try_strptime({c}, ['%d-%m-%Y', '%d/%m/%Y'])"
+# `NOM Prénom(s)`: the leading words without a lower-case letter are the surname.
+_NOM = r"regexp_extract({c}, '^((?:[^\s\p{{Ll}}]+\s+)*[^\s\p{{Ll}}]+)(?:\s|$)', 1)"
+
+
+def _fr_date_check(col: str) -> str:
+    return (
+        f"SELECT line, '{col}', {col}, 'Date « ' || {col} || ' » invalide (attendu : JJ-MM-AAAA ou JJ/MM/AAAA)' "
+        f"FROM stg WHERE {col} IS NOT NULL AND (NOT regexp_full_match({col}, '\\d{{2}}[-/]\\d{{2}}[-/]\\d{{4}}') "
+        f"OR {_FR_DATE.format(c=col)} IS NULL)"
+    )
+
+
+EXPORT_CHECKS: list[str] = [
+    _required("eleve", "Élève"),
+    _required("responsable", "Responsable"),
+    _required("identifiant", "Identifiant"),
+    _required("statut", "Statut du compte"),
+    f"SELECT line, 'statut', statut, 'Statut du compte « ' || statut || ' » inconnu' FROM stg "
+    f"WHERE statut IS NOT NULL AND ({_ETAT_CODE}) IS NULL",
+    f"SELECT line, 'origine', origine, 'Origine du compte « ' || origine || ' » inconnue' FROM stg "
+    f"WHERE ({_ORIGINE_CODE}) IS NULL",
+    f"SELECT line, 'messagerie', messagerie, 'Messagerie « ' || messagerie || ' » invalide (attendu : ✔, ✘, Oui ou Non)' "
+    f"FROM stg WHERE messagerie IS NOT NULL AND ({_MESSAGERIE}) IS NULL",
+    _fr_date_check("date_notification"),
+    _fr_date_check("date_derniere_connexion"),
+]
+
+
+def validate_export(con: duckdb.DuckDBPyConnection, uai: str, d: date) -> dict[str, dict[str, int]]:
+    """Validate `stg_export` and derive the five `ok_<table>` tables of coverage `uai:<UAI>`.
+
+    The export carries no INE nor source record id: stable synthetic ids are derived from what it shows —
+    pupil `X` + md5(UAI|NOM Prénom|classe)[:10] (homonyms of one class merge; a pupil changing class gets a
+    new id, which keeps every date's counts right), guardian record `X` + md5(UAI|NOM Prénom|identifiant)[:10].
+    The MEF label stands for the MEF code. « Messagerie ✔ » is stored as courriel `(renseignée)`.
+    The establishment's attributes come from the latest full snapshot that knows the UAI, if any.
+    """
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS q_tmp (table_name VARCHAR, line BIGINT, column_name VARCHAR, "
+        "value VARCHAR, reason VARCHAR)"
+    )
+    for check in EXPORT_CHECKS:
+        con.execute(f"INSERT INTO q_tmp SELECT 'export', * FROM ({check.replace('FROM stg', 'FROM stg_export')})")
+    ok = "NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = 'export' AND q.line = s.line)"
+    # Duplicated pairs, and an account shown with different state/origin on two lines: the first line wins.
+    con.execute(
+        f"""INSERT INTO q_tmp
+        SELECT 'export', line, 'responsable', eleve || ' / ' || responsable,
+               'Doublon du couple élève / responsable ' || eleve || ' / ' || responsable
+               || ' (déjà ligne ' || first_line || ')'
+        FROM (SELECT line, eleve, responsable, min(line) OVER (PARTITION BY eleve, classe, responsable, identifiant)
+                     AS first_line FROM stg_export s WHERE {ok})
+        WHERE line > first_line"""
+    )
+    con.execute(
+        f"""INSERT INTO q_tmp
+        SELECT 'export', line, 'statut', statut,
+               'Compte ' || identifiant || ' : statut ou origine différent de la ligne ' || first_line
+        FROM (SELECT line, identifiant, statut, ({_ETAT_CODE}) AS etat, ({_ORIGINE_CODE}) AS origine,
+                     first_value(({_ETAT_CODE})) OVER w AS etat1, first_value(({_ORIGINE_CODE})) OVER w AS origine1,
+                     min(line) OVER w AS first_line
+              FROM stg_export s WHERE {ok}
+              WINDOW w AS (PARTITION BY identifiant ORDER BY line))
+        WHERE etat <> etat1 OR origine <> origine1"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE exp_ok AS
+        SELECT line, eleve, classe, mef, responsable, identifiant,
+               ({_ETAT_CODE}) AS etat, ({_ORIGINE_CODE}) AS origine, ({_MESSAGERIE}) AS messagerie,
+               CAST({_FR_DATE.format(c="date_notification")} AS DATE) AS date_notification,
+               CAST({_FR_DATE.format(c="date_derniere_connexion")} AS DATE) AS date_derniere_connexion,
+               'X' || upper(substr(md5($uai || '|' || eleve || '|' || coalesce(classe, '')), 1, 10)) AS ine,
+               'X' || upper(substr(md5($uai || '|' || responsable || '|' || identifiant), 1, 10)) AS responsable_id
+        FROM stg_export s WHERE {ok}""",
+        {"uai": uai},
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE ok_etablissements AS
+        SELECT $uai AS uai, e.nom, e.type, e.degre, e.commune, e.circonscription_code, e.circonscription_nom,
+               e.departement_code, e.departement_nom, e.academie_code, e.academie_nom
+        FROM (SELECT 1) LEFT JOIN (
+            SELECT * FROM etab_h WHERE cov = 'full' AND uai = $uai ORDER BY d_from DESC LIMIT 1
+        ) e ON true""",
+        {"uai": uai},
+    )
+    nom = _NOM.format(c="eleve")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ok_eleves AS
+        SELECT ine, nullif({nom}, '') AS nom, nullif(trim(substr(eleve, length({nom}) + 1)), '') AS prenom,
+               CAST(NULL AS DATE) AS date_naissance, $uai AS uai, classe, mef AS mef_code, mef AS mef_libelle
+        FROM (SELECT ine, arg_min(eleve, line) AS eleve, arg_min(classe, line) AS classe, arg_min(mef, line) AS mef
+              FROM exp_ok GROUP BY ine)""",
+        {"uai": uai},
+    )
+    nom = _NOM.format(c="responsable")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ok_responsables AS
+        SELECT responsable_id, CAST(NULL AS VARCHAR) AS source, $uai AS uai, CAST(NULL AS VARCHAR) AS civilite,
+               nullif({nom}, '') AS nom_usage, CAST(NULL AS VARCHAR) AS nom_naissance,
+               nullif(trim(substr(responsable, length({nom}) + 1)), '') AS prenoms,
+               CAST(NULL AS VARCHAR) AS telephone_portable, CAST(NULL AS VARCHAR) AS courriel, identifiant
+        FROM (SELECT responsable_id, arg_min(responsable, line) AS responsable, arg_min(identifiant, line) AS identifiant
+              FROM exp_ok GROUP BY responsable_id)""",
+        {"uai": uai},
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE ok_liens AS
+        SELECT DISTINCT responsable_id, ine, CAST(NULL AS VARCHAR) AS lien FROM exp_ok"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE ok_comptes AS
+        SELECT identifiant, arg_min(origine, line) AS origine, arg_min(etat, line) AS etat,
+               arg_min(date_notification, line) AS date_notification, CAST(NULL AS DATE) AS date_activation,
+               arg_min(date_derniere_connexion, line) AS date_derniere_connexion,
+               CAST(NULL AS DATE) AS date_demande_reinit_mdp,
+               CASE WHEN bool_or(messagerie) THEN '(renseignée)' END AS courriel,
+               CAST(NULL AS VARCHAR) AS telephone_portable
+        FROM exp_ok GROUP BY identifiant"""
+    )
+    con.execute("DROP TABLE exp_ok")
+    read, loaded = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE line NOT IN (SELECT line FROM q_tmp WHERE table_name = 'export')) "
+        "FROM stg_export"
+    ).fetchone()  # type: ignore[misc]
+    rows = {"export": {"lus": int(read), "charges": int(loaded), "quarantaine": int(read - loaded)}}
+    for t in SNAPSHOT_TABLES:
+        n = int(con.execute(f"SELECT count(*) FROM ok_{t}").fetchone()[0])  # type: ignore[index]
+        rows[t] = {"lus": n, "charges": n, "quarantaine": 0}
+    return rows

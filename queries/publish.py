@@ -143,22 +143,26 @@ def writable_copy(settings: Settings, grace_seconds: float = GRACE_SECONDS) -> I
         src = current_target(wh)
         if src is not None and src.exists():
             shutil.copyfile(src, tmp)
-        con = duckdb.connect(
-            str(tmp),
-            config={
-                "memory_limit": str(settings["INGEST_MEMORY_LIMIT"]),
-                "temp_directory": str(wh / f"{TMP_PREFIX}{os.getpid()}.spill"),
-                "preserve_insertion_order": True,  # file line numbers are derived from insertion order
-            },
-        )
+        spill = wh / f"{TMP_PREFIX}{os.getpid()}.spill"
+        con: duckdb.DuckDBPyConnection | None = None
         ok = False
         try:
+            con = duckdb.connect(
+                str(tmp),
+                config={
+                    "memory_limit": str(settings["INGEST_MEMORY_LIMIT"]),
+                    "temp_directory": str(spill),
+                    "preserve_insertion_order": True,  # file line numbers are derived from insertion order
+                },
+            )
+            con.execute("SET enable_progress_bar = false")
             yield con
             con.execute("CHECKPOINT")
             ok = True
         finally:
-            con.close()
-            shutil.rmtree(wh / f"{TMP_PREFIX}{os.getpid()}.spill", ignore_errors=True)
+            if con is not None:
+                con.close()
+            shutil.rmtree(spill, ignore_errors=True)
             if not ok:
                 for p in (tmp, tmp.with_name(tmp.name + ".wal")):
                     p.unlink(missing_ok=True)
