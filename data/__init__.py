@@ -1,0 +1,1 @@
+"""Synthetic data generation and snapshot ingestion."""

@@ -1,0 +1,1050 @@
+"""Synthetic EduConnect snapshots (data contract v1 of docs/DOMAIN.md): establishments, pupils, guardians'
+source records, links and accounts, one folder per extraction date.
+
+Design (why it scales and stays consistent):
+- The world is built once per *département* chunk (families never cross a département), with numpy only:
+  households -> guardians and pupils -> links -> source records (one per guardian and school database)
+  -> accounts (one per person, a second one when a record diverges).
+- Every account gets its event dates drawn once (notification, activation, self sign-up, deactivation,
+  connection rhythm...). The state on day t is a vectorised function of those dates, so any day is
+  computable on its own, day t is consistent with day t-1, and a seed gives byte-identical files.
+- Strings are built with pyarrow compute (take from small pools, joins), never with a Python loop over
+  people; tables are appended chunk by chunk to the output files, so memory is bounded by the largest
+  département, not by France.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from data import names as N
+
+PROFILES = ("demo", "reunion", "national")
+TABLES = ("etablissements", "eleves", "responsables", "liens", "comptes")
+COLUMNS: dict[str, list[str]] = {
+    "etablissements": ["uai", "nom", "type", "degre", "commune", "circonscription_code", "circonscription_nom",
+                       "departement_code", "departement_nom", "academie_code", "academie_nom"],
+    "eleves": ["ine", "nom", "prenom", "date_naissance", "uai", "classe", "mef_code", "mef_libelle"],
+    "responsables": ["responsable_id", "source", "uai", "civilite", "nom_usage", "nom_naissance", "prenoms",
+                     "telephone_portable", "courriel", "identifiant"],
+    "liens": ["responsable_id", "ine", "lien"],
+    "comptes": ["identifiant", "origine", "etat", "date_notification", "date_activation",
+                "date_derniere_connexion", "date_demande_reinit_mdp", "courriel", "telephone_portable"],
+}
+DATE_COLUMNS = {"date_naissance", "date_notification", "date_activation", "date_derniere_connexion",
+                "date_demande_reinit_mdp"}
+SCHEMAS: dict[str, pa.Schema] = {
+    t: pa.schema([(c, pa.date32() if c in DATE_COLUMNS else pa.string()) for c in cols])
+    for t, cols in COLUMNS.items()
+}
+
+ORIGINES = ["ATEN", "ENT", "ETABLISSEMENT", "FRANCECONNECT", "RESPONSABLE", "NON_RENSEIGNE"]
+O_ATEN, O_ENT, O_ETAB, O_FC, O_RESP, O_NR = range(6)
+ETATS = ["NON_NOTIFIE", "NOTIFIE_NON_ACTIVE", "EN_COURS_ACTIVATION", "ACTIVE", "DESACTIVE"]
+LIENS = ["MERE", "PERE", "TUTEUR", "AUTRE"]
+L_MERE, L_PERE, L_TUTEUR, L_AUTRE = range(4)
+SCHOOL_TYPES = ["ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE", "COLLEGE", "LYCEE", "LYCEE_PRO"]
+T_MAT, T_ELEM, T_PRIM, T_COL, T_LYC, T_PRO = range(6)
+UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+NEVER = np.int32(2**31 - 1)  # sentinel day for "never happens"
+GRACE_DAYS = 30  # a pupil who left stays in the school's extract this long (shows deactivated accounts)
+
+LEVELS = ["PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2", "6EME", "5EME", "4EME", "3EME", "2NDE", "1ERE",
+          "TERM"]
+TR_1D, TR_COL, TR_GT, TR_PRO = range(4)
+# MEF: (code, libellé, level index, track, class stem, weight within (level, track)).
+MEFS: list[tuple[str, str, int, int, str, float]] = [
+    ("00010001110", "PETITE SECTION", 0, TR_1D, "PS", 1), ("00010002110", "MOYENNE SECTION", 1, TR_1D, "MS", 1),
+    ("00010003110", "GRANDE SECTION", 2, TR_1D, "GS", 1), ("00020001110", "CP", 3, TR_1D, "CP", 1),
+    ("00020002110", "CE1", 4, TR_1D, "CE1", 1), ("00020003110", "CE2", 5, TR_1D, "CE2", 1),
+    ("00020004110", "CM1", 6, TR_1D, "CM1", 1), ("00020005110", "CM2", 7, TR_1D, "CM2", 1),
+    ("10010012110", "6EME", 8, TR_COL, "6EME", 97), ("16410002110", "6EME SEGPA", 8, TR_COL, "6EME SEGPA", 3),
+    ("10110001110", "5EME", 9, TR_COL, "5EME", 97), ("16510002110", "5EME SEGPA", 9, TR_COL, "5EME SEGPA", 3),
+    ("10210001110", "4EME", 10, TR_COL, "4EME", 97), ("16610002110", "4EME SEGPA", 10, TR_COL, "4EME SEGPA", 3),
+    ("10310019110", "3EME", 11, TR_COL, "3EME", 89),
+    ("10310020110", "3EME PREPA-METIERS", 11, TR_COL, "3EME PM", 8),
+    ("16710002110", "3EME SEGPA", 11, TR_COL, "3EME SEGPA", 3),
+    ("20010018110", "2NDE GENERALE ET TECHNOLOGIQUE", 12, TR_GT, "2NDE", 1),
+    ("20110019110", "1ERE GENERALE", 13, TR_GT, "1ERE G", 72), ("21131016110", "1ERE STMG", 13, TR_GT, "1ERE STMG", 16),
+    ("21133101110", "1ERE STI2D", 13, TR_GT, "1ERE STI2D", 7), ("21133102110", "1ERE ST2S", 13, TR_GT, "1ERE ST2S", 5),
+    ("20212019110", "TERM GENERALE", 14, TR_GT, "TERM G", 72), ("21231016110", "TERM STMG", 14, TR_GT, "TERM STMG", 16),
+    ("21233101110", "TERM STI2D", 14, TR_GT, "TERM STI2D", 7), ("21233102110", "TERM ST2S", 14, TR_GT, "TERM ST2S", 5),
+    ("24725510310", "2NDE PRO MELEC", 12, TR_PRO, "2NDE PRO MELEC", 22),
+    ("24731204310", "2NDE PRO MRC", 12, TR_PRO, "2NDE PRO MRC", 22),
+    ("24733003310", "2NDE PRO AGORA", 12, TR_PRO, "2NDE PRO AGORA", 17),
+    ("24725011310", "2NDE PRO MSPC", 12, TR_PRO, "2NDE PRO MSPC", 14),
+    ("50022109210", "1CAP2 CUISINE", 12, TR_PRO, "1CAP2 CUISINE", 13),
+    ("50025510210", "1CAP2 ELECTRICIEN", 12, TR_PRO, "1CAP2 ELEC", 12),
+    ("24625510310", "1ERE PRO MELEC", 13, TR_PRO, "1ERE PRO MELEC", 22),
+    ("24631204310", "1ERE PRO MRC", 13, TR_PRO, "1ERE PRO MRC", 22),
+    ("24633003310", "1ERE PRO AGORA", 13, TR_PRO, "1ERE PRO AGORA", 17),
+    ("24625011310", "1ERE PRO MSPC", 13, TR_PRO, "1ERE PRO MSPC", 14),
+    ("50122109210", "2CAP2 CUISINE", 13, TR_PRO, "2CAP2 CUISINE", 13),
+    ("50125510210", "2CAP2 ELECTRICIEN", 13, TR_PRO, "2CAP2 ELEC", 12),
+    ("24525510310", "TERM PRO MELEC", 14, TR_PRO, "TERM PRO MELEC", 25),
+    ("24531204310", "TERM PRO MRC", 14, TR_PRO, "TERM PRO MRC", 25),
+    ("24533003310", "TERM PRO AGORA", 14, TR_PRO, "TERM PRO AGORA", 20),
+    ("24525011310", "TERM PRO MSPC", 14, TR_PRO, "TERM PRO MSPC", 16),
+]
+# Small écoles merge two levels in one class ("CE1-CE2").
+PAIR_STEMS = {"PS": "PS-MS", "MS": "PS-MS", "CE1": "CE1-CE2", "CE2": "CE1-CE2", "CM1": "CM1-CM2",
+              "CM2": "CM1-CM2"}
+CLASS_CAP = {TR_1D: 25, TR_COL: 27, TR_GT: 33, TR_PRO: 24}
+N_SUFFIX = 1 + 26 + 40  # none, letters A-Z, numbers 1-40
+
+EMAIL_DOMAINS = ["example.fr", "example.com", "exemple.fr", "example.org", "example.net", "exemple.re"]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pools: every string a person may carry comes from one of these small arrays (built once, taken by index).
+# --------------------------------------------------------------------------------------------------------
+def _ascii(s: str) -> str:
+    s = s.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae")
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def _zipf(n: int, a: float = 0.85) -> np.ndarray:
+    w = 1.0 / (np.arange(n) + 2.0) ** a
+    return w / w.sum()
+
+
+@dataclass
+class _Pools:
+    surnames: list[str]
+    surname_ranges: dict[str, tuple[int, int]]
+    surname_arr: pa.Array
+    surname_email: pa.Array
+    surname_trunc: np.ndarray  # pool index -> truncated-login key
+    surname_rank: np.ndarray  # alphabetical rank (to sort class lists)
+    trunc_arr: pa.Array
+    adult: list[str]
+    adult_ranges: dict[str, tuple[int, int]]
+    adult_arr: pa.Array
+    adult_email: pa.Array
+    adult_initial: np.ndarray
+    child: list[str]
+    child_ranges: dict[str, tuple[int, int]]
+    child_arr: pa.Array
+    child_rank: np.ndarray
+    initial_arr: pa.Array
+    class_labels: pa.Array
+    stems: list[str]
+    mef_code: pa.Array
+    mef_lib: pa.Array
+    mef_stem: np.ndarray
+    mef_track: np.ndarray
+
+
+def _build_pools() -> _Pools:
+    surnames: list[str] = []
+    ranges: dict[str, tuple[int, int]] = {}
+    for origin, lst in N.SURNAMES.items():
+        lst = list(dict.fromkeys(lst))
+        ranges[origin] = (len(surnames), len(surnames) + len(lst))
+        surnames += lst
+    # Login part of a surname: lowercase ascii letters only, truncated (K/BIDI -> kbidi, LE GALL -> legall).
+    trunc = ["".join(c for c in _ascii(s).lower() if c.isalpha())[:10] for s in surnames]
+    trunc_u, trunc_idx = np.unique(np.array(trunc), return_inverse=True)
+    email_sn = [_ascii(s).lower().replace(" ", "").replace("'", "").replace("/", "") for s in surnames]
+
+    def people(groups: dict[str, list[str]]) -> tuple[list[str], dict[str, tuple[int, int]]]:
+        out: list[str] = []
+        rg: dict[str, tuple[int, int]] = {}
+        for k, lst in groups.items():
+            lst = list(dict.fromkeys(lst))
+            rg[k] = (len(out), len(out) + len(lst))
+            out += lst
+        return out, rg
+
+    adult, adult_rg = people({"F": N.FEMALE_ADULT, "M": N.MALE_ADULT, "FC": N.FEMALE_COMORIAN,
+                              "MC": N.MALE_COMORIAN})
+    child, child_rg = people({"F": N.FEMALE_CHILD, "M": N.MALE_CHILD, "FC": N.FEMALE_COMORIAN,
+                              "MC": N.MALE_COMORIAN})
+    adult_email = [_ascii(s.split(" ")[0]).lower() if i % 3 else _ascii(s).lower().replace(" ", "-")
+                   for i, s in enumerate(adult)]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    stems = list(dict.fromkeys([m[4] for m in MEFS] + list(PAIR_STEMS.values())))
+    labels = []
+    for st in stems:
+        labels.append(st)
+        labels += [f"{st} {c}" for c in letters.upper()]
+        labels += [f"{st} {i}" for i in range(1, 41)]
+    return _Pools(
+        surnames=surnames, surname_ranges=ranges, surname_arr=pa.array(surnames),
+        surname_email=pa.array(email_sn), surname_trunc=trunc_idx.astype(np.int32),
+        surname_rank=np.argsort(np.argsort(np.array(surnames), kind="stable")).astype(np.int32),
+        trunc_arr=pa.array(trunc_u.tolist()),
+        adult=adult, adult_ranges=adult_rg, adult_arr=pa.array(adult), adult_email=pa.array(adult_email),
+        adult_initial=np.array([letters.index(_ascii(s)[0].lower()) for s in adult], dtype=np.int32),
+        child=child, child_ranges=child_rg, child_arr=pa.array(child),
+        child_rank=np.argsort(np.argsort(np.array(child), kind="stable")).astype(np.int32),
+        initial_arr=pa.array(list(letters)), class_labels=pa.array(labels), stems=stems,
+        mef_code=pa.array([m[0] for m in MEFS]), mef_lib=pa.array([m[1] for m in MEFS]),
+        mef_stem=np.array([stems.index(m[4]) for m in MEFS], dtype=np.int32),
+        mef_track=np.array([m[3] for m in MEFS], dtype=np.int8),
+    )
+
+
+_POOLS: _Pools | None = None
+
+
+def _pools() -> _Pools:
+    global _POOLS
+    if _POOLS is None:
+        _POOLS = _build_pools()
+    return _POOLS
+
+
+# --------------------------------------------------------------------------------------------------------
+# Profiles
+# --------------------------------------------------------------------------------------------------------
+@dataclass
+class Chunk:
+    """One département: the unit of generation (families and catchment areas stay inside it)."""
+
+    acad_code: str
+    acad_name: str
+    rentree_md: str
+    dep_code: str
+    uai_prefix: str
+    dep_name: str
+    communes: list[str]
+    commune_w: list[float]
+    population: str  # names origin mix key
+    phones: str  # mobile numbering plan key
+    pupils: int
+    n_ecoles: int
+    n_colleges: int
+    n_lycees: int
+    n_lycees_pro: int
+    n_circ: int
+    patrons: list[str] = field(default_factory=list)
+
+
+def _phone_plan(dep_code: str) -> str:
+    return {"974": "reunion", "976": "mayotte", "971": "antilles", "972": "antilles",
+            "973": "antilles"}.get(dep_code, "metropole")
+
+
+def _reunion_chunk(pupils: int, ecoles: int, colleges: int, lycees: int, pro: int, circ: int,
+                   communes: int = 24) -> Chunk:
+    cw = N.REUNION_COMMUNES[:communes]
+    return Chunk("28", "La Réunion", "08-17", "974", "974", "La Réunion", [c for c, _ in cw],
+                 [w for _, w in cw], "reunion", "reunion", pupils, ecoles, colleges, lycees, pro, circ,
+                 N.REUNION_PATRONS + N.SCHOOL_PATRONS)
+
+
+def profile_chunks(profile: str) -> list[Chunk]:
+    if profile == "demo":
+        # ~6 600 pupils -> ~10 000 guardian source records.
+        return [_reunion_chunk(6600, 12, 3, 1, 1, 2, communes=3)]
+    if profile == "reunion":
+        return [_reunion_chunk(210_000, 520, 80, 32, 18, 26)]
+    if profile != "national":
+        raise ValueError(f"profil inconnu : {profile!r} (attendu : {', '.join(PROFILES)})")
+    total = sum(a[3] for a in N.ACADEMIES)
+    scale = 12_000_000 / (total * 1000)
+    chunks: list[Chunk] = []
+    for code, name, md, kpupils, pop, deps in N.ACADEMIES:
+        dep_w = np.array([len(d[3]) ** 1.6 for d in deps], dtype=float)
+        dep_w /= dep_w.sum()
+        for (dcode, prefix, dname, communes), w in zip(deps, dep_w, strict=True):
+            p = int(round(kpupils * 1000 * scale * w))
+            if dcode == "974":
+                communes_w = [w for _, w in N.REUNION_COMMUNES]
+            elif dcode == "976":
+                communes_w = [w for _, w in N.MAYOTTE_COMMUNES]
+            else:
+                communes_w = [4.0] + [2.0 / (i + 1) for i in range(len(communes) - 1)]
+            ecole_size = 200 if pop in ("reunion", "mayotte") else 150
+            n_ec = max(3, round(p * 8 / 15 / ecole_size))
+            n_col = max(1, round(p * 4 / 15 / 600))
+            n_lyc_all = max(2, round(p * 3 / 15 / 750))
+            n_pro = max(1, round(n_lyc_all * 0.38))
+            chunks.append(Chunk(
+                code, name, md, dcode, prefix, dname, communes, communes_w,
+                "reunion" if dcode == "974" else pop, _phone_plan(dcode), p, n_ec, n_col,
+                max(1, n_lyc_all - n_pro), n_pro, max(1, round(n_ec / 22)),
+                (N.REUNION_PATRONS if dcode == "974" else []) + N.SCHOOL_PATRONS))
+    return chunks
+
+
+# --------------------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------------------
+def uai_check_letter(seven: str) -> str:
+    """Check letter of a UAI whose first 7 characters are digits."""
+    return UAI_LETTERS[int(seven) % 23]
+
+
+def uai_is_valid(uai: str) -> bool:
+    return len(uai) == 8 and uai[:7].isdigit() and uai[7] == uai_check_letter(uai[:7])
+
+
+def _day(d: dt.date) -> int:
+    return (d - dt.date(1970, 1, 1)).days
+
+
+def _choice(rng: np.random.Generator, p: Sequence[float], size: int) -> np.ndarray:
+    p = np.asarray(p, dtype=float)
+    return rng.choice(len(p), size=size, p=p / p.sum())
+
+
+def _group_rank(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For keys sorted ascending: rank of each element inside its run, and the run sizes per element."""
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    run = np.repeat(np.arange(len(starts)), sizes)
+    return np.arange(n) - starts[run], sizes[run]
+
+
+def _s(values: pa.Array | pa.ChunkedArray, idx: np.ndarray) -> pa.Array:
+    """Take strings from a pool by numpy index."""
+    return values.take(pa.array(idx))
+
+
+def _join(*parts: pa.Array | str) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _digits(n: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(n.astype(np.int64)), pa.string())
+
+
+def _dates(days: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    d = days.astype(np.int32)
+    mask = d == NEVER if valid is None else ~valid
+    return pa.array(np.where(mask, 0, d), type=pa.date32(), mask=mask)
+
+
+# --------------------------------------------------------------------------------------------------------
+# World of one département
+# --------------------------------------------------------------------------------------------------------
+@dataclass
+class _Counters:
+    """State shared across chunks so identifiers stay unique nationally."""
+
+    pupils: int = 0
+    records: int = 0
+    logins: np.ndarray | None = None
+
+
+@dataclass
+class _World:
+    etab: pa.Table
+    eleves: pa.Table
+    resp: pa.Table
+    liens: pa.Table
+    # visibility drivers
+    h_arr: np.ndarray
+    h_dep: np.ndarray
+    e_hh: np.ndarray
+    l_pupil: np.ndarray
+    l_record: np.ndarray
+    n_records: int
+    # accounts
+    a_login: pa.Array
+    a_created: np.ndarray
+    a_origin: np.ndarray
+    a_origin_day: np.ndarray
+    a_notif: np.ndarray
+    a_act_start: np.ndarray
+    a_act: np.ndarray
+    a_deact: np.ndarray
+    a_period: np.ndarray
+    a_stop: np.ndarray
+    a_reinit: np.ndarray
+    a_mail_before: pa.Array
+    a_mail_after: pa.Array
+    a_phone: pa.Array
+
+
+def _mobiles(rng: np.random.Generator, plan: str, n: int) -> np.ndarray:
+    """Mobile numbers without their leading 0 (the 9 significant digits), region's numbering plan."""
+    r = rng.integers(0, 1_000_000, n)
+    if plan == "reunion":
+        pref = np.where(rng.random(n) < 0.55, 692, 693)
+        out = pref * 1_000_000 + r
+        metro = rng.random(n) < 0.04  # newcomers keeping a metropolitan number
+    elif plan == "mayotte":
+        out = 639 * 1_000_000 + r
+        metro = rng.random(n) < 0.05
+    elif plan == "antilles":
+        pref = np.array([690, 691, 694, 696, 697])[rng.integers(0, 5, n)]
+        out = pref * 1_000_000 + r
+        metro = rng.random(n) < 0.05
+    else:
+        out = np.zeros(n, np.int64)
+        metro = np.ones(n, bool)
+    m = np.where(rng.random(n) < 0.72, 6, 7) * 100_000_000 + rng.integers(0, 100_000_000, n)
+    return np.where(metro, m, out).astype(np.int64)
+
+
+def _phone_str(nums: np.ndarray) -> pa.Array:
+    return _join("0", _digits(nums))
+
+
+def _build_etab(rng: np.random.Generator, ch: Chunk) -> dict:
+    """Catchment structure: collège sectors, école groups inside them, lycées serving them."""
+    cw = np.asarray(ch.commune_w, float)
+    cw /= cw.sum()
+    n_col = ch.n_colleges
+    col_commune = np.sort(_choice(rng, cw, n_col))
+    col_w = rng.lognormal(0, 0.3, n_col)
+    # École groups (a primaire, or a maternelle + élémentaire pair) spread over the sectors.
+    groups_sector: list[int] = []
+    groups_kind: list[int] = []
+    sector_p = col_w / col_w.sum()
+    n_sch = 0
+    # loop over groups (not people): a few hundred per département at most
+    while n_sch < ch.n_ecoles or len(groups_sector) < n_col:
+        kind = 0 if (rng.random() < 0.45 or ch.n_ecoles - n_sch == 1) else 1
+        groups_sector.append(int(rng.choice(n_col, p=sector_p)) if len(groups_sector) >= n_col
+                             else len(groups_sector))
+        groups_kind.append(kind)
+        n_sch += 1 + kind
+    g_sector = np.array(groups_sector)
+    g_kind = np.array(groups_kind)
+    n_grp = len(g_sector)
+    # Schools list: écoles (group order), collèges, lycées GT, lycées pro.
+    types: list[int] = []
+    commune: list[int] = []
+    patron: list[int] = []
+    g_mat = np.zeros(n_grp, np.int64)
+    g_elem = np.zeros(n_grp, np.int64)
+    pat = ch.patrons
+    for g in range(n_grp):
+        pidx = int(rng.integers(len(pat)))
+        c = int(col_commune[g_sector[g]])
+        if g_kind[g] == 0:
+            g_mat[g] = g_elem[g] = len(types)
+            types.append(T_PRIM)
+            commune.append(c)
+            patron.append(pidx)
+        else:
+            g_mat[g] = len(types)
+            g_elem[g] = len(types) + 1
+            types += [T_MAT, T_ELEM]
+            commune += [c, c]
+            patron += [pidx, pidx]
+    n_ecoles = len(types)
+    col_ids = np.arange(n_ecoles, n_ecoles + n_col)
+    types += [T_COL] * n_col
+    commune += col_commune.tolist()
+    patron += rng.integers(len(pat), size=n_col).tolist()
+    lyc_commune = np.sort(_choice(rng, cw ** 1.5, ch.n_lycees))
+    pro_commune = np.sort(_choice(rng, cw ** 1.5, ch.n_lycees_pro))
+    lyc_ids = np.arange(len(types), len(types) + ch.n_lycees)
+    types += [T_LYC] * ch.n_lycees
+    commune += lyc_commune.tolist()
+    patron += rng.integers(len(pat), size=ch.n_lycees).tolist()
+    pro_ids = np.arange(len(types), len(types) + ch.n_lycees_pro)
+    types += [T_PRO] * ch.n_lycees_pro
+    commune += pro_commune.tolist()
+    patron += rng.integers(len(pat), size=ch.n_lycees_pro).tolist()
+
+    # Each sector's lycées: one in the same commune when there is one.
+    def serve(ids: np.ndarray, comm: np.ndarray) -> np.ndarray:
+        out = np.empty(n_col, np.int64)
+        for s in range(n_col):
+            same = ids[comm == col_commune[s]]
+            out[s] = rng.choice(same) if len(same) else rng.choice(ids)
+        return out
+
+    sec_lyc = serve(lyc_ids, lyc_commune)
+    sec_pro = serve(pro_ids, pro_commune)
+    n = len(types)
+    if n > 10_000:
+        raise ValueError(f"trop d'établissements pour le département {ch.dep_code}")
+    t = np.array(types)
+    nums = rng.choice(10_000, n, replace=False)
+    # 1D UAIs in the low numbers, 2D higher up, as in real directories (sort keeps the codes readable).
+    nums = np.sort(nums)
+    seven = [f"{ch.uai_prefix}{x:04d}" for x in nums]
+    uai = [s + uai_check_letter(s) for s in seven]
+    prefix = {T_MAT: "ECOLE MATERNELLE", T_ELEM: "ECOLE ELEMENTAIRE", T_PRIM: "ECOLE PRIMAIRE",
+              T_COL: "COLLEGE", T_LYC: "LYCEE", T_PRO: "LYCEE PROFESSIONNEL"}
+    nom = [f"{prefix[ty]} {pat[p]}" for ty, p in zip(types, patron, strict=True)]
+    # Circonscriptions: contiguous runs of écoles ordered by commune (districts are geographic).
+    order = np.lexsort((np.arange(n_ecoles), np.array(commune[:n_ecoles])))
+    circ_of = np.empty(n_ecoles, np.int64)
+    circ_of[order] = np.minimum(np.arange(n_ecoles) * ch.n_circ // max(n_ecoles, 1), ch.n_circ - 1)
+    circ_names: list[str] = []
+    seen: dict[str, int] = {}
+    for k in range(ch.n_circ):
+        members = np.flatnonzero(circ_of == k)
+        cname = ch.communes[commune[members[0]]] if len(members) else ch.communes[0]
+        seen[cname] = seen.get(cname, 0) + 1
+        circ_names.append(cname)
+    counts = {c: 0 for c in seen}
+    labels = []
+    for cname in circ_names:
+        counts[cname] += 1
+        labels.append(f"{cname} {counts[cname]}" if seen[cname] > 1 else cname)
+    circ_code = [f"{ch.dep_code}-{k + 1:02d}" for k in range(ch.n_circ)]
+    is1d = t <= T_PRIM
+    etab = pa.table({
+        "uai": pa.array(uai), "nom": pa.array(nom), "type": pa.array([SCHOOL_TYPES[x] for x in types]),
+        "degre": pa.array(["1D" if x else "2D" for x in is1d]),
+        "commune": pa.array([ch.communes[c] for c in commune]),
+        "circonscription_code": pa.array([circ_code[circ_of[i]] if i < n_ecoles else None for i in range(n)],
+                                         pa.string()),
+        "circonscription_nom": pa.array([labels[circ_of[i]] if i < n_ecoles else None for i in range(n)],
+                                        pa.string()),
+        "departement_code": pa.array([ch.dep_code] * n), "departement_nom": pa.array([ch.dep_name] * n),
+        "academie_code": pa.array([ch.acad_code] * n), "academie_nom": pa.array([ch.acad_name] * n),
+    }, schema=SCHEMAS["etablissements"])
+    grp_w = rng.lognormal(0, 0.35, n_grp) * (1 + g_kind)  # a pair is a bigger neighbourhood
+    return dict(etab=etab, types=t, uai=pa.array(uai), n=n, col_w=col_w, col_ids=col_ids, g_sector=g_sector,
+                g_w=grp_w, g_mat=g_mat, g_elem=g_elem, sec_lyc=sec_lyc, sec_pro=sec_pro, lyc_ids=lyc_ids,
+                pro_ids=pro_ids)
+
+
+def _draw_names(rng: np.random.Generator, P: _Pools, origin_idx: np.ndarray, origins: list[str]) -> np.ndarray:
+    out = np.empty(len(origin_idx), np.int32)
+    for k, o in enumerate(origins):
+        m = origin_idx == k
+        lo, hi = P.surname_ranges[o]
+        out[m] = lo + rng.choice(hi - lo, int(m.sum()), p=_zipf(hi - lo, 0.9))
+    return out
+
+
+def _draw_first(rng: np.random.Generator, ranges: dict[str, tuple[int, int]], female: np.ndarray,
+                comorian: np.ndarray) -> np.ndarray:
+    out = np.empty(len(female), np.int32)
+    for key, sel in (("F", female & ~comorian), ("M", ~female & ~comorian), ("FC", female & comorian),
+                     ("MC", ~female & comorian)):
+        lo, hi = ranges[key]
+        out[sel] = lo + rng.choice(hi - lo, int(sel.sum()), p=_zipf(hi - lo, 0.7))
+    return out
+
+
+def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters, seed: int) -> _World:
+    P = _pools()
+    S = _build_etab(rng, ch)
+    R = _day(dt.date(year, int(ch.rentree_md[:2]), int(ch.rentree_md[3:])))
+    types = S["types"]
+
+    # ---- Households and children ---------------------------------------------------------------------
+    H = int(ch.pupils / 1.44)  # ~1.44 school-age children per household with any
+    kids = _choice(rng, [0.43, 0.35, 0.15, 0.05, 0.02], H) + 1
+    first_age = rng.integers(3, 21, H)
+    hh_of_kid = np.repeat(np.arange(H), kids)
+    pos = _group_rank(hh_of_kid)[0]
+    gaps = _choice(rng, [0.22, 0.36, 0.2, 0.12, 0.1], len(hh_of_kid)) + 1
+    gaps[pos == 0] = 0
+    cs = np.cumsum(gaps)
+    age = first_age[hh_of_kid] - (cs - np.repeat(cs[np.r_[0, np.cumsum(kids)[:-1]]], kids))
+    keep = (age >= 3) & (age <= 17)
+    e_hh = hh_of_kid[keep]
+    level = (age[keep] - 3).astype(np.int32)
+    # households without a school-age child disappear; renumber
+    used, e_hh = np.unique(e_hh, return_inverse=True)
+    H = len(used)
+    ne = len(e_hh)
+
+    mix = N.ORIGIN_MIX[ch.population]
+    origins = list(mix)
+    h_origin = _choice(rng, list(mix.values()), H)
+    h_surname = _draw_names(rng, P, h_origin, origins)
+    h_sector = _choice(rng, S["col_w"], H)
+    # école group inside the sector, weighted by neighbourhood size
+    g_sector, g_w = S["g_sector"], S["g_w"]
+    n_sec = len(S["col_w"])
+    order = np.argsort(g_sector, kind="stable")
+    sec_n = np.bincount(g_sector, minlength=n_sec)
+    sec_start = np.r_[0, np.cumsum(sec_n)[:-1]]
+    sec_tot = np.bincount(g_sector, weights=g_w, minlength=n_sec)
+    # one searchsorted over the weights cumulated in sector order picks a group inside the sector
+    u = np.r_[0.0, np.cumsum(sec_tot)[:-1]][h_sector] + rng.random(H) * sec_tot[h_sector]
+    pos_g = np.searchsorted(np.cumsum(g_w[order]), u, side="right")
+    pos_g = np.clip(pos_g, sec_start[h_sector], sec_start[h_sector] + sec_n[h_sector] - 1)
+    h_group = order[pos_g]
+
+    # In-year arrivals and departures move whole families.
+    h_arr = np.full(H, R - 14, np.int32)  # the new year's feed is loaded two weeks before the rentrée
+    arrive = rng.random(H) < 0.05
+    h_arr[arrive] = R + rng.integers(1, 300, int(arrive.sum()))
+    h_dep = np.full(H, NEVER, np.int32)
+    leave = (rng.random(H) < 0.04) & ~arrive
+    h_dep[leave] = R + rng.integers(5, 320, int(leave.sum()))
+
+    # ---- Pupils --------------------------------------------------------------------------------------
+    track = np.where(level <= 7, TR_1D, np.where(level <= 11, TR_COL, TR_GT)).astype(np.int8)
+    track[(track == TR_GT) & (rng.random(ne) < 0.33)] = TR_PRO
+    school = np.empty(ne, np.int64)
+    grp = h_group[e_hh]
+    school[level <= 2] = S["g_mat"][grp[level <= 2]]
+    m = (level >= 3) & (level <= 7)
+    school[m] = S["g_elem"][grp[m]]
+    sec = h_sector[e_hh]
+    col = S["col_ids"][sec]
+    other = rng.random(ne) < 0.05  # derogations / private: not the sector's collège or lycée
+    col = np.where(other, rng.choice(S["col_ids"], ne), col)
+    school[track == TR_COL] = col[track == TR_COL]
+    lyc = np.where(other, rng.choice(S["lyc_ids"], ne), S["sec_lyc"][sec])
+    pro = np.where(other, rng.choice(S["pro_ids"], ne), S["sec_pro"][sec])
+    school[track == TR_GT] = lyc[track == TR_GT]
+    school[track == TR_PRO] = pro[track == TR_PRO]
+    mef = np.empty(ne, np.int32)
+    for lv in range(len(LEVELS)):
+        for tr in (TR_1D, TR_COL, TR_GT, TR_PRO):
+            sel = (level == lv) & (track == tr)
+            if not sel.any():
+                continue
+            cand = [i for i, mm in enumerate(MEFS) if mm[2] == lv and mm[3] == tr]
+            mef[sel] = np.array(cand)[_choice(rng, [MEFS[i][5] for i in cand], int(sel.sum()))]
+    # Birth dates consistent with the level: a child in PS turns 3 during the rentrée's calendar year;
+    # some repeated a year (more in lycée pro), a few skipped one.
+    shift = np.zeros(ne, np.int32)
+    p_late = np.select([track == TR_1D, track == TR_COL, track == TR_GT], [0.02, 0.08, 0.05], 0.25)
+    shift[rng.random(ne) < p_late] = 1
+    shift[rng.random(ne) < 0.01] = -1
+    by = year - 3 - level - shift
+    jan1 = (by - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+    e_birth = jan1 + rng.integers(0, 365, ne)
+    # Classes: pupils of one (school, stem) split evenly into classes of the track's size.
+    stem = P.mef_stem[mef].copy()
+    is1d = track == TR_1D
+    pair_id = np.array([P.stems.index(PAIR_STEMS.get(P.stems[s], P.stems[s])) for s in range(len(P.stems))])
+    k_pair = school * len(P.stems) + pair_id[stem]
+    u_pair, inv_pair, c_pair = np.unique(k_pair, return_inverse=True, return_counts=True)
+    merge = is1d & (c_pair[inv_pair] < 30) & (pair_id[stem] != stem)
+    stem[merge] = pair_id[stem[merge]]
+    key = school * len(P.stems) + stem
+    o = np.lexsort((rng.random(ne), key))
+    rank, size = _group_rank(key[o])
+    cap = np.array([CLASS_CAP[t] for t in range(4)])[track[o]]
+    ncls = np.clip(-(-size // cap), 1, 26)
+    suf = rank % ncls
+    code = np.where(track[o] == TR_1D, np.where(ncls == 1, 0, 1 + suf),
+                    np.where(track[o] == TR_COL, 1 + suf, 27 + suf))
+    label = np.empty(ne, np.int64)
+    label[o] = stem[o] * N_SUFFIX + code
+    e_female = rng.random(ne) < 0.49
+    com = origins.index("comorien") if "comorien" in origins else -1
+    e_comorian = (h_origin[e_hh] == com) & (rng.random(ne) < 0.7)
+    e_first = _draw_first(rng, P.child_ranges, e_female, e_comorian)
+
+    # ---- Guardians -----------------------------------------------------------------------------------
+    two = rng.random(H) < 0.88  # divorced parents usually both keep parental authority
+    n_g = 1 + two
+    g_hh = np.repeat(np.arange(H), n_g)
+    g_pos = _group_rank(g_hh)[0]
+    role = np.empty(len(g_hh), np.int8)
+    first_two = (g_pos == 0) & two[g_hh]
+    role[first_two] = L_MERE
+    second = g_pos == 1
+    role[second] = np.array([L_PERE, L_AUTRE, L_TUTEUR])[_choice(rng, [0.96, 0.025, 0.015], int(second.sum()))]
+    single = ~two[g_hh]
+    role[single] = np.array([L_MERE, L_PERE, L_TUTEUR, L_AUTRE])[
+        _choice(rng, [0.8, 0.14, 0.04, 0.02], int(single.sum()))]
+    NP = len(g_hh)
+    p_female = np.where(role == L_MERE, True, np.where(role == L_PERE, False, rng.random(NP) < 0.6))
+    own_origin = np.where(rng.random(NP) < 0.75, h_origin[g_hh], _choice(rng, list(mix.values()), NP))
+    birth = _draw_names(rng, P, own_origin, origins)
+    birth[role == L_PERE] = h_surname[g_hh[role == L_PERE]]
+    has_father = np.zeros(H, bool)
+    has_father[g_hh[role == L_PERE]] = True
+    usage = birth.copy()
+    married = (role == L_MERE) & np.where(has_father[g_hh], rng.random(NP) < 0.55, rng.random(NP) < 0.2)
+    usage[married] = h_surname[g_hh[married]]
+    # children of a mother on her own often carry her name
+    mother_name = np.full(H, -1, np.int32)
+    mother_name[g_hh[role == L_MERE]] = birth[role == L_MERE]
+    own = ~has_father & (mother_name >= 0) & (rng.random(H) < 0.6)
+    kid_surname = np.where(own, mother_name, h_surname)
+    e_surname = kid_surname[e_hh]
+    p_comorian = (own_origin == com) & (rng.random(NP) < 0.75)
+    p_first = _draw_first(rng, P.adult_ranges, p_female, p_comorian)
+    has_mobile = rng.random(NP) >= 0.075
+    mobile = _mobiles(rng, ch.phones, NP)
+    has_email = rng.random(NP) >= 0.24
+
+    # ---- Links and source records --------------------------------------------------------------------
+    # every child of a household is linked to every guardian of that household
+    hh_g_start = np.r_[0, np.cumsum(n_g)[:-1]]
+    l_pupil = np.repeat(np.arange(ne), n_g[e_hh])
+    l_person = hh_g_start[e_hh[l_pupil]] + _group_rank(l_pupil)[0]
+    l_role = role[l_person]
+    n_sch = S["n"]
+    rkey = l_person.astype(np.int64) * n_sch + school[l_pupil]
+    rkeys, l_record = np.unique(rkey, return_inverse=True)
+    r_person = (rkeys // n_sch).astype(np.int64)
+    r_school = (rkeys % n_sch).astype(np.int64)
+    NR = len(rkeys)
+    r_rank, r_count = _group_rank(r_person)
+    # A few % of people with several records were keyed in differently in one school (name order, extra
+    # first names, another mobile): EduConnect cannot reconcile that record, it gets its own account.
+    r_div = (r_count >= 2) & (r_rank == r_count - 1) & (rng.random(NR) < 0.07)
+    kind = _choice(rng, [0.35, 0.3, 0.25, 0.1], NR)
+    swap = r_div & (kind == 0) & (usage[r_person] != birth[r_person])
+    extra = r_div & ~swap & (kind <= 1)
+    other_mobile = r_div & (kind == 2)
+    no_mobile = r_div & (kind == 3)
+    r_usage = np.where(swap, birth[r_person], usage[r_person])
+    r_birth = np.where(swap, usage[r_person], birth[r_person])
+    r_extra = _draw_first(rng, P.adult_ranges, p_female[r_person], np.zeros(NR, bool))
+    r_mobile = np.where(other_mobile, _mobiles(rng, ch.phones, NR), mobile[r_person])
+    r_has_mobile = np.where(other_mobile, True, has_mobile[r_person] & ~no_mobile)
+    r_has_email = has_email[r_person] & ~(r_div & (rng.random(NR) < 0.3))
+
+    # ---- Accounts ------------------------------------------------------------------------------------
+    akey = r_person * 2 + r_div
+    akeys, r_account = np.unique(akey, return_inverse=True)
+    NA = len(akeys)
+    a_person = akeys // 2
+    a_div = (akeys % 2).astype(bool)
+    a_primary = np.full(NA, NR, np.int64)
+    np.minimum.at(a_primary, r_account, np.arange(NR))
+    a_hh = g_hh[a_person]
+    a_school = r_school[a_primary]
+    a_2d = types[a_school] >= T_COL
+    a_mobile_ok = r_has_mobile[a_primary]
+
+    # School behaviour: adoption speed varies a lot between schools.
+    dyn = rng.beta(1.1, 1.6, n_sch)
+    n_waves = 1 + _choice(rng, [0.45, 0.35, 0.2], n_sch)
+    w1 = R + rng.integers(-5, 50, n_sch)
+    w2 = w1 + rng.integers(14, 70, n_sch)
+    w3 = w2 + rng.integers(20, 150, n_sch)
+    notifies = rng.random(n_sch) < 0.25 + 0.7 * dyn
+    d = dyn[a_school]
+    created = h_arr[a_hh].astype(np.int64)
+    wave = np.minimum(_choice(rng, [0.6, 0.25, 0.15], NA), n_waves[a_school] - 1)
+    wdate = np.select([wave == 0, wave == 1], [w1[a_school], w2[a_school]], w3[a_school])
+    notif = np.maximum(wdate, created + rng.integers(3, 30, NA)) + rng.integers(0, 3, NA)
+    covered = notifies[a_school] & (rng.random(NA) < 0.55 + 0.4 * d)
+    notif = np.where(covered, notif, NEVER).astype(np.int64)
+    # using the letter: probability and delay depend on the school's drive; a letter is valid 3 months
+    divf = np.where(a_div, 0.3, 1.0)
+    uses = rng.random(NA) < (0.25 + 0.6 * d) * divf
+    delay = 1 + rng.exponential(3 + 25 * (1 - d), NA).astype(np.int64)
+    uses &= delay <= 90
+    act_start = np.where(uses & (notif != NEVER), notif + delay, NEVER)
+    confirm = _choice(rng, [0.45, 0.35, 0.15, 0.05], NA)  # days to confirm the email; 3 = never
+    act = np.where((act_start != NEVER) & (confirm < 3), act_start + confirm, NEVER)
+    # self sign-up (SMS needs a mobile; FranceConnect does not)
+    selfp = (0.06 + 0.26 * d + 0.06 * a_2d) * divf
+    self_day = created + np.maximum(R - created, 0) + (rng.gamma(1.3, 30, NA) - 12).astype(np.int64)
+    self_day = np.maximum(self_day, created + 1)
+    self_ok = rng.random(NA) < selfp
+    fc = (rng.random(NA) < 0.15) | ~a_mobile_ok
+    self_first = self_ok & (self_day < notif)
+    origin = np.full(NA, O_NR, np.int8)
+    origin_day = np.full(NA, NEVER, np.int64)
+    path_a = notif != NEVER
+    path_a &= ~self_first
+    origin[path_a] = O_ETAB
+    origin_day[path_a] = notif[path_a]
+    origin[self_first] = np.where(fc[self_first], O_FC, O_RESP)
+    origin_day[self_first] = self_day[self_first]
+    notif = np.where(path_a, notif, NEVER)
+    act_start = np.where(path_a, act_start, np.where(self_first, self_day, NEVER))
+    act = np.where(path_a, act, np.where(self_first, self_day, NEVER))
+    # Accounts carried over from previous years (present at the rentrée), and a few legacy ATEN/ENT ones.
+    old = (h_arr[a_hh] < R) & (rng.random(NA) < (0.05 + 0.12 * d) * divf)
+    legacy = old & (rng.random(NA) < 0.15)
+    n_old = int(old.sum())
+    old_act = R - rng.integers(20, 1800, n_old)
+    old_origin = np.array([O_ETAB, O_RESP, O_FC])[_choice(rng, [0.45, 0.42, 0.13], n_old)]
+    old_origin = np.where(legacy[old], np.where(rng.random(n_old) < 0.3, O_ATEN, O_ENT), old_origin)
+    old_notif = np.where(old_origin == O_ETAB, old_act - rng.integers(1, 40, n_old), NEVER)
+    origin[old] = old_origin
+    origin_day[old] = np.where(old_origin == O_ETAB, old_notif, old_act)
+    notif[old] = old_notif
+    act_start[old] = old_act
+    act[old] = old_act
+    created = np.where(old, np.minimum(created, origin_day), created)
+    # ATEN (the pre-EduConnect console) accounts date from before its shutdown on 15 September 2020.
+    aten = origin == O_ATEN
+    aten_end = _day(dt.date(2020, 9, 15))
+    aten_act = aten_end - rng.integers(15, 1100, NA)
+    for arr in (act_start, act, origin_day):
+        arr[aten] = aten_act[aten]
+    created = np.where(aten, np.minimum(created, aten_act), created)
+    # Deactivation: the family left (after the feed drops it), or rarely another reason during the year.
+    deact = np.where(h_dep[a_hh] != NEVER, h_dep[a_hh].astype(np.int64) + rng.integers(1, 8, NA), NEVER)
+    other_d = rng.random(NA) < 0.006
+    deact = np.where(other_d & (deact == NEVER), R + rng.integers(10, 330, NA), deact)
+    # Connection rhythm of active accounts: every `period` days until the parent stops using it.
+    period = np.clip(rng.lognormal(np.log(10), 0.9, NA), 1, 120).astype(np.int64)
+    stop = np.where(act != NEVER, act + rng.exponential(220, NA).astype(np.int64), NEVER)
+    stop = np.where(aten, np.minimum(stop, aten_end), stop)
+    reinit = np.where((act != NEVER) & (rng.random(NA) < 0.07), act + rng.integers(1, 250, NA), NEVER)
+
+    # ---- Logins: first initial + '.' + truncated surname + disambiguating number, unique nationally ----
+    a_rec = a_primary
+    a_first = p_first[r_person[a_rec]]
+    a_initial = P.adult_initial[a_first]
+    a_trunc = P.surname_trunc[r_usage[a_rec]]
+    n_trunc = len(P.trunc_arr)
+    if cnt.logins is None:
+        cnt.logins = np.zeros(26 * n_trunc, np.int64)
+    lkey = a_initial.astype(np.int64) * n_trunc + a_trunc
+    lo = np.lexsort((rng.random(NA), created, lkey))
+    lrank = _group_rank(lkey[lo])[0]
+    num = np.empty(NA, np.int64)
+    num[lo] = cnt.logins[lkey[lo]] + lrank
+    cnt.logins += np.bincount(lkey, minlength=len(cnt.logins))
+    lbase = pc.binary_join_element_wise(_s(P.initial_arr, a_initial), _s(P.trunc_arr, a_trunc), ".")
+    a_login = pc.if_else(pa.array(num == 0), lbase, _join(lbase, _digits(num)))
+
+    # ---- Strings -------------------------------------------------------------------------------------
+    # Emails: a few local-part patterns, synthetic domains only.
+    pat = _choice(rng, [0.45, 0.15, 0.2, 0.12, 0.08], NP)
+    dom = _choice(rng, [0.3, 0.25, 0.15, 0.1, 0.1, 0.1] if ch.phones == "reunion"
+                  else [0.35, 0.3, 0.15, 0.1, 0.1, 0.0], NP)
+    fe = _s(P.adult_email, p_first)
+    se = _s(P.surname_email, usage)
+    dig = _digits(rng.integers(1, 99, NP))
+    year2 = _digits(rng.integers(60, 100, NP))
+    local = pc.choose(pa.array(pat.astype(np.int8)),
+                      pc.binary_join_element_wise(fe, se, "."), pc.binary_join_element_wise(se, fe, "."),
+                      _join(fe, ".", se, dig), _join(pc.utf8_slice_codeunits(fe, 0, 1), ".", se),
+                      _join(fe, "_", se, year2))
+    p_mail = _join(local, "@", _s(pa.array(EMAIL_DOMAINS), dom))
+    p_phone = _phone_str(mobile)
+    r_phone = _phone_str(r_mobile)
+
+    civ = pa.array(np.where(p_female, "MME", "M.")[r_person])
+    first_arr = _s(P.adult_arr, p_first[r_person])
+    prenoms = pc.if_else(pa.array(extra), _join(first_arr, " ", _s(P.adult_arr, r_extra)), first_arr)
+    r_mail_full = p_mail.take(pa.array(r_person))
+    null_s = pa.nulls(NR, pa.string())
+    rid = _digits(cnt.records + 1_000_001 + np.arange(NR))
+    resp = pa.table({
+        "responsable_id": rid,
+        "source": pa.array(np.where(types[r_school] <= T_PRIM, "ONDE", "SIECLE")),
+        "uai": S["uai"].take(pa.array(r_school)),
+        "civilite": civ,
+        "nom_usage": _s(P.surname_arr, r_usage),
+        "nom_naissance": _s(P.surname_arr, r_birth),
+        "prenoms": prenoms,
+        "telephone_portable": pc.if_else(pa.array(r_has_mobile), r_phone, null_s),
+        "courriel": pc.if_else(pa.array(r_has_email), r_mail_full, null_s),
+        "identifiant": a_login.take(pa.array(r_account)),
+    }, schema=SCHEMAS["responsables"])
+
+    # INE: 10 digits (a bijective scramble of the national pupil index) + a key letter.
+    g = cnt.pupils + np.arange(ne, dtype=np.int64)
+    ine_n = (3_141_592_653 * g + 1_000_003 * (seed % 1000) + 6_180_339_887) % 10_000_000_000
+    ine_s = pc.utf8_slice_codeunits(_digits(ine_n + 10_000_000_000), 1, 11)
+    ine = _join(ine_s, _s(pa.array(list(UAI_LETTERS)), (ine_n % 23).astype(np.int64)))
+    # Class lists read in order: school, class, name.
+    eo = np.lexsort((P.child_rank[e_first], P.surname_rank[e_surname], label, school))
+    inv_eo = np.empty(ne, np.int64)
+    inv_eo[eo] = np.arange(ne)
+    eleves = pa.table({
+        "ine": ine.take(pa.array(eo)),
+        "nom": _s(P.surname_arr, e_surname[eo]),
+        "prenom": _s(P.child_arr, e_first[eo]),
+        "date_naissance": _dates(e_birth[eo]),
+        "uai": S["uai"].take(pa.array(school[eo])),
+        "classe": _s(P.class_labels, label[eo]),
+        "mef_code": _s(P.mef_code, mef[eo]),
+        "mef_libelle": _s(P.mef_lib, mef[eo]),
+    }, schema=SCHEMAS["eleves"])
+    liens = pa.table({
+        "responsable_id": rid.take(pa.array(l_record)),
+        "ine": ine.take(pa.array(l_pupil)),
+        "lien": _s(pa.array(LIENS), l_role),
+    }, schema=SCHEMAS["liens"])
+
+    a_mail_rec = pc.if_else(pa.array(r_has_email[a_rec]), r_mail_full.take(pa.array(a_rec)),
+                            pa.nulls(NA, pa.string()))
+    a_mail_after = r_mail_full.take(pa.array(a_rec))  # an activated account always has a confirmed email
+    a_phone = pc.if_else(pa.array(a_mobile_ok), r_phone.take(pa.array(a_rec)), pa.nulls(NA, pa.string()))
+    del p_phone
+
+    cnt.pupils += ne
+    cnt.records += NR
+    return _World(
+        etab=S["etab"], eleves=eleves, resp=resp, liens=liens, h_arr=h_arr, h_dep=h_dep,
+        e_hh=e_hh[eo], l_pupil=inv_eo[l_pupil], l_record=l_record, n_records=NR,
+        a_login=a_login, a_created=created, a_origin=origin, a_origin_day=origin_day, a_notif=notif,
+        a_act_start=act_start, a_act=act, a_deact=deact, a_period=period, a_stop=stop, a_reinit=reinit,
+        a_mail_before=a_mail_rec, a_mail_after=a_mail_after, a_phone=a_phone,
+    )
+
+
+def _snapshot(w: _World, t: int) -> dict[str, pa.Table]:
+    """The five tables as extracted on day t (vectorised over the world's event dates)."""
+    hv = (w.h_arr <= t) & (t < w.h_dep.astype(np.int64) + GRACE_DAYS)
+    pv = hv[w.e_hh]
+    lv = pv[w.l_pupil]
+    rv = np.zeros(w.n_records, bool)
+    rv[w.l_record[lv]] = True
+    av = w.a_created <= t
+
+    def f(tab: pa.Table, m: np.ndarray) -> pa.Table:
+        return tab if m.all() else tab.filter(pa.array(m))
+
+    notif, act_start, act, deact = (x[av] for x in (w.a_notif, w.a_act_start, w.a_act, w.a_deact))
+    etat = np.select([deact <= t, act <= t, act_start <= t, notif <= t], [4, 3, 2, 1], 0)
+    origin = np.where(w.a_origin_day[av] <= t, w.a_origin[av], O_NR)
+    active_ever = act <= t
+    end = np.minimum(np.minimum(w.a_stop[av], deact), t)
+    period = w.a_period[av]
+    last = np.where(active_ever & (end >= act), act + np.maximum(end - act, 0) // period * period, NEVER)
+    reinit = w.a_reinit[av]
+    mask = pa.array(av)
+    comptes = pa.table({
+        "identifiant": w.a_login.filter(mask),
+        "origine": _s(pa.array(ORIGINES), origin.astype(np.int64)),
+        "etat": _s(pa.array(ETATS), etat.astype(np.int64)),
+        "date_notification": _dates(notif, notif <= t),
+        "date_activation": _dates(act, active_ever),
+        "date_derniere_connexion": _dates(last, last <= t),
+        "date_demande_reinit_mdp": _dates(reinit, reinit <= t),
+        "courriel": pc.if_else(pa.array(active_ever), w.a_mail_after.filter(mask), w.a_mail_before.filter(mask)),
+        "telephone_portable": w.a_phone.filter(mask),
+    }, schema=SCHEMAS["comptes"])
+    return {"etablissements": w.etab, "eleves": f(w.eleves, pv), "responsables": f(w.resp, rv),
+            "liens": f(w.liens, lv), "comptes": comptes}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------------------
+class _Sink:
+    """Appends chunk tables to one file per (date, table)."""
+
+    def __init__(self, folders: list[Path], fmt: str) -> None:
+        self.fmt = fmt
+        self.folders = folders
+        self.writers: dict[tuple[int, str], pq.ParquetWriter] = {}
+        self.rows: dict[str, int] = dict.fromkeys(TABLES, 0)
+        self.opts = pacsv.WriteOptions(include_header=False, delimiter=";", quoting_style="none",
+                                       batch_size=65536)
+        for i, folder in enumerate(folders):
+            folder.mkdir(parents=True, exist_ok=True)
+            for t in TABLES:
+                if fmt == "csv":
+                    # header written by hand: pyarrow quotes header names even with quoting_style="none"
+                    (folder / f"{t}.csv").write_bytes((";".join(COLUMNS[t]) + "\n").encode())
+                else:
+                    self.writers[(i, t)] = pq.ParquetWriter(
+                        folder / f"{t}.parquet", SCHEMAS[t])
+
+    def write(self, i: int, tables: dict[str, pa.Table]) -> None:
+        for t, tab in tables.items():
+            self.rows[t] += tab.num_rows
+            if self.fmt == "csv":
+                with open(self.folders[i] / f"{t}.csv", "ab") as fh:
+                    pacsv.write_csv(tab, fh, self.opts)
+            else:
+                self.writers[(i, t)].write_table(tab, row_group_size=1 << 20)
+
+    def close(self) -> None:
+        for wr in self.writers.values():
+            wr.close()
+
+
+def snapshot_dates(start: dt.date, days: int, every: int) -> list[dt.date]:
+    if days < 1 or every < 1:
+        raise ValueError("--days et --every doivent être ≥ 1")
+    return [start + dt.timedelta(days=k) for k in range(0, days, every)]
+
+
+def _school_year(start: dt.date) -> int:
+    return start.year if start.month >= 8 else start.year - 1
+
+
+def _run(profile: str, seed: int, start: dt.date, days: int, every: int, out: Path,
+         fmt: str) -> tuple[list[Path], dict[str, int]]:
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"format inconnu : {fmt!r} (csv ou parquet)")
+    chunks = profile_chunks(profile)
+    dates = snapshot_dates(start, days, every)
+    folders = [Path(out) / d.isoformat() for d in dates]
+    if fmt == "parquet" and len(chunks) > 1:
+        _raise_nofile(len(folders) * len(TABLES) + 64)
+    sink = _Sink(folders, fmt)
+    cnt = _Counters()
+    year = _school_year(start)
+    try:
+        for ci, ch in enumerate(chunks):
+            rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, ci, PROFILES.index(profile)])))
+            world = _build_world(ch, rng, year, cnt, seed)
+            for i, d in enumerate(dates):
+                sink.write(i, _snapshot(world, _day(d)))
+            del world
+    finally:
+        sink.close()
+    return folders, sink.rows
+
+
+def _raise_nofile(need: int) -> None:
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < need:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def generate(profile: str, seed: int, start: dt.date, days: int, every: int, out: Path,
+             fmt: str = "csv") -> list[Path]:
+    """Write one snapshot folder per date (start + k*every, k*every < days) under `out`; return them."""
+    return _run(profile, seed, start, days, every, Path(out), fmt)[0]
+
+
+# --------------------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------------------
+def _date_arg(s: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"date invalide : {s!r} (attendu AAAA-MM-JJ)") from e
+
+
+def _handle(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    folders, rows = _run(args.profile, args.seed, args.start, args.days, args.every, Path(args.out),
+                         args.format)
+    secs = time.perf_counter() - t0
+    print(f"{len(folders)} instantané(s) écrit(s) sous {args.out} "
+          f"(profil {args.profile}, graine {args.seed}, format {args.format}) :")
+    for f in folders:
+        print(f"  {f}")
+    print("Lignes écrites (tous instantanés confondus) :")
+    for t in TABLES:
+        print(f"  {t:<15} {rows[t]:>12,}".replace(",", "\u202f"))
+    print(f"Durée : {secs:.1f} s")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "generate", help="générer des instantanés synthétiques",
+        description="Génère des instantanés synthétiques (établissements, élèves, responsables, liens, "
+                    "comptes), un dossier AAAA-MM-JJ par date d'extraction.")
+    p.add_argument("--profile", choices=PROFILES, default="demo",
+                   help="demo (petit), reunion (académie de La Réunion), national (~30 académies)")
+    p.add_argument("--seed", type=int, default=1, help="graine aléatoire (défaut : 1)")
+    p.add_argument("--start", type=_date_arg, default=dt.date(2026, 9, 1),
+                   help="date du premier instantané, AAAA-MM-JJ (défaut : 2026-09-01)")
+    p.add_argument("--days", type=int, default=1, help="nombre de jours couverts (défaut : 1)")
+    p.add_argument("--every", type=int, default=1, help="un instantané tous les K jours (défaut : 1)")
+    p.add_argument("--out", required=True, type=Path, help="dossier de sortie")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format des tables")
+    p.set_defaults(func=_handle)
