@@ -9,7 +9,7 @@ import dash
 from dash import Dash, Input, Output, dcc, html
 from flask import Flask, jsonify
 
-from dashboard import auth
+from dashboard import api, auth
 from dashboard.cache import init_cache
 from dashboard.ids import Shell
 from dashboard.pages import Page, load_pages
@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         compress=False,
     )
     auth.init_auth(server, settings)
+    api.init_api(server, settings)  # statistics JSON API + exports
     pages = load_pages()
     by_path = {p.path: p for p in pages}
 

@@ -1,0 +1,333 @@
+"""Statistics exports: CSV (`;`, UTF-8 with BOM: opens cleanly in French Excel) and a one-page PDF report.
+
+Routes take the same query parameters as the page (`/statistiques?scope=…&date=…`), so the export of a view is
+its URL with another path. Same pattern as every data route: principal from the session, remit checked in SQL,
+rate limit per user (EXPORT_RATE_LIMIT per hour), audit entry. Charts in the PDF are rendered by kaleido
+(headless Chromium); when it cannot run, they are drawn with fpdf2 primitives instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from dashboard import auth
+from dashboard.pages.statistiques import callbacks as C
+from dashboard.pages.statistiques import figures as F
+from dashboard.pages.statistiques.layout import View, ViewError, parse_view
+from meteocomptes.settings import Settings
+from queries import audit, ratelimit, stats, stats_series, warehouse
+from queries.labels import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
+from queries.scope import Principal
+
+log = logging.getLogger(__name__)
+bp = Blueprint("exports_stats", __name__, url_prefix="/export/stats")
+BOM = "\ufeff"
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+class ExportError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@bp.errorhandler(ExportError)
+def _export_error(exc: ExportError):  # noqa: ANN202
+    return jsonify(erreur=exc.message), exc.status
+
+
+# ------------------------------------------------------------------------------------------------ content
+
+
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """`;`-separated, BOM first, CRLF (Excel). Numbers raw (no thousands separator) so Excel sums them;
+    text cells starting with a formula character are neutralised."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([_cell(v) for v in r])
+    return BOM + buf.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4f}".replace(".", ",")  # French decimal comma
+    if isinstance(v, date):
+        return f"{v:%d/%m/%Y}"
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
+def synthese_csv(syn: stats.Synthese) -> str:
+    cols = list(SYNTHESE_COLUMNS)
+    rows = [[origine_label(str(r["origine"])), *[int(r[c]) for c in cols[1:]]] for r in syn.rows]  # type: ignore[call-overload]
+    rows.append([])
+    rows.append([f"Périmètre : {syn.scope}" + (f" ({DEGRES[syn.degre]})" if syn.degre else "")])
+    rows.append([syn.derniere_mise_a_jour()])
+    return csv_text([SYNTHESE_COLUMNS[c] for c in cols], rows)
+
+
+def series_csv(df: pd.DataFrame) -> str:
+    o = stats_series.by_origin(df)
+    e = stats_series.by_state(df)
+    header = ["Date", "Comptes", *[f"Origine : {ORIGINES[c]}" for c in o.columns],
+              *[f"État : {ETATS[c]}" for c in e.columns], "Taux d'activation"]
+    rows = []
+    for d in o.index:
+        total = int(o.loc[d].sum())
+        rows.append([d, total, *[int(v) for v in o.loc[d]], *[int(v) for v in e.loc[d]],
+                     (int(e.loc[d, "ACTIVE"]) / total) if total else None])
+    return csv_text(header, rows)
+
+
+def children_csv(ch: pd.DataFrame, median: float | None) -> str:
+    header = ["Type", "Code", "Classe ou MEF", "Libellé", "Comptes", "Activés", "Taux d'activation",
+              "Écart à la médiane académique (points)", "Notifiés non activés"]
+    rows = [[x.kind, x.code, x.sub, x.label, int(x.comptes), int(x.actives), x.taux,
+             None if median is None or pd.isna(x.taux) else round(100 * (x.taux - median), 2),
+             int(x.notifies_non_actives)] for x in ch.itertuples()]
+    return csv_text(header, rows)
+
+
+# ------------------------------------------------------------------------------------------------ PDF
+
+
+def _chart_png(fig: Any, width: int = 900, height: int = 380) -> bytes | None:
+    try:
+        return fig.to_image(format="png", width=width, height=height, scale=1.5)
+    except Exception as exc:  # noqa: BLE001 - no Chromium, sandbox refused…: fall back to drawn charts
+        log.warning("kaleido indisponible (%s) : graphiques dessinés avec fpdf2", exc)
+        return None
+
+
+def _draw_rate(pdf: Any, rates: pd.DataFrame, x: float, y: float, w: float, h: float, title: str) -> None:
+    """Fallback: the activation rate as a polyline with fpdf2 primitives."""
+    pdf.set_font(size=9)
+    pdf.set_xy(x, y)
+    pdf.cell(w, 5, title)
+    top, bottom, left = y + 7, y + h - 6, x + 10
+    pdf.set_draw_color(200, 200, 200)
+    for frac in (0, 0.5, 1):
+        yy = bottom - frac * (bottom - top)
+        pdf.line(left, yy, x + w, yy)
+        pdf.set_xy(x, yy - 2)
+        pdf.set_font(size=6)
+        pdf.cell(9, 4, f"{int(frac * 100)} %")
+    pts = [(i, float(t)) for i, t in enumerate(rates["taux"]) if pd.notna(t)]
+    if len(pts) >= 2:
+        n = max(1, len(rates) - 1)
+        pdf.set_draw_color(0, 0, 145)
+        pdf.set_line_width(0.6)
+        xy = [(left + i / n * (x + w - left), bottom - t * (bottom - top)) for i, t in pts]
+        for (x1, y1), (x2, y2) in zip(xy, xy[1:], strict=False):
+            pdf.line(x1, y1, x2, y2)
+        pdf.set_line_width(0.2)
+    pdf.set_font(size=6)
+    if len(rates):
+        pdf.set_xy(left, bottom + 1)
+        pdf.cell(30, 4, F.fmt_date(rates["date"].iloc[0]))
+        pdf.set_xy(x + w - 20, bottom + 1)
+        pdf.cell(20, 4, F.fmt_date(rates["date"].iloc[-1]), align="R")
+
+
+def _draw_stack(pdf: Any, wide: pd.DataFrame, x: float, y: float, w: float, h: float, title: str) -> None:
+    """Fallback: accounts by origin as stacked bars, one per date."""
+    pdf.set_font(size=9)
+    pdf.set_xy(x, y)
+    pdf.cell(w, 5, title)
+    top, bottom = y + 7, y + h - 6
+    totals = wide.sum(axis=1)
+    vmax = float(totals.max()) if len(totals) else 0.0
+    if vmax <= 0:
+        return
+    n = len(wide)
+    bw = (w - 4) / max(n, 1)
+    for i, (_, row) in enumerate(wide.iterrows()):
+        base = bottom
+        for o in wide.columns:
+            v = float(row[o])
+            if v <= 0:
+                continue
+            hh = v / vmax * (bottom - top)
+            r, g, b = (int(F.ORIGINE_COLORS[o][k:k + 2], 16) for k in (1, 3, 5))
+            pdf.set_fill_color(r, g, b)
+            pdf.rect(x + 2 + i * bw, base - hh, max(bw * 0.8, 0.3), hh, style="F")
+            base -= hh
+
+
+def _font(pdf: Any) -> str:
+    reg, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+    if reg.exists() and bold.exists():
+        pdf.add_font("DejaVu", "", str(reg))
+        pdf.add_font("DejaVu", "B", str(bold))
+        return "DejaVu"
+    return "Helvetica"
+
+
+def _latin(text: str, family: str) -> str:
+    if family != "Helvetica":
+        return text
+    return (text.replace("\u202f", " ").replace("\u00a0", " ").replace("–", "-").replace("—", "-")
+            .replace("→", "->").replace("’", "'").encode("latin-1", "replace").decode("latin-1"))
+
+
+def report_pdf(
+    syn: stats.Synthese, label: str, kpis: dict, df: pd.DataFrame, d_from: date, d_to: date,
+    use_kaleido: bool = True,
+) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(12, 12, 12)
+    pdf.add_page()
+    fam = _font(pdf)
+    t = lambda s: _latin(s, fam)  # noqa: E731
+    pdf.set_title(t(f"MétéoComptes — {label}"))
+    pdf.set_author("MétéoComptes")
+    pdf.set_font(fam, "B", 15)
+    pdf.set_text_color(0, 0, 145)
+    pdf.cell(0, 8, t("MétéoComptes — comptes EduConnect des responsables"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(22, 22, 22)
+    pdf.set_font(fam, "B", 11)
+    pdf.cell(0, 6, t(f"Périmètre : {label}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "") + f" ({syn.scope})"),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(fam, "", 9)
+    pdf.cell(0, 5, t(f"Données du {F.fmt_date(syn.data_date)} — {syn.derniere_mise_a_jour()} — "
+                     f"édité le {datetime.now():%d/%m/%Y à %H:%M}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    # KPI line
+    pdf.set_font(fam, "B", 10)
+    kp = (f"Comptes : {F.fmt_int(kpis['comptes'])}   Activés : {F.fmt_int(kpis['actives'])}   "
+          f"Taux d'activation : {F.fmt_pct(kpis['taux'])} ({F.fmt_pts(kpis['delta_taux_7j'])} en 7 jours, "
+          f"{F.fmt_pts(kpis['delta_taux_rentree'])} depuis la rentrée)")
+    pdf.multi_cell(0, 5, t(kp), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    # Synthesis table
+    pdf.set_font(fam, "B", 10)
+    pdf.cell(0, 6, t("Synthèse des comptes responsables de la structure"), new_x="LMARGIN", new_y="NEXT")
+    cols = list(SYNTHESE_COLUMNS)
+    widths = [30, 32, 24, 30, 26, 22, 22]
+    pdf.set_font(fam, "B", 7.5)
+    pdf.set_fill_color(232, 232, 255)
+    heads = ["Origine", "Comptes", "Non notifiés", "Notifiés non activés", "En cours d'activation", "Activés",
+             "Désactivés"]
+    for wd, hd in zip(widths, heads, strict=True):
+        pdf.cell(wd, 6, t(hd), border=1, align="C", fill=True)
+    pdf.ln()
+    for i, r in enumerate(syn.rows):
+        last = i == len(syn.rows) - 1
+        pdf.set_font(fam, "B" if last else "", 8)
+        pdf.cell(widths[0], 5.5, t(origine_label(str(r["origine"]))), border=1)
+        for wd, c in zip(widths[1:], cols[1:], strict=True):
+            pdf.cell(wd, 5.5, t(F.fmt_int(r[c])), border=1, align="R")
+        pdf.ln()
+    pdf.ln(3)
+    # Charts
+    o = stats_series.by_origin(df) if not df.empty else pd.DataFrame()
+    rates = stats_series.rate_series(df)
+    per = f"du {F.fmt_date(d_from)} au {F.fmt_date(d_to)}"
+    y0 = pdf.get_y()
+    figs = []
+    if not df.empty:
+        figs = [(F.area_by_origin(o, f"Comptes par origine, {per}"), "stack"),
+                (F.rate_chart(rates, f"Taux d'activation, {per}"), "rate")]
+    h = 78
+    for k, (fig, kind) in enumerate(figs):
+        y = y0 + k * (h + 3)
+        png = _chart_png(fig) if use_kaleido else None
+        if png:
+            pdf.image(io.BytesIO(png), x=12, y=y, w=186, h=h)
+        elif kind == "stack":
+            _draw_stack(pdf, o, 12, y, 186, h, t(f"Comptes par origine, {per}"))
+        else:
+            _draw_rate(pdf, rates, 12, y, 186, h, t(f"Taux d'activation, {per}"))
+    pdf.set_font(fam, "", 7)
+    pdf.set_xy(12, 285)
+    pdf.cell(0, 4, t("Comptes distincts : un responsable ayant des enfants dans deux établissements compte une fois "
+                     "dans chacun et une fois dans l'académie. Données synthétiques de démonstration."))
+    return bytes(pdf.output())
+
+
+# ------------------------------------------------------------------------------------------------ routes
+
+
+def _prepare(kind: str) -> tuple[Settings, Principal, View, stats_series.ScopeInfo, date]:
+    principal = auth.require_principal("stats")
+    settings = auth.settings_of()
+    try:
+        view, _ = parse_view(principal, request.args.to_dict(), strict=True)
+    except ViewError as exc:
+        raise ExportError(400, str(exc)) from None
+    try:
+        s = stats_series.asof(settings, view.date)
+        info = stats_series.check_scope(settings, principal, view.scope, s)  # AccessDenied → 403 + audit
+    except (stats_series.ScopeNotFound, stats_series.NoData) as exc:
+        raise ExportError(404, str(exc)) from None
+    except warehouse.WarehouseUnavailable as exc:
+        raise ExportError(503, str(exc)) from None
+    if not ratelimit.hit(settings, f"export:{principal.user_id}", settings["EXPORT_RATE_LIMIT"], 3600):
+        audit.record(settings, principal, "export", scope=view.scope, detail={"type": kind, "raison": "limite"},
+                     outcome="denied")
+        raise ExportError(429, "Trop d'exports en peu de temps, réessayez plus tard.")
+    audit.record(settings, principal, "export", scope=view.scope, detail={"type": kind, "date": s.isoformat()})
+    return settings, principal, view, info, s
+
+
+def _file(body: str | bytes, mimetype: str, name: str) -> Response:
+    resp = Response(body, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _name(view: View, what: str, s: date, ext: str) -> str:
+    return C._fname(view, what, s) + "." + ext
+
+
+@bp.get("/synthese.csv")
+def synthese_route():  # noqa: ANN201
+    settings, principal, view, info, s = _prepare("synthese.csv")
+    syn = stats.synthese(settings, principal, view.scope, s, None if view.degre == "ALL" else view.degre)
+    return _file(synthese_csv(syn).encode("utf-8"), "text/csv; charset=utf-8", _name(view, "synthese", s, "csv"))
+
+
+@bp.get("/series.csv")
+def series_route():  # noqa: ANN201
+    settings, principal, view, info, s = _prepare("series.csv")
+    df, _, _ = C._evolution(settings, principal, view, s)
+    return _file(series_csv(df).encode("utf-8"), "text/csv; charset=utf-8", _name(view, "series", s, "csv"))
+
+
+@bp.get("/comparaison.csv")
+def children_route():  # noqa: ANN201
+    settings, principal, view, info, s = _prepare("comparaison.csv")
+    ch, median = C.compute_children(settings, principal, view, info, s)
+    return _file(children_csv(ch, median).encode("utf-8"), "text/csv; charset=utf-8",
+                 _name(view, "comparaison", s, "csv"))
+
+
+@bp.get("/rapport.pdf")
+def report_route():  # noqa: ANN201
+    settings, principal, view, info, s = _prepare("rapport.pdf")
+    syn = stats.synthese(settings, principal, view.scope, s, None if view.degre == "ALL" else view.degre)
+    k = stats_series.kpis(settings, principal, view.scope, view.degre, s)
+    df, d_from, d_to = C._evolution(settings, principal, view, s)
+    pdf = report_pdf(syn, info.label, k, df, d_from, d_to)
+    return _file(pdf, "application/pdf", _name(view, "rapport", s, "pdf"))
+
+
+def init_exports(server: Flask, settings: Settings) -> None:
+    server.register_blueprint(bp)

@@ -1,0 +1,300 @@
+"""Layout of « Statistiques » and its view state.
+
+The whole view (scope, date, degree, date range, children grouping, funnel week, projection target) lives in
+the URL query string, so a pilot can e-mail the exact view and back/forward work: the shell's dcc.Location
+passes the parameters to `layout`, which validates them (invalid ones are ignored with a French message),
+checks the scope against the principal in SQL, and renders a skeleton whose sections are filled by callbacks
+from a dcc.Store holding the same parameters (ids only, no personal data; re-checked by every callback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from dash import dcc, html
+
+from dashboard import auth
+from dashboard.pages.statistiques import figures as F
+from dashboard.pages.statistiques.ids import Ids
+from queries import audit, stats_series, warehouse
+from queries.labels import DEGRES
+from queries.scope import AccessDenied, Level, Principal, Scope, ScopeError
+
+PATH = "/statistiques"
+PARAM_ORDER = ("scope", "date", "degre", "from", "to", "par", "semaine", "cible")
+LEVEL_LABEL = {
+    Level.ACADEMIE: "Académie",
+    Level.DEPARTEMENT: "Département",
+    Level.CIRCONSCRIPTION: "Circonscription",
+    Level.ETABLISSEMENT: "Établissement",
+    Level.CLASSE: "Classe",
+    Level.MEF: "MEF",
+}
+
+
+class ViewError(ValueError):
+    """A view parameter that cannot be honoured (message in French)."""
+
+
+@dataclass(frozen=True)
+class View:
+    scope: Scope
+    date: date | None = None
+    degre: str = "ALL"
+    d_from: date | None = None
+    d_to: date | None = None
+    par: str = "classe"
+    semaine: date | None = None
+    cible: date | None = None
+
+    def params(self) -> dict[str, str]:
+        """Canonical URL parameters: only what differs from the defaults, in a fixed order."""
+        p: dict[str, str] = {"scope": str(self.scope)}
+        if self.date:
+            p["date"] = self.date.isoformat()
+        if self.degre != "ALL":
+            p["degre"] = self.degre
+        if self.d_from:
+            p["from"] = self.d_from.isoformat()
+        if self.d_to:
+            p["to"] = self.d_to.isoformat()
+        if self.par != "classe":
+            p["par"] = self.par
+        if self.semaine:
+            p["semaine"] = self.semaine.isoformat()
+        if self.cible:
+            p["cible"] = self.cible.isoformat()
+        return p
+
+    def query(self) -> str:
+        return "?" + urlencode(self.params(), safe=":")
+
+    def href(self, **changes: object) -> str:
+        return PATH + replace(self, **changes).query()  # type: ignore[arg-type]
+
+
+def _date(name: str, value: str) -> date:
+    try:
+        d = date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise ViewError(f"Paramètre « {name} » ignoré : « {value[:30]} » n'est pas une date AAAA-MM-JJ.") from None
+    if not date(2000, 1, 1) <= d <= date(2100, 12, 31):
+        raise ViewError(f"Paramètre « {name} » ignoré : date hors limites.")
+    return d
+
+
+def parse_view(principal: Principal, params: Mapping[str, str], strict: bool = False) -> tuple[View, list[str]]:
+    """View from URL parameters. Lenient (default): invalid parameters are dropped and reported in French;
+    strict (callbacks, API): the first invalid one raises ViewError. Scope remit is checked later, in SQL."""
+    messages: list[str] = []
+
+    def bad(msg: str) -> None:
+        if strict:
+            raise ViewError(msg)
+        messages.append(msg)
+
+    if principal.scope is None:
+        raise AccessDenied("aucun périmètre")
+    scope = principal.scope
+    raw = params.get("scope")
+    if raw:
+        try:
+            scope = Scope.parse(raw)
+        except ScopeError as exc:
+            bad(f"Périmètre ignoré : {exc}")
+    fields: dict[str, object] = {}
+    for name, key in (("date", "date"), ("from", "d_from"), ("to", "d_to"), ("semaine", "semaine"),
+                      ("cible", "cible")):
+        if params.get(name):
+            try:
+                fields[key] = _date(name, params[name])
+            except ViewError as exc:
+                bad(str(exc))
+    degre = (params.get("degre") or "ALL").upper()
+    if degre not in stats_series.DEGRES:
+        bad(f"Degré « {degre[:10]} » ignoré (attendu : 1D ou 2D).")
+        degre = "ALL"
+    elif degre != "ALL" and scope.level not in (Level.ACADEMIE, Level.DEPARTEMENT):
+        bad("Le degré ne s'applique qu'à l'académie et au département : ignoré.")
+        degre = "ALL"
+    par = params.get("par") or "classe"
+    if par not in ("classe", "mef"):
+        bad(f"Regroupement « {par[:10]} » ignoré (attendu : classe ou mef).")
+        par = "classe"
+    if fields.get("d_from") and fields.get("d_to") and fields["d_from"] > fields["d_to"]:  # type: ignore[operator]
+        bad("Période ignorée : la date de début est postérieure à la date de fin.")
+        fields.pop("d_from")
+        fields.pop("d_to")
+    unknown = sorted(set(params) - set(PARAM_ORDER))
+    if unknown:
+        bad("Paramètre(s) inconnu(s) ignoré(s) : " + ", ".join(u[:20] for u in unknown[:5]) + ".")
+    return View(scope=scope, degre=degre, par=par, **fields), messages  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------- components
+
+
+def breadcrumb(info: stats_series.ScopeInfo, view: View) -> html.Nav:
+    items = []
+    for i, c in enumerate(info.chain):
+        last = i == len(info.chain) - 1
+        label = c.label
+        if c.scope.level in (Level.ACADEMIE, Level.DEPARTEMENT) and view.degre != "ALL" and c.scope == view.scope:
+            label += f" — {DEGRES[view.degre]}"
+        if last:
+            items.append(html.Li(html.A(label, className="fr-breadcrumb__link", **{"aria-current": "page"})))
+        else:
+            href = view.href(scope=c.scope, degre="ALL", par="classe", semaine=None)
+            items.append(html.Li(dcc.Link(label, href=href, className="fr-breadcrumb__link")))
+    return html.Nav(
+        html.Ol(items, className="fr-breadcrumb__list"),
+        className="fr-breadcrumb fr-mt-0 fr-mb-2w", role="navigation", **{"aria-label": "vous êtes ici :"},
+    )
+
+
+def _date_options(ds: list[date]) -> list[dict]:
+    return [{"label": F.fmt_date(d), "value": d.isoformat()} for d in reversed(ds)]
+
+
+DROPDOWN_LABELS = {
+    "select_all": "Tout sélectionner", "deselect_all": "Tout désélectionner", "selected_count": "{num} sélectionné(s)",
+    "search": "Rechercher", "clear_search": "Effacer la recherche", "clear_selection": "Effacer la sélection",
+    "no_options_found": "Aucune date",
+}
+
+
+def _field(label: str, control, field_id: str) -> html.Div:  # noqa: ANN001
+    return html.Div([html.Label(label, htmlFor=field_id, className="fr-label"), control],
+                    className="fr-select-group stats-field")
+
+
+def controls(view: View, info: stats_series.ScopeInfo, ds: list[date], s: date, d_from: date) -> html.Form:
+    opts = _date_options(ds)
+    common = {"clearable": False, "searchable": True, "labels": DROPDOWN_LABELS, "className": "stats-dropdown"}
+    items = [
+        _field("Date des données", dcc.Dropdown(id=Ids.DATE, options=opts, value=s.isoformat(), **common), Ids.DATE),
+        _field("Période : du", dcc.Dropdown(id=Ids.FROM, options=opts, value=d_from.isoformat(), **common), Ids.FROM),
+        _field("au", dcc.Dropdown(id=Ids.TO, options=opts, value=(view.d_to or s).isoformat(), **common), Ids.TO),
+    ]
+    degre = dcc.RadioItems(
+        id=Ids.DEGRE, value=view.degre, inline=True, className="stats-radios",
+        options=[{"label": "Tous degrés", "value": "ALL"}, {"label": "1er degré", "value": "1D"},
+                 {"label": "2nd degré", "value": "2D"}],
+    )
+    par = dcc.RadioItems(
+        id=Ids.PAR, value=view.par, inline=True, className="stats-radios",
+        options=[{"label": "Classes", "value": "classe"}, {"label": "MEF", "value": "mef"}],
+    )
+    if info.degre_applicable:
+        items.append(html.Fieldset([html.Legend("Degré", className="fr-fieldset__legend--regular"), degre],
+                                   className="stats-field stats-fieldset"))
+    else:
+        items.append(html.Div(degre, hidden=True))
+    if view.scope.level is Level.ETABLISSEMENT:
+        items.append(html.Fieldset([html.Legend("Comparer par", className="fr-fieldset__legend--regular"), par],
+                                   className="stats-field stats-fieldset"))
+    else:
+        items.append(html.Div(par, hidden=True))
+    items.append(html.Div(html.Button("Afficher", id=Ids.APPLY, type="button", className="fr-btn"),
+                          className="stats-field stats-apply"))
+    return html.Form(items, className="stats-controls fr-mb-3w", role="search",
+                     **{"aria-label": "Choix de la date, de la période et du degré"})
+
+
+def export_links(view: View) -> html.Ul:
+    q = view.query()
+    links = [
+        ("Synthèse (CSV)", f"/export/stats/synthese.csv{q}"),
+        ("Séries (CSV)", f"/export/stats/series.csv{q}"),
+        ("Comparaison (CSV)", f"/export/stats/comparaison.csv{q}"),
+        ("Rapport d'une page (PDF)", f"/export/stats/rapport.pdf{q}"),
+    ]
+    return html.Ul(
+        [html.Li(html.A(t, href=h, className="fr-btn fr-btn--secondary fr-btn--sm", download="")) for t, h in links]
+        + [html.Li(html.A("Lien de cette vue", href=PATH + q, className="fr-btn fr-btn--tertiary fr-btn--sm",
+                          title="Adresse à copier pour partager exactement cette vue"))],
+        className="fr-btns-group fr-btns-group--inline-md fr-btns-group--sm stats-exports",
+    )
+
+
+def section(title: str, body_id: str, intro: str | None = None) -> html.Section:
+    return html.Section(
+        [html.H2(title, className="fr-h4 fr-mt-4w"), html.P(intro, className="fr-text--sm") if intro else None,
+         dcc.Loading(html.Div(id=body_id, **{"aria-live": "polite"}), type="dot", delay_show=300)],
+        className="stats-section",
+    )
+
+
+def denied(settings, principal: Principal, scope: Scope, reason: str) -> html.Div:  # noqa: ANN001
+    audit.record(settings, principal, "forbidden", scope=None, detail={"page": PATH, "perimetre": str(scope),
+                                                                        "raison": reason[:200]}, outcome="denied")
+    return html.Div([
+        html.H1("Accès refusé"),
+        F.alert(f"Le périmètre demandé ({scope}) ne fait pas partie de vos droits. Cette tentative est journalisée.",
+                "error"),
+        dcc.Link("Revenir à mes statistiques", href=PATH, className="fr-link"),
+    ])
+
+
+def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
+    settings = auth.settings_of()
+    view, messages = parse_view(principal, params)
+    try:
+        ds = stats_series.dates(settings)
+        if not ds:
+            raise stats_series.NoData("L'entrepôt ne contient encore aucune donnée.")
+        if view.date and view.date < ds[0]:
+            messages.append(f"Aucune donnée au {F.fmt_date(view.date)} : affichage de la dernière date.")
+            view = replace(view, date=None)
+        s = stats_series.asof(settings, view.date)
+        info = stats_series.check_scope(settings, principal, view.scope, s)
+    except AccessDenied as exc:
+        return denied(settings, principal, view.scope, str(exc))
+    except stats_series.ScopeNotFound as exc:
+        messages.append(f"{exc} Affichage de votre périmètre.")
+        view = View(scope=principal.scope)  # type: ignore[arg-type]
+        try:
+            s = stats_series.asof(settings, None)
+            info = stats_series.check_scope(settings, principal, view.scope, s)
+        except (AccessDenied, stats_series.ScopeNotFound) as exc2:
+            return html.Div([html.H1("Statistiques"), F.alert(str(exc2), "error")])
+    except (stats_series.NoData, warehouse.WarehouseUnavailable) as exc:
+        return html.Div([html.H1("Statistiques"), F.alert(str(exc), "warning")])
+    d_from = view.d_from or _default_from(ds, s)
+    store = view.params()
+    title = info.label + (f" — {DEGRES[view.degre]}" if view.degre != "ALL" else "")
+    children_kind = ", ".join(sp.kind for sp in stats_series.child_spec(view.scope, view.degre, view.par))
+    body = [
+        dcc.Store(id=Ids.VIEW, data=store),
+        breadcrumb(info, view),
+        html.H1(["Statistiques ", html.Span(f"— {title}", className="stats-h1-scope")]),
+        html.P(f"{LEVEL_LABEL[view.scope.level]} · données du {F.fmt_date(s)}", className="fr-text--lead fr-mb-1w"),
+        *[F.alert(m, "warning") for m in messages],
+        controls(view, info, ds, s, d_from),
+        export_links(view),
+        html.Div(id=Ids.KPIS, className="stats-kpis", **{"aria-live": "polite"}),
+        section("Synthèse des comptes responsables de la structure", Ids.SYNTHESE),
+        section("Évolution", Ids.EVOLUTION, f"Du {F.fmt_date(d_from)} au {F.fmt_date(view.d_to or s)}."),
+        section("Projection du taux d'activation", Ids.PROJECTION),
+    ]
+    if children_kind:
+        body.append(section(f"Comparaison : {children_kind}", Ids.CHILDREN,
+                            "Triée du taux d'activation le plus faible au plus élevé ; écart à la médiane "
+                            "académique du même niveau."))
+        body.append(section(f"Taux d'activation par {children_kind} et par semaine", Ids.HEATMAP))
+    body.append(section("Entonnoir notification → activation", Ids.FUNNEL,
+                        "Parmi les comptes notifiés une semaine donnée, combien ont été activés sous 7 et sous "
+                        "30 jours."))
+    body.append(section("Classes à relancer", Ids.RELANCE,
+                        "Les classes qui comptent le plus de comptes notifiés et non activés."))
+    return html.Div(body, className="stats-page")
+
+
+def _default_from(ds: list[date], s: date) -> date:
+    """Default range: from the rentrée (first ingested date of the school year) to the data date."""
+    start = stats_series.rentree(s)
+    inside = [d for d in ds if start <= d <= s]
+    return inside[0] if inside else max((d for d in ds if d <= s), default=s) - timedelta(days=0)
