@@ -18,7 +18,7 @@ from meteocomptes.settings import Settings
 metadata = sa.MetaData()
 
 # Modules that declare tables on `metadata`; imported by init_db so every table exists.
-TABLE_MODULES: list[str] = ["queries.users", "queries.audit", "queries.ratelimit"]
+TABLE_MODULES: list[str] = ["queries.users", "queries.audit", "queries.ratelimit", "queries.actions", "queries.outbox"]
 
 _engines: dict[tuple[int, str], Engine] = {}
 

@@ -1,0 +1,688 @@
+"""Console « Responsables »: search, account detail, siblings, « Je ne vois pas tous mes enfants » diagnostic.
+
+Every function takes the Principal and filters by its scope IN SQL (on the derived table `console_row`, built
+by sql/latest_10_console.sql for the latest snapshot). Values always travel as parameters; the only strings
+composed into SQL are constant fragments chosen from whitelists in this module. Search terms are matched with
+`contains()` on normalised keys, so `%`, `_`, quotes and other meta-characters are plain characters.
+
+Actions made since the latest snapshot (notifications, resets, corrections: queries.actions) are overlaid on
+the snapshot's state here, so that searches, filters, sorts and the detail show the live state.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from meteocomptes.settings import Settings
+from queries import warehouse
+from queries.scope import AccessDenied, Level, Principal
+
+# Vocabularies (DOMAIN.md): code -> label, in the console's order.
+ORIGINES: dict[str, str] = {
+    "ATEN": "ATEN",
+    "ENT": "ENT",
+    "ETABLISSEMENT": "Établissement",
+    "FRANCECONNECT": "FranceConnect",
+    "RESPONSABLE": "Responsable",
+    "NON_RENSEIGNE": "Non renseigné",
+}
+ETATS: dict[str, str] = {
+    "NON_NOTIFIE": "Non notifié",
+    "NOTIFIE_NON_ACTIVE": "Notifié et non activé",
+    "EN_COURS_ACTIVATION": "En cours d'activation",
+    "ACTIVE": "Activé",
+    "DESACTIVE": "Désactivé",
+}
+
+MAX_QUERY_CHARS = 100  # longer searches are cut (a 10 000-character search is not an error, just truncated)
+MAX_TERMS = 6
+MAX_CLASSES = 60
+MAX_PAGE = 500  # whatever the grid asks, one request returns at most this many rows
+
+# Grid column id -> SQL sort expression (whitelist: anything else is ignored).
+SORT_COLUMNS: dict[str, str] = {
+    "eleve": "k_eleve",
+    "classe": "classe",
+    "mef": "mef_libelle",
+    "responsable": "k_resp",
+    "identifiant": "identifiant",
+    "messagerie": "has_email",
+    "etat": "etat",
+    "origine": "origine",
+    "date_notification": "date_notification",
+    "date_derniere_connexion": "date_derniere_connexion",
+    "etablissement": "etab_nom",
+}
+DEFAULT_ORDER = "uai, k_eleve, k_resp, rid"
+
+_SPACES = re.compile(r"\s+")
+_CTRL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def fold(text: str) -> str:
+    """lower + strip accents, as DuckDB's lower(strip_accents(x)) does for the stored keys."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def search_terms(q: str | None) -> list[str]:
+    """Normalised words of a search: capped in length and count; every character is literal."""
+    if not q or not isinstance(q, str):
+        return []
+    q = _CTRL.sub(" ", q[: MAX_QUERY_CHARS * 4])  # cut before normalising: NFKD may expand
+    words = [w for w in _SPACES.split(fold(q).strip()) if w]
+    out: list[str] = []
+    total = 0
+    for w in words[:MAX_TERMS]:
+        w = w[: MAX_QUERY_CHARS - total]
+        if not w:
+            break
+        out.append(w)
+        total += len(w)
+    return out
+
+
+def _yes_no(v: Any) -> bool | None:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        v = v.strip().lower()
+        if v in ("oui", "1", "true", "avec"):
+            return True
+        if v in ("non", "0", "false", "sans"):
+            return False
+    return None
+
+
+def _listish(v: Any) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [x for x in v.split(",") if x.strip()]
+    if isinstance(v, (list, tuple)):
+        return [x for x in v if isinstance(x, str)]
+    return []
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user asked. Everything is validated here; unknown codes are dropped."""
+
+    q: str = ""
+    classes: tuple[str, ...] = ()
+    etats: tuple[str, ...] = ()
+    origines: tuple[str, ...] = ()
+    email: bool | None = None  # True: with an email, False: without, None: either
+    mobile: bool | None = None
+
+    @classmethod
+    def build(
+        cls,
+        q: Any = "",
+        classes: Any = None,
+        etats: Any = None,
+        origines: Any = None,
+        email: Any = None,
+        mobile: Any = None,
+    ) -> Filters:
+        q = q if isinstance(q, str) else ""
+        cl = tuple(dict.fromkeys(c.strip()[:40] for c in _listish(classes) if c.strip()))[:MAX_CLASSES]
+        et = tuple(e for e in dict.fromkeys(_listish(etats)) if e in ETATS)
+        og = tuple(o for o in dict.fromkeys(_listish(origines)) if o in ORIGINES)
+        return cls(q[: MAX_QUERY_CHARS], cl, et, og, _yes_no(email), _yes_no(mobile))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Filters:
+        """From URL parameters (`classe`, `etat`, `origine`, `mail`, `mobile`; `q` only when given)."""
+        return cls.build(
+            params.get("q", ""), params.get("classe"), params.get("etat"), params.get("origine"),
+            params.get("mail"), params.get("mobile"),
+        )
+
+    def url_params(self) -> dict[str, str]:
+        """URL form. The search text is left out on purpose: names typed in the search box would otherwise end
+        up in browser history, proxies' and gunicorn's access logs. Only codes and class names go in the URL."""
+        p: dict[str, str] = {}
+        if self.classes:
+            p["classe"] = ",".join(self.classes)
+        if self.etats:
+            p["etat"] = ",".join(self.etats)
+        if self.origines:
+            p["origine"] = ",".join(self.origines)
+        if self.email is not None:
+            p["mail"] = "oui" if self.email else "non"
+        if self.mobile is not None:
+            p["mobile"] = "oui" if self.mobile else "non"
+        return p
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"q": self.q, "classe": list(self.classes), "etat": list(self.etats), "origine": list(self.origines),
+                "mail": None if self.email is None else ("oui" if self.email else "non"),
+                "mobile": None if self.mobile is None else ("oui" if self.mobile else "non")}
+
+    def describe(self) -> str:
+        """French one-line summary (audit, PDF header). The search text is included: the user typed it."""
+        parts = []
+        if self.q.strip():
+            parts.append(f"recherche « {self.q.strip()[:40]} »")
+        if self.classes:
+            parts.append("classes " + ", ".join(self.classes))
+        if self.etats:
+            parts.append("états " + ", ".join(ETATS[e] for e in self.etats))
+        if self.origines:
+            parts.append("origines " + ", ".join(ORIGINES[o] for o in self.origines))
+        if self.email is not None:
+            parts.append("avec courriel" if self.email else "sans courriel")
+        if self.mobile is not None:
+            parts.append("avec portable" if self.mobile else "sans portable")
+        return " ; ".join(parts) or "aucun filtre"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Scope and live overlay
+
+
+def require_console(principal: Principal | None) -> Principal:
+    if principal is None or not principal.can_console or principal.scope is None:
+        raise AccessDenied("Console réservée aux chefs d'établissement, délégués et à l'assistance.")
+    return principal
+
+
+def scope_sql(principal: Principal, alias: str = "c") -> tuple[str, list[Any]]:
+    """SQL predicate selecting the rows of the principal's scope (pupil's establishment, class, MEF)."""
+    scope = principal.scope
+    if scope is None:
+        raise AccessDenied("Aucun périmètre.")
+    pred, params = scope.etab_predicate(alias)
+    if scope.level is Level.CLASSE:
+        pred, params = f"{pred} AND {alias}.classe = ?", [*params, scope.sub]
+    elif scope.level is Level.MEF:
+        pred, params = f"{pred} AND {alias}.mef_code = ?", [*params, scope.sub]
+    return f"({pred})", list(params)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    date: date
+    ingested_at: datetime
+
+
+def latest_snapshot(settings: Settings) -> Snapshot:
+    info = warehouse.data_info(settings)
+    return Snapshot(info.date, info.ingested_at)
+
+
+_OV_TYPE = (
+    "STRUCT(identifiant VARCHAR, etat VARCHAR, origine VARCHAR, date_notification DATE, "
+    "date_demande_reinit_mdp DATE, courriel VARCHAR, telephone_portable VARCHAR)[]"
+)
+
+
+def _overlay(settings: Settings, snap: Snapshot) -> list[dict[str, Any]]:
+    from queries import actions  # late import: actions imports this module's vocabularies
+
+    return actions.live_overlay(settings, snap.date, snap.ingested_at)
+
+
+def _base(settings: Settings, snap: Snapshot) -> tuple[str, list[Any]]:
+    """FROM clause: console_row with the live overlay applied (columns keep their names)."""
+    ov = _overlay(settings, snap)
+    if not ov:
+        return "console_row c", []
+    # Overlay rows come from the store; they go in as one typed list parameter, never as SQL text.
+    sql = f"""(SELECT c.* REPLACE (
+            coalesce(o.etat, c.etat) AS etat,
+            coalesce(o.origine, c.origine) AS origine,
+            coalesce(o.date_notification, c.date_notification) AS date_notification,
+            coalesce(o.date_demande_reinit_mdp, c.date_demande_reinit_mdp) AS date_demande_reinit_mdp,
+            coalesce(o.courriel, c.compte_courriel) AS compte_courriel,
+            coalesce(o.telephone_portable, c.compte_mobile) AS compte_mobile,
+            (o.courriel IS NOT NULL OR c.has_email) AS has_email,
+            (o.telephone_portable IS NOT NULL OR c.has_mobile) AS has_mobile)
+        FROM console_row c
+        LEFT JOIN (SELECT unnest(?::{_OV_TYPE}, max_depth := 2)) o ON o.identifiant = c.identifiant) c"""  # noqa: S608
+    return sql, [ov]
+
+
+def _where(principal: Principal, f: Filters) -> tuple[str, list[Any]]:
+    pred, params = scope_sql(principal)
+    clauses = [pred]
+    for term in search_terms(f.q):
+        clauses.append("contains(c.k_all, ?)")
+        params.append(term)
+    if f.classes:
+        clauses.append("list_contains(?, c.classe)")
+        params.append(list(f.classes))
+    if f.etats:
+        clauses.append("list_contains(?, c.etat)")
+        params.append(list(f.etats))
+    if f.origines:
+        clauses.append("list_contains(?, c.origine)")
+        params.append(list(f.origines))
+    if f.email is not None:
+        clauses.append("c.has_email = ?")
+        params.append(f.email)
+    if f.mobile is not None:
+        clauses.append("c.has_mobile = ?")
+        params.append(f.mobile)
+    return " AND ".join(clauses), params
+
+
+def order_by(sort_model: Any) -> str:
+    """ORDER BY from the grid's sortModel: whitelisted columns and directions only."""
+    parts: list[str] = []
+    if isinstance(sort_model, list):
+        for item in sort_model[:3]:
+            if not isinstance(item, dict):
+                continue
+            col = SORT_COLUMNS.get(str(item.get("colId", "")))
+            if col is None:
+                continue
+            direction = "DESC" if item.get("sort") == "desc" else "ASC"
+            parts.append(f"{col} {direction} NULLS LAST")
+    parts.append(DEFAULT_ORDER)
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Search
+
+GRID_COLUMNS = (
+    "rid, eleve, classe, mef_libelle, responsable, identifiant, has_email, etat, origine, "
+    "date_notification, date_derniere_connexion, uai, etab_nom"
+)
+
+
+@dataclass
+class SearchResult:
+    rows: list[dict[str, Any]]
+    total: int
+    start: int = 0
+
+
+def _fmt_date(d: Any) -> str:
+    return d.strftime("%d/%m/%Y") if isinstance(d, (date, datetime)) else ""
+
+
+def grid_row(r: Mapping[str, Any]) -> dict[str, Any]:
+    """A result row as the grid shows it (French labels, JJ/MM/AAAA dates)."""
+    return {
+        "rid": r["rid"],
+        "eleve": r["eleve"],
+        "classe": r["classe"] or "",
+        "mef": r["mef_libelle"] or "",
+        "responsable": r["responsable"],
+        "identifiant": r["identifiant"],
+        "messagerie": "✔" if r["has_email"] else "✘",
+        "etat": ETATS.get(r["etat"], r["etat"] or ""),
+        "etat_code": r["etat"],
+        "origine": ORIGINES.get(r["origine"], r["origine"] or ""),
+        "date_notification": _fmt_date(r["date_notification"]),
+        "date_derniere_connexion": _fmt_date(r["date_derniere_connexion"]),
+        "etablissement": r["etab_nom"] or "",
+    }
+
+
+def _fetch_dicts(con: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def count(settings: Settings, principal: Principal, f: Filters) -> int:
+    require_console(principal)
+    snap = latest_snapshot(settings)
+    base, bp = _base(settings, snap)
+    where, wp = _where(principal, f)
+    with warehouse.connect(settings) as con:
+        return int(con.execute(f"SELECT count(*) FROM {base} WHERE {where}", bp + wp).fetchone()[0])  # noqa: S608 (constant fragments)
+
+
+def search(
+    settings: Settings,
+    principal: Principal,
+    f: Filters,
+    start: int = 0,
+    limit: int | None = None,
+    sort_model: Any = None,
+    with_total: bool = True,
+) -> SearchResult:
+    """One page of results (offset/limit), sorted on the server, plus the total count."""
+    require_console(principal)
+    start = max(0, int(start)) if isinstance(start, (int, float)) else 0
+    page = int(limit) if isinstance(limit, (int, float)) and limit > 0 else int(settings["PAGE_SIZE"])
+    page = min(page, MAX_PAGE)
+    snap = latest_snapshot(settings)
+    base, bp = _base(settings, snap)
+    where, wp = _where(principal, f)
+    sql = f"SELECT {GRID_COLUMNS} FROM {base} WHERE {where} ORDER BY {order_by(sort_model)} LIMIT ? OFFSET ?"  # noqa: S608 (constant fragments)
+    with warehouse.connect(settings) as con:
+        rows = _fetch_dicts(con, sql, [*bp, *wp, page, start])
+        total = -1
+        if with_total:
+            total = int(con.execute(f"SELECT count(*) FROM {base} WHERE {where}", bp + wp).fetchone()[0])  # noqa: S608
+    return SearchResult([grid_row(r) for r in rows], total, start)
+
+
+EXPORT_COLUMNS = (
+    "eleve, classe, mef_libelle, responsable, identifiant, has_email, etat, origine, date_notification, "
+    "date_derniere_connexion, uai, etab_nom"
+)
+
+
+def export_rows(settings: Settings, principal: Principal, f: Filters, max_rows: int | None = None) -> list[dict[str, Any]]:
+    """Every row of the filter (up to EXPORT_MAX_ROWS + 1, so that the caller can tell it was cut)."""
+    require_console(principal)
+    cap = int(max_rows or settings["EXPORT_MAX_ROWS"])
+    snap = latest_snapshot(settings)
+    base, bp = _base(settings, snap)
+    where, wp = _where(principal, f)
+    sql = f"SELECT rid, {EXPORT_COLUMNS} FROM {base} WHERE {where} ORDER BY {DEFAULT_ORDER} LIMIT ?"  # noqa: S608
+    with warehouse.connect(settings) as con:
+        rows = _fetch_dicts(con, sql, [*bp, *wp, cap + 1])
+    return [grid_row(r) for r in rows]
+
+
+def accounts_of_filter(settings: Settings, principal: Principal, f: Filters, cap: int = 50_000) -> list[str]:
+    """Distinct accounts of every row of the current filter (« tous les résultats »), scope-checked in SQL."""
+    require_console(principal)
+    snap = latest_snapshot(settings)
+    base, bp = _base(settings, snap)
+    where, wp = _where(principal, f)
+    sql = f"SELECT DISTINCT identifiant FROM {base} WHERE {where} ORDER BY identifiant LIMIT ?"  # noqa: S608
+    with warehouse.connect(settings) as con:
+        return [r[0] for r in con.execute(sql, [*bp, *wp, cap]).fetchall()]
+
+
+def accounts_in_scope(settings: Settings, principal: Principal, identifiants: Iterable[Any]) -> list[str]:
+    """The given accounts that are linked to a pupil of the principal's scope (the others are dropped)."""
+    require_console(principal)
+    ids = sorted({i for i in identifiants if isinstance(i, str) and 0 < len(i) <= 100})[:50_000]
+    if not ids:
+        return []
+    pred, params = scope_sql(principal)
+    sql = f"SELECT DISTINCT identifiant FROM console_row c WHERE list_contains(?, c.identifiant) AND {pred} ORDER BY 1"  # noqa: S608
+    with warehouse.connect(settings) as con:
+        return [r[0] for r in con.execute(sql, [ids, *params]).fetchall()]
+
+
+def accounts_of_rows(settings: Settings, principal: Principal, rids: Iterable[Any]) -> list[str]:
+    """Accounts of grid rows (opaque row ids from the browser), scope-checked in SQL."""
+    require_console(principal)
+    ids = sorted({r for r in rids if isinstance(r, str) and re.fullmatch(r"[0-9a-f]{16}", r)})[:50_000]
+    if not ids:
+        return []
+    pred, params = scope_sql(principal)
+    sql = f"SELECT DISTINCT identifiant FROM console_row c WHERE list_contains(?, c.rid) AND {pred} ORDER BY 1"  # noqa: S608
+    with warehouse.connect(settings) as con:
+        return [r[0] for r in con.execute(sql, [ids, *params]).fetchall()]
+
+
+def classes(settings: Settings, principal: Principal) -> list[str]:
+    """Classes of the scope, for the filter (sorted). Across the académie the list is too long: empty."""
+    require_console(principal)
+    scope = principal.scope
+    assert scope is not None
+    if scope.uai is None:
+        return []
+    pred, params = scope_sql(principal)
+    with warehouse.connect(settings) as con:
+        rows = con.execute(
+            f"SELECT DISTINCT classe FROM console_row c WHERE {pred} AND classe IS NOT NULL ORDER BY 1", params  # noqa: S608
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Account detail
+
+
+@dataclass
+class AccountDetail:
+    identifiant: str
+    compte: dict[str, Any]
+    sources: list[dict[str, Any]]
+    eleves_ici: list[dict[str, Any]]
+    eleves_ailleurs: list[dict[str, Any]]
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    nom: str = ""
+
+
+def _check_account(con: Any, principal: Principal, identifiant: str) -> None:
+    pred, params = scope_sql(principal)
+    ok = con.execute(
+        f"SELECT 1 FROM console_row c WHERE c.identifiant = ? AND {pred} LIMIT 1", [identifiant, *params]  # noqa: S608
+    ).fetchone()
+    if ok is None:
+        raise AccessDenied("Ce compte n'est rattaché à aucun élève de votre périmètre.")
+
+
+def identifiant_of_row(settings: Settings, principal: Principal, rid: Any) -> str:
+    """Account of one grid row, or AccessDenied if the row is outside the scope (or unknown)."""
+    ids = accounts_of_rows(settings, principal, [rid])
+    if len(ids) != 1:
+        raise AccessDenied("Ligne inconnue ou hors de votre périmètre.")
+    return ids[0]
+
+
+def account_detail(settings: Settings, principal: Principal, identifiant: str) -> AccountDetail:
+    """« Compte du responsable ». Only an account linked to a pupil of the scope can be opened (SQL check)."""
+    require_console(principal)
+    if not isinstance(identifiant, str) or not 0 < len(identifiant) <= 100:
+        raise AccessDenied("Identifiant invalide.")
+    snap = latest_snapshot(settings)
+    base, bp = _base(settings, snap)
+    pred, sp = scope_sql(principal, "c")
+    with warehouse.connect(settings) as con:
+        _check_account(con, principal, identifiant)
+        rows = _fetch_dicts(
+            con,
+            f"""SELECT c.*, {pred} AS in_scope FROM {base} WHERE c.identifiant = ?
+                ORDER BY c.degre DESC, c.uai, c.k_eleve""",  # noqa: S608
+            [*sp, *bp, identifiant],
+        )
+        raw = con.execute(
+            "SELECT compte_courriel, compte_mobile FROM console_row WHERE identifiant = ? LIMIT 1", [identifiant]
+        ).fetchone()
+        sources = _fetch_dicts(
+            con,
+            """SELECT r.responsable_id, r.source, r.uai, r.etab_nom, r.academie_code, r.civilite, r.nom_usage,
+                      r.nom_naissance, r.prenoms, r.telephone_portable, r.courriel
+               FROM console_resp r WHERE r.identifiant = ? ORDER BY r.source, r.uai, r.responsable_id""",
+            [identifiant],
+        )
+    if not rows:
+        raise AccessDenied("Compte introuvable.")
+    first = rows[0]
+    compte = {
+        "identifiant": identifiant,
+        "courriel": first["compte_courriel"] or "",
+        "telephone_portable": first["compte_mobile"] or "",
+        "origine": first["origine"],
+        "etat": first["etat"],
+        "date_notification": first["date_notification"],
+        "date_activation": first["date_activation"],
+        "date_derniere_connexion": first["date_derniere_connexion"],
+        "date_demande_reinit_mdp": first["date_demande_reinit_mdp"],
+    }
+    seen: set[str] = set()
+    ici: list[dict[str, Any]] = []
+    ailleurs: list[dict[str, Any]] = []
+    for r in rows:
+        if r["ine"] in seen:  # one pupil linked through two source records of the same account: once
+            continue
+        seen.add(r["ine"])
+        eleve = {
+            "prenom": r["eleve_prenom"] or "",
+            "nom": r["eleve_nom"] or "",
+            "date_naissance": r["date_naissance"],
+            "classe": r["classe"] or "",
+            "ine": r["ine"],
+            "uai": r["uai"],
+            "etablissement": r["etab_nom"] or "",
+            "degre": r["degre"] or "",
+        }
+        (ici if r["in_scope"] else ailleurs).append(eleve)
+    src = sources[0] if sources else {}
+    nom = f"{(src.get('nom_usage') or '').upper()} {src.get('prenoms') or ''}".strip()
+    from queries import actions
+
+    snapv = {"courriel": (raw[0] if raw else None) or "", "telephone_portable": (raw[1] if raw else None) or ""}
+    corrections = actions.corrections_for(settings, identifiant, compte, snap.date, snapv)
+    return AccountDetail(identifiant, compte, sources, ici, ailleurs, corrections, nom)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Diagnostic « Je ne vois pas tous mes enfants »
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "doublon" (probably the same person, on another account) or "homonyme"
+    reason: str  # French
+    champ: str  # the differing field, in French
+    identifiant: str
+    source: str
+    uai: str
+    etablissement: str
+    nom: str
+    valeur_ici: str
+    valeur_la_bas: str
+
+
+def mask_mobile(m: str | None) -> str:
+    """A mobile number shown in the diagnostic: enough to compare, not to call."""
+    digits = re.sub(r"\D", "", m or "")
+    if len(digits) < 6:
+        return "—" if not digits else "••"
+    return f"{digits[:4]} •• •• {digits[-2:]}"
+
+
+def _name(r: Mapping[str, Any]) -> str:
+    return f"{(r.get('nom_usage') or '').upper()} {r.get('prenoms') or ''}".strip()
+
+
+def diagnostic(settings: Settings, principal: Principal, identifiant: str) -> list[Finding]:
+    """Source records, elsewhere and on another account, that probably belong to this account's person."""
+    require_console(principal)
+    with warehouse.connect(settings) as con:
+        _check_account(con, principal, identifiant)
+        mine = _fetch_dicts(con, "SELECT * FROM console_resp WHERE identifiant = ?", [identifiant])
+        if not mine:
+            return []
+        names = sorted({x for r in mine for x in (r["k_nom_usage"], r["k_nom_naissance"]) if x})
+        mobiles = sorted({r["k_mobile"] for r in mine if r["k_mobile"]})
+        firsts = sorted({r["k_prenom1"] for r in mine if r["k_prenom1"]})
+        cands = _fetch_dicts(
+            con,
+            """SELECT * FROM console_resp
+               WHERE identifiant <> ?
+                 AND ((list_contains(?, k_prenom1) AND (list_contains(?, k_nom_usage) OR list_contains(?, k_nom_naissance)))
+                      OR list_contains(?, k_mobile))
+               ORDER BY uai, responsable_id LIMIT 200""",
+            [identifiant, firsts, names, names, mobiles],
+        )
+    findings: list[Finding] = []
+    for c in cands:
+        best: tuple[str, str, str, str, str] | None = None  # kind, reason, champ, ici, là-bas
+        for m in mine:
+            same_mobile = bool(m["k_mobile"] and m["k_mobile"] == c["k_mobile"])
+            same_first = m["k_prenom1"] == c["k_prenom1"]
+            same_names = m["k_nom_usage"] == c["k_nom_usage"] and m["k_nom_naissance"] == c["k_nom_naissance"]
+            swapped = (
+                m["k_nom_usage"] != m["k_nom_naissance"]
+                and m["k_nom_usage"] == c["k_nom_naissance"]
+                and m["k_nom_naissance"] == c["k_nom_usage"]
+            )
+            if same_first and swapped:
+                best = ("doublon", "Nom d'usage et nom de naissance inversés", "Nom d'usage / nom de naissance",
+                        f"{m['nom_usage']} / {m['nom_naissance']}", f"{c['nom_usage']} / {c['nom_naissance']}")
+                break
+            mp, cp = set(m["k_prenoms"].split()), set(c["k_prenoms"].split())
+            name_overlap = bool({m["k_nom_usage"], m["k_nom_naissance"]} & {c["k_nom_usage"], c["k_nom_naissance"]} - {""})
+            if same_first and name_overlap and mp != cp and (mp <= cp or cp <= mp):
+                best = ("doublon", "Prénoms supplémentaires sur une des fiches", "Prénoms",
+                        m["prenoms"] or "", c["prenoms"] or "")
+                break
+            if same_mobile and not (same_names and m["k_prenoms"] == c["k_prenoms"]):
+                champ = "Nom" if m["k_nom_usage"] != c["k_nom_usage"] else "Prénoms"
+                best = ("doublon", "Même téléphone portable, nom ou prénom écrit autrement", champ,
+                        _name(m), _name(c))
+                break
+            if same_names and m["k_prenoms"] == c["k_prenoms"]:
+                differs_mobile = bool(m["k_mobile"] and c["k_mobile"] and m["k_mobile"] != c["k_mobile"])
+                differs_mail = bool(m["k_courriel"] and c["k_courriel"] and m["k_courriel"] != c["k_courriel"])
+                if same_mobile or (m["k_courriel"] and m["k_courriel"] == c["k_courriel"]):
+                    best = ("doublon", "Même personne sur deux comptes (mêmes nom, prénoms et coordonnées)",
+                            "Identifiant", identifiant, c["identifiant"])
+                    break
+                if differs_mobile or differs_mail or not (m["k_mobile"] or c["k_mobile"]):
+                    champ = "Téléphone portable" if differs_mobile else "Courriel"
+                    ici = mask_mobile(m["telephone_portable"]) if differs_mobile else (m["courriel"] or "—")
+                    la = mask_mobile(c["telephone_portable"]) if differs_mobile else (c["courriel"] or "—")
+                    best = best or ("homonyme", "Homonyme : mêmes nom et prénoms, coordonnées différentes "
+                                    "(sans doute une autre personne)", champ, ici, la)
+                else:
+                    best = best or ("doublon", "Mêmes nom et prénoms, coordonnées manquantes d'un côté",
+                                    "Téléphone portable", mask_mobile(m["telephone_portable"]),
+                                    mask_mobile(c["telephone_portable"]))
+        if best is None:
+            continue
+        kind, reason, champ, ici, la = best
+        if champ == "Téléphone portable" and kind == "doublon" and "portable" not in reason:
+            ici, la = mask_mobile(ici), mask_mobile(la)
+        findings.append(Finding(kind, reason, champ, c["identifiant"], c["source"], c["uai"] or "",
+                                c["etab_nom"] or "", _name(c), ici, la))
+    findings.sort(key=lambda x: (x.kind != "doublon", x.uai, x.identifiant))
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Recipients of a notification
+
+
+@dataclass(frozen=True)
+class Recipient:
+    identifiant: str
+    civilite: str
+    nom: str
+    prenoms: str
+    courriel: str
+    etat: str
+    enfants: tuple[str, ...]  # pupils of the scope, "Prénom NOM (classe)"
+    etablissement: str
+
+
+def recipients(settings: Settings, principal: Principal, identifiants: Sequence[str]) -> list[Recipient]:
+    """Who gets a letter or an email: the accounts of the list that are in scope, with their live email."""
+    ids = accounts_in_scope(settings, principal, identifiants)
+    if not ids:
+        return []
+    snap = latest_snapshot(settings)
+    base, bp = _base(settings, snap)
+    pred, sp = scope_sql(principal)
+    sql = f"""SELECT identifiant, any_value(civilite ORDER BY source DESC) AS civilite,
+                     any_value(nom_usage ORDER BY source DESC) AS nom, any_value(prenoms ORDER BY source DESC) AS prenoms,
+                     coalesce(any_value(compte_courriel), any_value(resp_courriel)) AS courriel,
+                     any_value(etat) AS etat, any_value(etab_nom ORDER BY uai) AS etab,
+                     list(DISTINCT eleve_prenom || ' ' || upper(eleve_nom) || ' (' || coalesce(classe, '') || ')'
+                          ORDER BY eleve_prenom || ' ' || upper(eleve_nom) || ' (' || coalesce(classe, '') || ')')
+                          AS enfants
+              FROM {base} WHERE list_contains(?, c.identifiant) AND {pred}
+              GROUP BY identifiant ORDER BY identifiant"""  # noqa: S608
+    with warehouse.connect(settings) as con:
+        rows = _fetch_dicts(con, sql, [*bp, ids, *sp])
+    return [
+        Recipient(r["identifiant"], r["civilite"] or "", (r["nom"] or "").upper(), r["prenoms"] or "",
+                  r["courriel"] or "", r["etat"] or "", tuple(r["enfants"] or ()), r["etab"] or "")
+        for r in rows
+    ]
+
+
+def with_query(f: Filters, q: str) -> Filters:
+    return replace(f, q=q if isinstance(q, str) else "")

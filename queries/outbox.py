@@ -1,0 +1,273 @@
+"""Email outbox in the transactional store: enqueue, then deliver with retries and exponential backoff.
+
+A message is written (status `pending`) in the same request as the notification; delivery happens later, so
+a mail server that is down or refuses loses nothing: the message stays `pending` with its attempt count, last
+error and next attempt time, until it is accepted (`sent`) or MAX_ATTEMPTS is reached (`failed`, visible and
+re-queueable with `requeue`).
+
+No password is ever stored here: a message that carries a new provisional password holds the placeholder
+`{mot_de_passe}`; the sender draws the password at delivery time, stores only its argon2 hash (the latest
+hash is the valid one, so a failed attempt's password is simply superseded), and sends it.
+
+Who delivers: a daemon thread per web worker, started lazily on the first request of that worker (so never
+before gunicorn forks, and never at import), woken at once by `kick()` after a notification and otherwise every
+POLL_SECONDS. Several workers or nodes can run it: each message is claimed by an atomic UPDATE (status
+`sending` with a lease), so it is sent by one of them only; a claim whose worker died is retaken when its lease
+expires. `python -m queries.outbox [--loop]` runs the same sender as a separate process for deployments that
+prefer one (set no thread then: `start_background_sender` is only called by the web app).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import smtplib
+import ssl
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import sqlalchemy as sa
+
+from meteocomptes.settings import Settings
+from queries.store import engine, metadata
+
+log = logging.getLogger(__name__)
+
+outbox_message = sa.Table(
+    "outbox_message",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=True),
+    sa.Column("batch", sa.String(36), nullable=True, index=True),
+    sa.Column("identifiant", sa.String(100), nullable=True, index=True),
+    sa.Column("to_addr", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # may hold {mot_de_passe}, filled at delivery
+    sa.Column("with_password", sa.Boolean, nullable=False, default=False),
+    sa.Column("status", sa.String(12), nullable=False, index=True),  # pending | sending | sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("lease_until", sa.DateTime, nullable=True),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("sent_at", sa.DateTime, nullable=True),
+    sa.Column("message_id", sa.String(200), nullable=True),
+)
+
+MAX_ATTEMPTS = 12
+BACKOFF_BASE_SECONDS = 30  # 30 s, 1 min, 2 min … capped
+BACKOFF_MAX_SECONDS = 3600
+LEASE_SECONDS = 300
+POLL_SECONDS = 30
+STATUS_LABELS = {"pending": "En attente", "sending": "En cours d'envoi", "sent": "Envoyé", "failed": "Échec"}
+
+
+def utcnow() -> datetime:
+    return datetime.utcnow().replace(microsecond=0)  # noqa: DTZ003 (naive UTC, as the rest of the store)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1)))
+
+
+def enqueue(settings: Settings, to: str, subject: str, body: str, *, identifiant: str | None = None,
+            batch: str | None = None, created_by: str | None = None) -> int:
+    now = utcnow()
+    with engine(settings).begin() as con:
+        res = con.execute(outbox_message.insert().values(
+            created_at=now, created_by=created_by, batch=batch, identifiant=identifiant, to_addr=to[:254],
+            subject=subject[:200], body=body, with_password="{mot_de_passe}" in body, status="pending", attempts=0,
+            next_attempt_at=now))
+        return int(res.inserted_primary_key[0])
+
+
+def requeue(settings: Settings, ids: list[int]) -> int:
+    with engine(settings).begin() as con:
+        return con.execute(
+            outbox_message.update().where(outbox_message.c.id.in_(ids), outbox_message.c.status == "failed")
+            .values(status="pending", attempts=0, next_attempt_at=utcnow(), last_error=None)).rowcount
+
+
+def _claim(settings: Settings, now: datetime, limit: int) -> list[int]:
+    m = outbox_message.c
+    due = sa.or_(
+        sa.and_(m.status == "pending", m.next_attempt_at <= now),
+        sa.and_(m.status == "sending", m.lease_until < now),  # a worker died mid-send
+    )
+    with engine(settings).connect() as con:
+        ids = [r[0] for r in con.execute(sa.select(m.id).where(due).order_by(m.id).limit(limit)).all()]
+    claimed = []
+    for i in ids:
+        with engine(settings).begin() as con:
+            n = con.execute(outbox_message.update().where(m.id == i, due)
+                            .values(status="sending", lease_until=now + timedelta(seconds=LEASE_SECONDS))).rowcount
+        if n == 1:
+            claimed.append(i)
+    return claimed
+
+
+def _smtp(settings: Settings) -> smtplib.SMTP:
+    host, port, tls = settings["SMTP_HOST"], int(settings["SMTP_PORT"]), str(settings["SMTP_TLS"]).lower()
+    if tls == "ssl":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=20, context=ssl.create_default_context())
+    else:
+        server = smtplib.SMTP(host, port, timeout=20)
+        if tls == "starttls":
+            server.starttls(context=ssl.create_default_context())
+    if settings["SMTP_USER"]:
+        server.login(settings["SMTP_USER"], settings["SMTP_PASSWORD"])
+    return server
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def deliver_pending(settings: Settings, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
+    """Send the due messages over SMTP (one connection per run). Safe to call from several processes."""
+    from queries import actions
+
+    now = now or utcnow()
+    rep = DeliveryReport()
+    ids = _claim(settings, now, limit)
+    if not ids:
+        return rep
+    m = outbox_message.c
+    server: smtplib.SMTP | None = None
+    try:
+        for i in ids:
+            with engine(settings).connect() as con:
+                row = con.execute(sa.select(outbox_message).where(m.id == i)).first()
+            if row is None:
+                continue
+            try:
+                if server is None:
+                    server = _smtp(settings)
+                body = row.body
+                if row.with_password and row.identifiant:
+                    pw = actions.new_password()
+                    actions.store_provisional_hash(settings, row.identifiant, pw, row.created_by)
+                    body = body.replace("{mot_de_passe}", pw)
+                msg = EmailMessage()
+                msg["From"] = settings["SMTP_FROM"]
+                msg["To"] = row.to_addr
+                msg["Subject"] = row.subject
+                msg["Date"] = format_datetime(datetime.now().astimezone())
+                msg["Message-ID"] = row.message_id or make_msgid(domain="meteocomptes.local")
+                msg.set_content(body)
+                server.send_message(msg)
+                del body, msg  # the password leaves memory with the message
+                with engine(settings).begin() as con:
+                    con.execute(outbox_message.update().where(m.id == i).values(
+                        status="sent", sent_at=utcnow(), attempts=row.attempts + 1, lease_until=None, last_error=None))
+                rep.sent += 1
+            except (smtplib.SMTPException, OSError) as exc:
+                attempts = row.attempts + 1
+                final = attempts >= MAX_ATTEMPTS
+                with engine(settings).begin() as con:
+                    con.execute(outbox_message.update().where(m.id == i).values(
+                        status="failed" if final else "pending", attempts=attempts, lease_until=None,
+                        next_attempt_at=now + backoff(attempts), last_error=f"{type(exc).__name__}: {exc}"[:500]))
+                rep.failed += final
+                rep.retried += not final
+                if server is not None and isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
+                    server = None  # reconnect for the next message
+                elif server is None:
+                    # connection failed: put the rest back untouched (not an attempt of theirs)
+                    rest = ids[ids.index(i) + 1:]
+                    with engine(settings).begin() as con:
+                        con.execute(outbox_message.update().where(m.id.in_(rest)).values(
+                            status="pending", lease_until=None))
+                    break
+    finally:
+        if server is not None:
+            try:
+                server.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+    return rep
+
+
+def messages(settings: Settings, *, batch: str | None = None, identifiants: list[str] | None = None,
+             limit: int = 200) -> list[dict]:
+    """Status of messages (for the console: per batch, or per account). No body is returned."""
+    m = outbox_message.c
+    q = sa.select(m.id, m.created_at, m.identifiant, m.to_addr, m.status, m.attempts, m.last_error, m.sent_at,
+                  m.next_attempt_at, m.batch)
+    if batch:
+        q = q.where(m.batch == batch)
+    if identifiants is not None:
+        q = q.where(m.identifiant.in_(identifiants))
+    with engine(settings).connect() as con:
+        rows = con.execute(q.order_by(m.id.desc()).limit(limit)).all()
+    return [dict(r._mapping) | {"statut": STATUS_LABELS.get(r.status, r.status)} for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Background sender (one per worker process)
+
+_wake = threading.Event()
+_thread: tuple[int, threading.Thread] | None = None
+_thread_lock = threading.Lock()
+
+
+def kick() -> None:
+    """Wake this process's sender now (after a notification)."""
+    _wake.set()
+
+
+def _loop(settings: Settings) -> None:
+    while True:
+        _wake.wait(POLL_SECONDS)
+        _wake.clear()
+        try:
+            while deliver_pending(settings).sent:
+                pass
+        except Exception:  # the sender must survive a store hiccup; the messages stay pending
+            log.exception("outbox: delivery run failed")
+
+
+def start_background_sender(settings: Settings) -> None:
+    """Idempotent per process (pid-checked: a thread does not survive fork)."""
+    global _thread
+    pid = os.getpid()
+    if _thread is not None and _thread[0] == pid and _thread[1].is_alive():
+        return
+    with _thread_lock:
+        if _thread is not None and _thread[0] == pid and _thread[1].is_alive():
+            return
+        t = threading.Thread(target=_loop, args=(settings,), name="outbox-sender", daemon=True)
+        t.start()
+        _thread = (pid, t)
+        _wake.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m queries.outbox", description="Envoie les courriels en attente.")
+    p.add_argument("--loop", action="store_true", help="tourne en continu (sinon un seul passage)")
+    args = p.parse_args(argv)
+    settings = Settings.from_env()
+    from queries.store import init_db
+
+    init_db(settings)
+    if args.loop:
+        _loop(settings)
+    rep = deliver_pending(settings)
+    print(f"envoyés : {rep.sent}, à réessayer : {rep.retried}, en échec : {rep.failed}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+def new_message_id() -> str:
+    return f"<{uuid.uuid4()}@meteocomptes.local>"

@@ -1,0 +1,201 @@
+"""Console queries: search filters, accent-insensitivity, bad input, scope, detail, diagnostic, actions, audit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from test_console_data import COLLEGE, ECOLE, LYCEE, build_warehouse
+
+from queries import actions, console
+from queries.console import Filters
+from queries.scope import AccessDenied, Principal, Role, Scope
+from queries.store import engine, init_db
+
+CHEF = Principal(1, "chef", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
+SUPPORT = Principal(2, "support", Role.SUPPORT, Scope.parse("academie:28"))
+CHEF_LYCEE = Principal(3, "chef2", Role.CHEF, Scope.parse(f"etablissement:{LYCEE}"))
+PILOTE = Principal(4, "pilote", Role.PILOTE, Scope.parse("academie:28"))
+
+
+@pytest.fixture
+def wh(settings):
+    build_warehouse(settings)
+    init_db(settings)
+    return settings
+
+
+def names(settings, principal, **kw):
+    res = console.search(settings, principal, Filters.build(**kw), limit=500)
+    return res
+
+
+def test_search_accent_and_case_insensitive_prefix_and_infix(wh):
+    for q, expected in (("rehain", "ABBEYEM Réhain"), ("RÉHAIN", "ABBEYEM Réhain"), ("abbey", "ABBEYEM Emma"),
+                        ("ABBEY", "ABBEYEM Emma"), ("latch", "ABBEYEM Emma"), ("eyem", "ABBEYEM Emma"),
+                        ("gaël", "ABBEYEM Emma"), ("gael latchoumy", "ABBEYEM Emma")):
+        res = names(wh, CHEF, q=q)
+        assert expected in {r["eleve"] for r in res.rows}, q
+    res = names(wh, CHEF, q="latch")
+    assert {r["responsable"] for r in res.rows} == {"LATCHOUMY Jean Gaël"}
+    assert res.total == 2  # Emma and Réhain
+
+
+def test_each_filter(wh):
+    assert {r["classe"] for r in names(wh, CHEF, classes=["5EME A"]).rows} == {"5EME A"}
+    assert names(wh, CHEF, classes=["5EME A", "3EME J"]).total == 6
+    assert {r["etat_code"] for r in names(wh, CHEF, etats=["ACTIVE"]).rows} == {"ACTIVE"}
+    assert {r["identifiant"] for r in names(wh, CHEF, etats=["EN_COURS_ACTIVATION", "DESACTIVE"]).rows} == {
+        "r.christina", "s.ohara"}
+    assert {r["identifiant"] for r in names(wh, CHEF, origines=["FRANCECONNECT"]).rows} == {"j.crahonn"}
+    assert {r["origine"] for r in names(wh, CHEF, origines=["NON_RENSEIGNE"]).rows} == {"Non renseigné"}
+    with_mail = {r["identifiant"] for r in names(wh, CHEF, email="oui").rows}
+    without_mail = {r["identifiant"] for r in names(wh, CHEF, email="non").rows}
+    assert "s.abbeym12" in with_mail and "m.abbeym" in without_mail and not with_mail & without_mail
+    assert {r["messagerie"] for r in names(wh, CHEF, email="non").rows} == {"✘"}
+    assert {r["identifiant"] for r in names(wh, CHEF, mobile="non").rows} == {"g.hoarau12"}
+    assert "g.hoarau12" not in {r["identifiant"] for r in names(wh, CHEF, mobile="oui").rows}
+    # unknown codes are dropped, not passed to SQL
+    assert Filters.build(etats=["ACTIVE", "'; DROP TABLE x"], origines=["X"]).etats == ("ACTIVE",)
+
+
+def test_scope_is_enforced_in_sql(wh):
+    chef = {r["identifiant"] for r in names(wh, CHEF).rows}
+    assert "j.payet3" not in chef and "g.hoarau13" not in chef  # lycée / other collège
+    assert {r["identifiant"] for r in names(wh, CHEF_LYCEE).rows} == {"j.payet3", "g.hoarau13"}
+    assert names(wh, SUPPORT).total == 14
+    with pytest.raises(AccessDenied):
+        console.search(wh, PILOTE, Filters())  # aggregates only
+    with pytest.raises(AccessDenied):
+        console.account_detail(wh, CHEF_LYCEE, "m.abbeym")
+    assert console.accounts_in_scope(wh, CHEF_LYCEE, ["m.abbeym", "j.payet3"]) == ["j.payet3"]
+
+
+def test_bad_input_is_literal_and_capped(wh):
+    assert names(wh, CHEF, q="x" * 10_000).total == 0
+    assert len("".join(console.search_terms("x" * 10_000))) == console.MAX_QUERY_CHARS
+    for q in ("%", "_", "\"", "' OR 1=1 --", "\\", "abb%", "a_b", ";", "*", "%abbeyem%"):
+        assert names(wh, CHEF, q=q).total == 0, q
+    assert {r["eleve"] for r in names(wh, CHEF, q="o'hara").rows} == {"O'HARA Kévin"}
+    assert {r["eleve"] for r in names(wh, CHEF, q="'").rows} == {"O'HARA Kévin"}  # a quote is a quote
+
+
+def test_server_side_sort_and_pagination(wh):
+    f = Filters()
+    full = console.search(wh, CHEF, f, limit=500, sort_model=[{"colId": "responsable", "sort": "desc"}])
+    assert [r["responsable"] for r in full.rows] == sorted([r["responsable"] for r in full.rows], key=console.fold,
+                                                          reverse=True)
+    p1 = console.search(wh, CHEF, f, start=0, limit=3, sort_model=[{"colId": "responsable", "sort": "desc"}])
+    p2 = console.search(wh, CHEF, f, start=3, limit=3, sort_model=[{"colId": "responsable", "sort": "desc"}])
+    assert [r["rid"] for r in p1.rows + p2.rows] == [r["rid"] for r in full.rows[:6]]
+    assert p1.total == full.total == 9
+    # an unknown / hostile sort column is ignored
+    odd = console.search(wh, CHEF, f, limit=500, sort_model=[{"colId": "1; DROP TABLE console_row", "sort": "asc"}])
+    assert odd.total == 9
+    assert console.search(wh, CHEF, f, limit=10**9).total == 9  # page size capped, no error
+
+
+def test_detail_two_lists_of_pupils_with_1d_sibling(wh):
+    d = console.account_detail(wh, CHEF, "m.abbeym")
+    assert {e["prenom"] for e in d.eleves_ici} == {"Emma", "Réhain"}
+    assert [(e["prenom"], e["uai"], e["classe"]) for e in d.eleves_ailleurs] == [("Lucas", ECOLE, "CP A")]
+    assert d.compte["etat"] == "ACTIVE" and d.compte["origine"] == "ETABLISSEMENT"
+    assert {(s["source"], s["uai"]) for s in d.sources} == {("SIECLE", COLLEGE), ("ONDE", ECOLE)}
+    assert all(e["ine"] and e["date_naissance"] for e in d.eleves_ici + d.eleves_ailleurs)
+    # support: the whole académie is its scope, so both pupils are "in" it
+    d2 = console.account_detail(wh, SUPPORT, "m.abbeym")
+    assert len(d2.eleves_ici) == 3 and not d2.eleves_ailleurs
+
+
+def test_diagnostic_je_ne_vois_pas_tous_mes_enfants(wh):
+    f = {x.identifiant: x for x in console.diagnostic(wh, CHEF, "j.latchoumy1")}
+    assert f["j.payet3"].kind == "doublon" and "inversés" in f["j.payet3"].reason
+    assert f["j.latchoumy2"].kind == "doublon" and f["j.latchoumy2"].champ == "Prénoms"
+    assert f["j.latchoumi"].kind == "doublon" and "portable" in f["j.latchoumi"].reason
+    h = {x.identifiant: x for x in console.diagnostic(wh, CHEF, "g.hoarau12")}
+    assert h["g.hoarau13"].kind == "homonyme"
+    assert all("692" not in x.valeur_la_bas[5:] for x in f.values())  # mobiles masked
+
+
+def test_live_overlay_notify_shows_notified_today(wh):
+    before = console.account_detail(wh, CHEF, "g.hoarau12").compte
+    assert before["etat"] == "NON_NOTIFIE"
+    res = actions.notify(wh, CHEF, ["g.hoarau12"], "courrier", True)
+    assert len(res.letters) == 1 and res.letters[0].password
+    after = console.account_detail(wh, CHEF, "g.hoarau12").compte
+    assert after["etat"] == "NOTIFIE_NON_ACTIVE" and after["origine"] == "ETABLISSEMENT"
+    assert after["date_notification"] == actions.utcnow().date()
+    grid = names(wh, CHEF, etats=["NOTIFIE_NON_ACTIVE"])
+    assert "g.hoarau12" in {r["identifiant"] for r in grid.rows}
+    # only the hash is stored
+    with engine(wh).connect() as con:
+        stored = con.execute(sa.select(actions.provisional_password.c.hash)).scalars().all()
+    assert stored and all(h.startswith("$argon2") and res.letters[0].password not in h for h in stored)
+    assert actions.verify_provisional(wh, "g.hoarau12", res.letters[0].password)
+
+
+def test_group_action_on_zero_accounts_is_refused(wh):
+    with pytest.raises(actions.ActionRefused, match="Aucun compte"):
+        actions.notify(wh, CHEF, [], "courrier", False, group=True)
+    with pytest.raises(actions.ActionRefused, match="périmètre"):
+        actions.notify(wh, CHEF, ["j.payet3"], "courrier", False)
+    ids = console.accounts_of_filter(wh, CHEF, Filters.build(q="zzzz"))
+    assert ids == []
+
+
+def test_email_and_mobile_validation_in_french(wh):
+    assert actions.normalise_mobile("0692 12 34 56") == "+262692123456"
+    assert actions.normalise_mobile("06 12 34 56 78") == "+33612345678"
+    assert actions.normalise_mobile("0639 01 23 45") == "+262639012345"
+    assert actions.normalise_mobile("0690 12 34 56") == "+590690123456"
+    with pytest.raises(actions.ActionRefused, match="fixe"):
+        actions.normalise_mobile("0262 12 34 56")
+    with pytest.raises(actions.ActionRefused, match="invalide"):
+        actions.normalise_mobile("12")
+    with pytest.raises(actions.ActionRefused, match="@"):
+        actions.normalise_email("marie.example.fr")
+    with pytest.raises(actions.ActionRefused, match="invalide"):
+        actions.normalise_email("marie@exa mple")
+    assert actions.normalise_email("Marie@Example.fr") == "Marie@example.fr"
+
+
+def test_correction_pending_then_shown(wh):
+    fields = actions.correct_account(wh, CHEF, "m.abbeym", "marie@example.fr", "0693 11 22 33")
+    assert set(fields) == {"courriel", "telephone_portable"}
+    d = console.account_detail(wh, CHEF, "m.abbeym")
+    assert d.compte["courriel"] == "marie@example.fr" and d.compte["telephone_portable"] == "+262693112233"
+    assert {c["statut"] for c in d.corrections} == {"en attente"}
+    with pytest.raises(actions.ActionRefused):
+        actions.correct_account(wh, CHEF, "m.abbeym", "pas-un-mail", None)
+
+
+def test_audit_entries_for_actions(wh):
+    from queries import audit
+
+    actions.notify(wh, CHEF, ["g.hoarau12", "s.abbeym12"], "courrier", True, group=True)
+    actions.reset_password(wh, CHEF, "m.abbeym")
+    actions.correct_account(wh, CHEF, "m.abbeym", "m@example.fr", None)
+    with pytest.raises(actions.ActionRefused):
+        actions.notify(wh, CHEF, ["j.payet3"], "courrier", False)
+    with engine(wh).connect() as con:
+        rows = con.execute(sa.select(audit.audit_log).order_by(audit.audit_log.c.id)).all()
+    acts = [(r.action, r.outcome) for r in rows]
+    assert ("notify", "ok") in acts and ("reset", "ok") in acts and ("correct", "ok") in acts
+    assert ("notify", "denied") in acts
+    notify = next(r for r in rows if r.action == "notify" and r.outcome == "ok")
+    assert set(json.loads(notify.targets)) == {"g.hoarau12", "s.abbeym12"}
+    assert notify.login == "chef" and notify.uai == COLLEGE
+    blob = " ".join(str(tuple(r)) for r in rows)
+    assert "mot_de_passe\": \"" not in blob and "$argon2" not in blob
+
+
+def test_console_tables_built_on_the_mini_fixture(mini_warehouse):
+    """The real ingestion of the shared mini fixture runs latest_10_console.sql too."""
+    sup = Principal(9, "s", Role.SUPPORT, Scope.parse("academie:28"))
+    init_db(mini_warehouse)
+    res = console.search(mini_warehouse, sup, Filters.build(q="dupont"), limit=100)
+    assert res.total >= 3
+    d = console.account_detail(mini_warehouse, Principal(8, "c", Role.CHEF, Scope.parse("etablissement:9740501B")),
+                               "a.dupont")
+    assert d.eleves_ici and d.eleves_ailleurs  # collège pupil here, école pupil elsewhere
