@@ -110,55 +110,56 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
 
 def register_callbacks(app: Any, settings: Any) -> None:
     @app.callback(
-        Output(Ids.ADD_MSG, "children"), Output(Ids.TABLE, "children", allow_duplicate=True),
-        Output(Ids.TARGET, "options", allow_duplicate=True),
-        Input(Ids.ADD, "n_clicks"),
+        Output(Ids.ADD_MSG, "children"), Output(Ids.ACTION_MSG, "children"),
+        Output(Ids.TABLE, "children"), Output(Ids.TARGET, "options"),
+        Input(Ids.ADD, "n_clicks"), Input(Ids.DISABLE, "n_clicks"), Input(Ids.ENABLE, "n_clicks"), Input(Ids.RESET, "n_clicks"),
         State(Ids.LOGIN, "value"), State(Ids.NAME, "value"), State(Ids.ROLE, "value"), State(Ids.SCOPE, "value"),
-        prevent_initial_call=True,
-    )
-    def add_user(n: int | None, login: str | None, name: str | None, role: str | None, scope: str | None):  # noqa: ANN202
-        p = require_principal("admin")
-        if not n:
-            return no_update, no_update, no_update
-        password = users.generate_password()
-        try:
-            u = users.create_user(settings, login or "", role or "", (scope or "").strip() or None, name or "", password)
-        except users.UserError as exc:
-            return _alert("error", str(exc)), no_update, no_update
-        audit.record(settings, p, "user_created", targets=[u.login], detail={"role": u.role.value, "perimetre": str(u.scope or "")})
-        rows = users.list_users(settings)
-        msg = _alert("success", [f"Compte « {u.login} » créé. Mot de passe provisoire, affiché une seule fois : ",
-                                 html.Code(password)])
-        return msg, users_table(rows), _options(rows)
-
-    @app.callback(
-        Output(Ids.ACTION_MSG, "children"), Output(Ids.TABLE, "children", allow_duplicate=True),
-        Input(Ids.DISABLE, "n_clicks"), Input(Ids.ENABLE, "n_clicks"), Input(Ids.RESET, "n_clicks"),
         State(Ids.TARGET, "value"),
         prevent_initial_call=True,
     )
-    def act(_d: int | None, _e: int | None, _r: int | None, target: str | None):  # noqa: ANN202
+    def manage(_a: int | None, _d: int | None, _e: int | None, _r: int | None, login: str | None, name: str | None,
+               role: str | None, scope: str | None, target: str | None):  # noqa: ANN202
         p = require_principal("admin")
         action = ctx.triggered_id
-        if not target or action not in (Ids.DISABLE, Ids.ENABLE, Ids.RESET):
-            return _alert("info", "Choisissez d'abord un compte."), no_update
-        if target.casefold() == p.login.casefold() and action == Ids.DISABLE:
-            return _alert("error", "Vous ne pouvez pas désactiver votre propre compte."), no_update
-        try:
-            if action == Ids.RESET:
-                password = users.generate_password()
-                u = users.set_password(settings, target, password)
-                audit.record(settings, p, "user_password_reset", targets=[u.login])
-                msg = _alert("success", [f"Nouveau mot de passe de « {u.login} », affiché une seule fois : ", html.Code(password),
-                                         ". Ses sessions ouvertes sont fermées."])
-            else:
-                active = action == Ids.ENABLE
-                u = users.set_active(settings, target, active)
-                audit.record(settings, p, "user_enabled" if active else "user_disabled", targets=[u.login])
-                msg = _alert("success", f"Compte « {u.login} » {'réactivé' if active else 'désactivé'}.")
-        except users.UserError as exc:
-            return _alert("error", str(exc)), no_update
-        return msg, users_table(users.list_users(settings))
+        if action == Ids.ADD:
+            msg = _add(settings, p, login, name, role, scope)
+            rows = users.list_users(settings)
+            return msg, no_update, users_table(rows), _options(rows)
+        if action in (Ids.DISABLE, Ids.ENABLE, Ids.RESET):
+            msg = _act(settings, p, action, target)
+            rows = users.list_users(settings)
+            return no_update, msg, users_table(rows), _options(rows)
+        return no_update, no_update, no_update, no_update
+
+
+def _add(settings: Any, p: Principal, login: str | None, name: str | None, role: str | None, scope: str | None) -> html.Div:
+    password = users.generate_password()
+    try:
+        u = users.create_user(settings, login or "", role or "", (scope or "").strip() or None, name or "", password)
+    except users.UserError as exc:
+        return _alert("error", str(exc))
+    audit.record(settings, p, "user_created", targets=[u.login], detail={"role": u.role.value, "perimetre": str(u.scope or "")})
+    return _alert("success", [f"Compte « {u.login} » créé. Mot de passe provisoire, affiché une seule fois : ", html.Code(password)])
+
+
+def _act(settings: Any, p: Principal, action: str, target: str | None) -> html.Div:
+    if not target:
+        return _alert("info", "Choisissez d'abord un compte.")
+    if target.casefold() == p.login.casefold() and action == Ids.DISABLE:
+        return _alert("error", "Vous ne pouvez pas désactiver votre propre compte.")
+    try:
+        if action == Ids.RESET:
+            password = users.generate_password()
+            u = users.set_password(settings, target, password)
+            audit.record(settings, p, "user_password_reset", targets=[u.login])
+            return _alert("success", [f"Nouveau mot de passe de « {u.login} », affiché une seule fois : ", html.Code(password),
+                                      ". Ses sessions ouvertes sont fermées."])
+        active = action == Ids.ENABLE
+        u = users.set_active(settings, target, active)
+        audit.record(settings, p, "user_enabled" if active else "user_disabled", targets=[u.login])
+        return _alert("success", f"Compte « {u.login} » {'réactivé' if active else 'désactivé'}.")
+    except users.UserError as exc:
+        return _alert("error", str(exc))
 
 
 PAGE = Page(path="/admin", title="Administration", allowed=lambda p: p.can_admin, layout=layout,
