@@ -234,8 +234,8 @@ class Chunk:
 
 
 def _phone_plan(dep_code: str) -> str:
-    return {"974": "reunion", "976": "mayotte", "971": "antilles", "972": "antilles",
-            "973": "antilles"}.get(dep_code, "metropole")
+    return {"974": "reunion", "976": "mayotte", "971": "guadeloupe", "972": "martinique",
+            "973": "guyane"}.get(dep_code, "metropole")
 
 
 def _reunion_chunk(pupils: int, ecoles: int, colleges: int, lycees: int, pro: int, circ: int,
@@ -342,6 +342,8 @@ class _Counters:
     pupils: int = 0
     records: int = 0
     logins: np.ndarray | None = None
+    phones: dict[str, int] = field(default_factory=dict)
+    phone_salt: int = 0
 
 
 @dataclass
@@ -374,25 +376,40 @@ class _World:
     a_phone: pa.Array
 
 
-def _mobiles(rng: np.random.Generator, plan: str, n: int) -> np.ndarray:
-    """Mobile numbers without their leading 0 (the 9 significant digits), region's numbering plan."""
-    r = rng.integers(0, 1_000_000, n)
-    if plan == "reunion":
-        pref = np.where(rng.random(n) < 0.55, 692, 693)
-        out = pref * 1_000_000 + r
-        metro = rng.random(n) < 0.04  # newcomers keeping a metropolitan number
-    elif plan == "mayotte":
-        out = 639 * 1_000_000 + r
-        metro = rng.random(n) < 0.05
-    elif plan == "antilles":
-        pref = np.array([690, 691, 694, 696, 697])[rng.integers(0, 5, n)]
-        out = pref * 1_000_000 + r
-        metro = rng.random(n) < 0.05
-    else:
-        out = np.zeros(n, np.int64)
-        metro = np.ones(n, bool)
-    m = np.where(rng.random(n) < 0.72, 6, 7) * 100_000_000 + rng.integers(0, 100_000_000, n)
-    return np.where(metro, m, out).astype(np.int64)
+# Mobile numbering plans: (9-digit prefix, size of the block). Numbers are handed out from a counter per
+# plan through a bijective scramble, so nobody shares a number by accident, even nationally.
+_PLANS: dict[str, tuple[int, int]] = {
+    "metropole": (0, 189_000_000),  # 06 and 07 outside the overseas blocks (0639, 069x): see _metro
+    "reunion": (692_000_000, 2_000_000),  # 0692, 0693
+    "mayotte": (639_000_000, 1_000_000),  # 0639
+    "guadeloupe": (690_000_000, 2_000_000),  # 0690, 0691
+    "martinique": (696_000_000, 2_000_000),  # 0696, 0697
+    "guyane": (694_000_000, 1_000_000),  # 0694
+}
+
+
+def _metro(x: np.ndarray) -> np.ndarray:
+    """Index -> metropolitan mobile: 0600-0638, 0640-0689, then 07."""
+    return np.select([x < 39_000_000, x < 89_000_000], [600_000_000 + x, 601_000_000 + x], 611_000_000 + x)
+
+
+def _mobiles(rng: np.random.Generator, plan: str, n: int, cnt: _Counters) -> np.ndarray:
+    """n distinct mobile numbers without their leading 0 (the 9 significant digits)."""
+    metro = np.ones(n, bool) if plan == "metropole" else rng.random(n) < 0.04  # kept a metropolitan line
+    out = np.empty(n, np.int64)
+    for key, sel in (("metropole", metro), (plan, ~metro)):
+        k = int(sel.sum())
+        if k == 0:
+            continue
+        base, size = _PLANS[key]
+        used = cnt.phones.get(key, 0)
+        if used + k > size:
+            raise ValueError(f"plus de numéros de mobile disponibles pour {key}")
+        idx = used + np.arange(k, dtype=np.int64)
+        x = (idx * 7_368_787 + cnt.phone_salt) % size  # 7368787 is coprime with every size: a bijection
+        out[sel] = _metro(x) if key == "metropole" else base + x
+        cnt.phones[key] = used + k
+    return out
 
 
 def _phone_str(nums: np.ndarray) -> pa.Array:
@@ -509,7 +526,7 @@ def _build_etab(rng: np.random.Generator, ch: Chunk) -> dict:
         "departement_code": pa.array([ch.dep_code] * n), "departement_nom": pa.array([ch.dep_name] * n),
         "academie_code": pa.array([ch.acad_code] * n), "academie_nom": pa.array([ch.acad_name] * n),
     }, schema=SCHEMAS["etablissements"])
-    grp_w = rng.lognormal(0, 0.35, n_grp) * (1 + g_kind)  # a pair is a bigger neighbourhood
+    grp_w = rng.lognormal(0, 0.7, n_grp) * (1 + g_kind)  # a pair is a bigger neighbourhood
     return dict(etab=etab, types=t, uai=pa.array(uai), n=n, col_w=col_w, col_ids=col_ids, g_sector=g_sector,
                 g_w=grp_w, g_mat=g_mat, g_elem=g_elem, sec_lyc=sec_lyc, sec_pro=sec_pro, lyc_ids=lyc_ids,
                 pro_ids=pro_ids)
@@ -624,7 +641,7 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     pair_id = np.array([P.stems.index(PAIR_STEMS.get(P.stems[s], P.stems[s])) for s in range(len(P.stems))])
     k_pair = school * len(P.stems) + pair_id[stem]
     u_pair, inv_pair, c_pair = np.unique(k_pair, return_inverse=True, return_counts=True)
-    merge = is1d & (c_pair[inv_pair] < 30) & (pair_id[stem] != stem)
+    merge = is1d & (c_pair[inv_pair] < 44) & (pair_id[stem] != stem)
     stem[merge] = pair_id[stem[merge]]
     key = school * len(P.stems) + stem
     o = np.lexsort((rng.random(ne), key))
@@ -673,7 +690,7 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     p_comorian = (own_origin == com) & (rng.random(NP) < 0.75)
     p_first = _draw_first(rng, P.adult_ranges, p_female, p_comorian)
     has_mobile = rng.random(NP) >= 0.075
-    mobile = _mobiles(rng, ch.phones, NP)
+    mobile = _mobiles(rng, ch.phones, NP, cnt)
     has_email = rng.random(NP) >= 0.24
 
     # ---- Links and source records --------------------------------------------------------------------
@@ -700,7 +717,8 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     r_usage = np.where(swap, birth[r_person], usage[r_person])
     r_birth = np.where(swap, usage[r_person], birth[r_person])
     r_extra = _draw_first(rng, P.adult_ranges, p_female[r_person], np.zeros(NR, bool))
-    r_mobile = np.where(other_mobile, _mobiles(rng, ch.phones, NR), mobile[r_person])
+    r_mobile = mobile[r_person]
+    r_mobile[other_mobile] = _mobiles(rng, ch.phones, int(other_mobile.sum()), cnt)
     r_has_mobile = np.where(other_mobile, True, has_mobile[r_person] & ~no_mobile)
     r_has_email = has_email[r_person] & ~(r_div & (rng.random(NR) < 0.3))
 
@@ -818,7 +836,17 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
                       pc.binary_join_element_wise(fe, se, "."), pc.binary_join_element_wise(se, fe, "."),
                       _join(fe, ".", se, dig), _join(pc.utf8_slice_codeunits(fe, 0, 1), ".", se),
                       _join(fe, "_", se, year2))
-    p_mail = _join(local, "@", _s(pa.array(EMAIL_DOMAINS), dom))
+    dom_s = _s(pa.array(EMAIL_DOMAINS), dom)
+    p_mail = _join(local, "@", dom_s)
+    for _ in range(4):  # namesakes must not share an address: number the repeats (marie.payet2@...)
+        codes = p_mail.dictionary_encode().indices.to_numpy()
+        so = np.argsort(codes, kind="stable")
+        rep = np.empty(NP, np.int64)
+        rep[so] = _group_rank(codes[so])[0]
+        if not rep.any():
+            break
+        local = pc.if_else(pa.array(rep > 0), _join(local, _digits(rep + 1)), local)
+        p_mail = _join(local, "@", dom_s)
     p_phone = _phone_str(mobile)
     r_phone = _phone_str(r_mobile)
 
@@ -976,7 +1004,7 @@ def _run(profile: str, seed: int, start: dt.date, days: int, every: int, out: Pa
     if fmt == "parquet" and len(chunks) > 1:
         _raise_nofile(len(folders) * len(TABLES) + 64)
     sink = _Sink(folders, fmt)
-    cnt = _Counters()
+    cnt = _Counters(phone_salt=int(np.random.SeedSequence(seed).generate_state(1)[0]) % 1_000_000)
     year = _school_year(start)
     try:
         for ci, ch in enumerate(chunks):
