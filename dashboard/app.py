@@ -117,8 +117,10 @@ def nav(pages: list[Page], principal: Principal | None, current: str) -> html.Ul
     if principal is not None:
         for p in pages:
             if p.in_menu and p.allowed(principal):
-                attrs = {"aria-current": "page"} if p.path == current else {}
-                items.append(html.Li(dcc.Link(p.title, href=p.path, className="fr-nav__link", **attrs), className="fr-nav__item"))
+                # dcc.Link takes no aria-* props: the current page is a plain link carrying aria-current.
+                link = (html.A(p.title, href=p.path, className="fr-nav__link", **{"aria-current": "page"})
+                        if p.path == current else dcc.Link(p.title, href=p.path, className="fr-nav__link"))
+                items.append(html.Li(link, className="fr-nav__item"))
     return html.Ul(items, className="fr-nav__list")
 
 
