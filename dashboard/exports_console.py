@@ -94,19 +94,19 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
     for lt in letters:
         doc.add_page()
         doc.font("B", 11)
-        doc.multi_cell(0, 5, doc.t(f"Académie de {academie}\n{lt.etablissement}"))
+        doc.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=doc.t(f"Académie de {academie}\n{lt.etablissement}"))
         doc.ln(8)
         civ = {"MME": "Madame", "M": "Monsieur"}.get(lt.civilite.upper(), "Madame, Monsieur")
         doc.set_x(110)
         doc.font("", 11)
-        doc.multi_cell(0, 5, doc.t(f"{civ} {lt.prenoms} {lt.nom}"))
+        doc.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=doc.t(f"{civ} {lt.prenoms} {lt.nom}"))
         doc.ln(10)
         doc.font("B", 14)
         doc.cell(0, 8, doc.t("Votre compte EduConnect"), new_x="LMARGIN", new_y="NEXT")
         doc.ln(3)
         doc.font("", 10.5)
         enfants = ", ".join(lt.enfants) if lt.enfants else "vos enfants"
-        doc.multi_cell(0, 5.5, doc.t(
+        doc.multi_cell(0, 5.5, new_x="LMARGIN", new_y="NEXT", text=doc.t(
             f"{civ},\n\nEduConnect est le compte unique qui vous donne accès aux services en ligne de la scolarité "
             f"de {enfants} : livret scolaire, téléservices, espace numérique de travail."))
         doc.ln(4)
@@ -122,11 +122,11 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
         doc.ln(4)
         doc.font("", 10.5)
         if lt.password:
-            doc.multi_cell(0, 5.5, doc.t(
+            doc.multi_cell(0, 5.5, new_x="LMARGIN", new_y="NEXT", text=doc.t(
                 f"Ce mot de passe provisoire est valable 3 mois, jusqu'au {lt.valid_until:%d/%m/%Y}. "
                 "Vous devrez le changer lors de votre première connexion."))
         else:
-            doc.multi_cell(0, 5.5, doc.t(
+            doc.multi_cell(0, 5.5, new_x="LMARGIN", new_y="NEXT", text=doc.t(
                 "Utilisez le mot de passe que vous avez déjà choisi. En cas d'oubli, cliquez sur « Mot de passe "
                 "perdu » sur la page de connexion : un code vous sera envoyé par SMS ou par courriel."))
         doc.ln(4)
@@ -139,9 +139,9 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
             "Choisissez votre nouveau mot de passe.",
             "Confirmez votre adresse électronique et votre numéro de téléphone portable.",
         ), start=1):
-            doc.multi_cell(0, 5.5, doc.t(f"{i}. {step}"))
+            doc.multi_cell(0, 5.5, new_x="LMARGIN", new_y="NEXT", text=doc.t(f"{i}. {step}"))
         doc.ln(3)
-        doc.multi_cell(0, 5.5, doc.t(
+        doc.multi_cell(0, 5.5, new_x="LMARGIN", new_y="NEXT", text=doc.t(
             "Vous pouvez aussi créer votre compte vous-même avec FranceConnect ou avec votre numéro de téléphone "
             "portable. En cas de difficulté, contactez l'établissement."))
     return bytes(doc.output())
@@ -157,7 +157,7 @@ def list_pdf(rows: Sequence[Mapping[str, Any]], scope_label: str, filters_label:
     doc.font("B", 13)
     doc.cell(0, 7, doc.t("Liste des comptes responsables"), new_x="LMARGIN", new_y="NEXT")
     doc.font("", 9)
-    doc.multi_cell(0, 4.5, doc.t(f"Périmètre : {scope_label}\n{data_label}\nFiltres : {filters_label}\n"
+    doc.multi_cell(0, 4.5, new_x="LMARGIN", new_y="NEXT", text=doc.t(f"Périmètre : {scope_label}\n{data_label}\nFiltres : {filters_label}\n"
                                  f"{len(rows)} ligne(s)"))
     doc.ln(2)
     widths = {"eleve": 38, "classe": 17, "mef": 30, "responsable": 40, "identifiant": 27, "messagerie": 15,

@@ -1,0 +1,378 @@
+"""Callbacks and export routes of the « Responsables » console.
+
+Pattern (docs/ARCHITECTURE.md, "Access control"): every callback starts with
+`auth.require_principal("console")`; everything the browser sends (filters, grid request, selected rows, the
+open row id) is re-validated and re-checked against the principal's scope in SQL by queries.console; an
+AccessDenied raised below answers 403 and is audited by the central handler.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from flask import Response, request
+
+from dashboard import auth
+from dashboard.cache import cache
+from dashboard.exports_console import letters_pdf, list_csv, list_pdf
+from dashboard.pages.responsables.ids import GRID_TYPE, Ids
+from dashboard.pages.responsables.layout import grid
+from meteocomptes.settings import Settings
+from queries import actions, audit, console, outbox, ratelimit, warehouse
+from queries.console import ETATS, ORIGINES, Filters
+from queries.scope import AccessDenied, Principal
+
+EXPORT_TOKEN_SECONDS = 12 * 3600
+MAX_START_ROW = 10_000_000
+SELECTION_COLUMN = "ag-Grid-SelectionColumn"
+
+
+def alert(text: str, kind: str = "info") -> html.Div:
+    return html.Div(html.P(text), className=f"fr-alert fr-alert--{kind} fr-alert--sm fr-mt-2w",
+                    role="alert" if kind == "error" else None)
+
+
+def _d(v: Any) -> str:
+    return v.strftime("%d/%m/%Y") if isinstance(v, (date, datetime)) else ""
+
+
+def _filters(q: Any, classes: Any, etats: Any, origines: Any, mail: Any, mobile: Any) -> Filters:
+    return Filters.build(q, classes, etats, origines, mail or None, mobile or None)
+
+
+def _audit_filters(f: Filters) -> dict[str, Any]:
+    # audit.py: no names in `detail`; the search text's length tells that a name was searched, not which one.
+    d = {k: v for k, v in f.as_dict().items() if k != "q" and v}
+    if f.q.strip():
+        d["recherche_longueur"] = len(f.q.strip())
+    return d
+
+
+# ------------------------------------------------------------------------------------------------ exports
+
+
+def export_token(principal: Principal, f: Filters) -> str:
+    """An opaque link for the export of the current filter: no filter (and so no name) in the URL."""
+    token = secrets.token_urlsafe(18)
+    cache.set(f"console-export:{token}", {"uid": principal.user_id, "f": f.as_dict()}, timeout=EXPORT_TOKEN_SECONDS)
+    return token
+
+
+def export_view(settings: Settings, fmt: str) -> Response:
+    """GET /export/responsables.csv|pdf?t=TOKEN — re-resolves the principal and re-runs the scoped query."""
+    principal = auth.require_principal("console")
+    if fmt not in ("csv", "pdf"):
+        raise AccessDenied("format d'export inconnu")
+    token = request.args.get("t", "")
+    saved = cache.get(f"console-export:{token}") if 0 < len(token) <= 40 else None
+    if not saved or saved.get("uid") != principal.user_id:
+        return Response("Lien d'export expiré : relancez la recherche.", status=404, mimetype="text/plain")
+    if not ratelimit.hit(settings, f"export:{principal.user_id}", int(settings["EXPORT_RATE_LIMIT"]), 3600):
+        audit.record(settings, principal, "export", outcome="denied", detail={"raison": "limite d'exports"})
+        return Response("Trop d'exports en peu de temps, réessayez plus tard.", status=429, mimetype="text/plain")
+    s = saved["f"]
+    f = Filters.build(s.get("q"), s.get("classe"), s.get("etat"), s.get("origine"), s.get("mail"), s.get("mobile"))
+    cap = int(settings["EXPORT_MAX_ROWS"])
+    rows = console.export_rows(settings, principal, f, cap)
+    cut = len(rows) > cap
+    rows = rows[:cap]
+    audit.record(settings, principal, "export", targets=sorted({r["identifiant"] for r in rows}),
+                 detail={"format": fmt, "lignes": len(rows), "tronque": cut, **_audit_filters(f)})
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        body, mime = list_csv(rows), "text/csv; charset=utf-8"
+    else:
+        try:
+            data_label = warehouse.data_info(settings).label()
+        except warehouse.WarehouseUnavailable:
+            data_label = ""
+        label = f.describe() + (f" — limité à {cap} lignes" if cut else "")
+        body, mime = list_pdf(rows, str(principal.scope), label, data_label), "application/pdf"
+    resp = Response(body, mimetype=mime)
+    resp.headers["Content-Disposition"] = f'attachment; filename="comptes-responsables-{stamp}.{fmt}"'
+    return resp
+
+
+# ------------------------------------------------------------------------------------------------ detail
+
+
+def _table(caption: str, head: list[str], rows: list[list[Any]], empty: str = "Aucun") -> html.Div:
+    if not rows:
+        return html.Div([html.H4(caption, className="fr-h6"), html.P(empty, className="fr-text--sm")])
+    return html.Div(
+        html.Table([
+            html.Caption(caption),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+            html.Tbody([html.Tr([html.Td("" if c is None else c) for c in r]) for r in rows]),
+        ]),
+        className="fr-table fr-table--sm",
+    )
+
+
+def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
+    c = d.compte
+    info = [
+        ["Identifiant", c["identifiant"]],
+        ["Nom", d.nom],
+        ["Courrier électronique", c["courriel"] or "—"],
+        ["Téléphone portable", c["telephone_portable"] or "—"],
+        ["Origine du compte", ORIGINES.get(c["origine"], c["origine"])],
+        ["État du compte", ETATS.get(c["etat"], c["etat"])],
+        ["Date de notification", _d(c["date_notification"]) or "—"],
+        ["Date d'activation", _d(c["date_activation"]) or "—"],
+        ["Date de dernière connexion", _d(c["date_derniere_connexion"]) or "—"],
+        ["Date de demande de réinitialisation du mot de passe", _d(c["date_demande_reinit_mdp"]) or "—"],
+    ]
+    sources = [[s["academie_code"] or "", s["source"], s["responsable_id"], s["uai"], s["etab_nom"] or "",
+                f"{(s['nom_usage'] or '').upper()} {s['prenoms'] or ''}"] for s in d.sources]
+    def pupils(lst: list[dict[str, Any]]) -> list[list[Any]]:
+        return [[e["prenom"], e["nom"], _d(e["date_naissance"]), e["classe"], e["ine"],
+                 f"{e['etablissement']} ({e['uai']})"] for e in lst]
+    head = ["Prénom", "Nom", "Date de naissance", "Classe", "INE", "Établissement"]
+    parts: list[Any] = [
+        _table("Informations du compte", ["Champ", "Valeur"], info),
+        _table("Informations des sources de données",
+               ["Académie", "Base", "Identifiant ONDE / SIECLE", "UAI", "Établissement", "Fiche"], sources),
+        html.H4("Élèves rattachés au compte", className="fr-h6 fr-mt-2w"),
+        _table("Insérés dans l'établissement", head, pupils(d.eleves_ici)),
+        _table("Insérés dans un autre établissement", head, pupils(d.eleves_ailleurs)),
+    ]
+    if d.corrections:
+        parts.append(_table("Corrections demandées", ["Date", "Champ", "Nouvelle valeur", "Statut", "Par"],
+                            [[_d(x["at"]), "Courriel" if x["champ"] == "courriel" else "Téléphone portable",
+                              x["nouvelle_valeur"], x["statut"], x["login"]] for x in d.corrections]))
+    mails = outbox.messages(settings, identifiants=[d.identifiant], limit=10)
+    if mails:
+        parts.append(_table("Courriels de notification", ["Créé le", "Destinataire", "Statut", "Tentatives",
+                                                          "Dernière erreur"],
+                            [[x["created_at"].strftime("%d/%m/%Y %H:%M"), x["to_addr"], x["statut"],
+                              x["attempts"], x["last_error"] or ""] for x in mails]))
+    return html.Div(parts)
+
+
+def render_diagnostic(findings: list[console.Finding]) -> html.Div:
+    if not findings:
+        return alert("Aucune fiche d'un autre établissement ne semble correspondre à ce responsable.", "info")
+    rows = [[("Doublon probable" if x.kind == "doublon" else "Homonyme"), x.reason, x.champ, x.valeur_ici,
+             x.valeur_la_bas, x.nom, f"{x.etablissement} ({x.uai})", x.source, x.identifiant] for x in findings]
+    return html.Div([
+        _table("Je ne vois pas tous mes enfants : fiches à rapprocher",
+               ["Diagnostic", "Raison", "Champ différent", "Valeur ici", "Valeur là-bas", "Fiche", "Établissement",
+                "Base", "Autre compte"], rows),
+        html.P("Un doublon probable se corrige dans ONDE ou SIECLE (la fiche à aligner est indiquée) : le compte "
+               "sera rapproché le lendemain. Un homonyme est une autre personne : ne rien modifier.",
+               className="fr-text--xs"),
+    ])
+
+
+# ------------------------------------------------------------------------------------------------ callbacks
+
+
+def _new_grid(settings: Settings, principal: Principal, f: Filters) -> tuple[Any, str]:
+    total = console.count(settings, principal, f)
+    return grid(time.time_ns() // 1000, f, settings, total), f"{total} résultat{'s' if total > 1 else ''}"
+
+
+def _selected_accounts(settings: Settings, principal: Principal, target: str, selected: Any, f: Filters) -> list[str]:
+    if target == "all":
+        return console.accounts_of_filter(settings, principal, f)
+    rids: list[str] = []
+    for rows in selected or []:
+        if isinstance(rows, list):
+            rids += [r.get("rid") for r in rows if isinstance(r, dict)]
+    return console.accounts_of_rows(settings, principal, rids)
+
+
+def register_callbacks(app: Any, settings: Settings) -> None:
+    server = app.server
+
+    @server.before_request
+    def _start_outbox_sender() -> None:
+        # Started lazily in each worker, after gunicorn's fork (a thread does not survive a fork).
+        outbox.start_background_sender(settings)
+
+    server.add_url_rule("/export/responsables.<fmt>", "export_responsables",
+                        lambda fmt: export_view(settings, fmt))
+
+    FILTER_STATES = [State(Ids.Q, "value"), State(Ids.CLASSES, "value"), State(Ids.ETATS, "value"),
+                     State(Ids.ORIGINES, "value"), State(Ids.MAIL, "value"), State(Ids.MOBILE, "value")]
+
+    @app.callback(
+        Output(Ids.GRID_WRAP, "children"), Output(Ids.COUNT, "children"), Output(Ids.URL, "search"),
+        Output(Ids.EXPORT_CSV, "href"), Output(Ids.EXPORT_PDF, "href"),
+        Input(Ids.SEARCH, "n_clicks"), Input(Ids.Q, "value"), Input(Ids.CLASSES, "value"),
+        Input(Ids.ETATS, "value"), Input(Ids.ORIGINES, "value"), Input(Ids.MAIL, "value"),
+        Input(Ids.MOBILE, "value"),
+    )
+    def run_search(_n, q, classes, etats, origines, mail, mobile):  # noqa: ANN001, ANN202
+        principal = auth.require_principal("console")
+        f = _filters(q, classes, etats, origines, mail, mobile)
+        try:
+            g, count = _new_grid(settings, principal, f)
+        except warehouse.WarehouseUnavailable as exc:
+            return alert(str(exc), "error"), "", no_update, "#", "#"
+        audit.record(settings, principal, "search", detail=_audit_filters(f))
+        params = f.url_params()
+        token = export_token(principal, f)
+        return (g, count, ("?" + urlencode(params)) if params else "",
+                f"/export/responsables.csv?t={token}", f"/export/responsables.pdf?t={token}")
+
+    @app.callback(
+        Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
+        Input({"type": GRID_TYPE, "gen": MATCH}, "getRowsRequest"),
+        prevent_initial_call=True,
+    )
+    def get_rows(req):  # noqa: ANN001, ANN202
+        principal = auth.require_principal("console")
+        if not isinstance(req, dict):
+            raise PreventUpdate
+        start, end = req.get("startRow"), req.get("endRow")
+        if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end or start > MAX_START_ROW:
+            raise PreventUpdate
+        c = req.get("context") if isinstance(req.get("context"), dict) else {}
+        f = Filters.build(c.get("q"), c.get("classe"), c.get("etat"), c.get("origine"), c.get("mail"), c.get("mobile"))
+        # filterModel is ignored (no column filter in this grid); sortModel is whitelisted by console.order_by.
+        res = console.search(settings, principal, f, start, min(end - start, console.MAX_PAGE), req.get("sortModel"))
+        return {"rowData": res.rows, "rowCount": res.total}
+
+    @app.callback(
+        Output(Ids.DETAIL_BODY, "children"), Output(Ids.DETAIL, "hidden"), Output(Ids.CURRENT, "data"),
+        Output(Ids.D_MSG, "children"), Output(Ids.D_DIAG_OUT, "children"),
+        Output(Ids.D_EMAIL, "value"), Output(Ids.D_MOBILE, "value"),
+        Input({"type": GRID_TYPE, "gen": ALL}, "cellClicked"),
+        prevent_initial_call=True,
+    )
+    def open_detail(clicks):  # noqa: ANN001, ANN202
+        principal = auth.require_principal("console")
+        valid = [c for c in clicks or [] if isinstance(c, dict) and c.get("rowId")]
+        if not valid:
+            raise PreventUpdate
+        click = max(valid, key=lambda c: c.get("timestamp") or 0)
+        if click.get("colId") == SELECTION_COLUMN:
+            raise PreventUpdate
+        rid = str(click["rowId"])
+        ident = console.identifiant_of_row(settings, principal, rid)
+        d = console.account_detail(settings, principal, ident)
+        audit.record(settings, principal, "view", targets=[ident])
+        return render_detail(settings, d), False, rid, "", "", "", ""
+
+    @app.callback(
+        Output(Ids.DETAIL, "hidden", allow_duplicate=True), Output(Ids.CURRENT, "data", allow_duplicate=True),
+        Input(Ids.D_CLOSE, "n_clicks"), prevent_initial_call=True,
+    )
+    def close_detail(n):  # noqa: ANN001, ANN202
+        if not n:
+            raise PreventUpdate
+        return True, None
+
+    @app.callback(
+        Output(Ids.D_MSG, "children", allow_duplicate=True),
+        Output(Ids.DOWNLOAD, "data", allow_duplicate=True),
+        Output(Ids.DETAIL_BODY, "children", allow_duplicate=True),
+        Output(Ids.D_DIAG_OUT, "children", allow_duplicate=True),
+        Output(Ids.GRID_WRAP, "children", allow_duplicate=True),
+        Input(Ids.D_NOTIFY, "n_clicks"), Input(Ids.D_RESET, "n_clicks"), Input(Ids.D_SAVE, "n_clicks"),
+        Input(Ids.D_DIAG, "n_clicks"),
+        State(Ids.CURRENT, "data"), State(Ids.D_CHANNEL, "value"), State(Ids.D_NEWPW, "value"),
+        State(Ids.D_EMAIL, "value"), State(Ids.D_MOBILE, "value"), *FILTER_STATES,
+        prevent_initial_call=True,
+    )
+    def detail_action(_a, _b, _c, _e, rid, channel, newpw, email, mobile, *filters):  # noqa: ANN001, ANN202
+        principal = auth.require_principal("console")
+        trig = ctx.triggered_id
+        if trig is None or not rid:
+            raise PreventUpdate
+        ident = console.identifiant_of_row(settings, principal, rid)
+        f = _filters(*filters)
+        download: Any = no_update
+        try:
+            if trig == Ids.D_DIAG:
+                findings = console.diagnostic(settings, principal, ident)
+                audit.record(settings, principal, "view", targets=[ident], detail={"diagnostic": len(findings)})
+                return no_update, no_update, no_update, render_diagnostic(findings), no_update
+            if trig == Ids.D_NOTIFY:
+                res = actions.notify(settings, principal, [ident], channel or "courrier", "oui" in (newpw or []))
+                if res.letters:
+                    download = dcc.send_bytes(letters_pdf(res.letters, settings["METEOCOMPTES_ACADEMIE_NOM"]),
+                                              f"notification-{ident}.pdf")
+                    msg = alert("Courrier de notification prêt : le PDF est téléchargé.", "success")
+                else:
+                    msg = alert("Courriel mis en file d'envoi ; son statut apparaît dans la fiche.", "success")
+            elif trig == Ids.D_RESET:
+                letter = actions.reset_password(settings, principal, ident)
+                download = dcc.send_bytes(letters_pdf([letter], settings["METEOCOMPTES_ACADEMIE_NOM"]),
+                                          f"reinitialisation-{ident}.pdf")
+                msg = alert("Mot de passe réinitialisé : remettez le courrier PDF au responsable.", "success")
+            elif trig == Ids.D_SAVE:
+                fields = actions.correct_account(settings, principal, ident, email, mobile)
+                msg = alert("Correction enregistrée (" + ", ".join(
+                    "courriel" if x == "courriel" else "portable" for x in fields)
+                    + ") : en attente jusqu'au prochain instantané qui la confirmera.", "success")
+            else:
+                raise PreventUpdate
+        except actions.ActionRefused as exc:
+            return alert(str(exc), "error"), no_update, no_update, no_update, no_update
+        d = console.account_detail(settings, principal, ident)
+        g, _ = _new_grid(settings, principal, f)
+        return msg, download, render_detail(settings, d), no_update, g
+
+    @app.callback(
+        Output(Ids.G_CONFIRM_BOX, "hidden"), Output(Ids.G_CONFIRM_TEXT, "children"),
+        Output(Ids.MESSAGE, "children"),
+        Input(Ids.G_OPEN, "n_clicks"), Input(Ids.G_CANCEL, "n_clicks"),
+        State(Ids.G_TARGET, "value"), State(Ids.G_CHANNEL, "value"), State(Ids.G_NEWPW, "value"),
+        State({"type": GRID_TYPE, "gen": ALL}, "selectedRows"), *FILTER_STATES,
+        prevent_initial_call=True,
+    )
+    def open_group(_o, _c, target, channel, newpw, selected, *filters):  # noqa: ANN001, ANN202
+        principal = auth.require_principal("console")
+        if ctx.triggered_id == Ids.G_CANCEL:
+            return True, "", ""
+        ids = _selected_accounts(settings, principal, target, selected, _filters(*filters))
+        if not ids:
+            return True, "", alert("Aucun compte sélectionné : l'action groupée est refusée. Cochez des lignes ou "
+                                   "choisissez « Tous les résultats de la recherche ».", "error")
+        how = "par courriers imprimables (un PDF)" if channel == "courrier" else "par courriel"
+        pw = "avec" if "oui" in (newpw or []) else "sans"
+        scope = "tous les résultats de la recherche" if target == "all" else "les lignes cochées"
+        return False, (f"Vous allez (re)notifier {len(ids)} compte{'s' if len(ids) > 1 else ''} ({scope}) {how}, "
+                       f"{pw} nouveau mot de passe provisoire. Confirmer ?"), ""
+
+    @app.callback(
+        Output(Ids.MESSAGE, "children", allow_duplicate=True), Output(Ids.DOWNLOAD, "data", allow_duplicate=True),
+        Output(Ids.G_CONFIRM_BOX, "hidden", allow_duplicate=True),
+        Output(Ids.GRID_WRAP, "children", allow_duplicate=True),
+        Input(Ids.G_CONFIRM, "n_clicks"),
+        State(Ids.G_TARGET, "value"), State(Ids.G_CHANNEL, "value"), State(Ids.G_NEWPW, "value"),
+        State({"type": GRID_TYPE, "gen": ALL}, "selectedRows"), *FILTER_STATES,
+        prevent_initial_call=True,
+    )
+    def confirm_group(n, target, channel, newpw, selected, *filters):  # noqa: ANN001, ANN202
+        principal = auth.require_principal("console")
+        if not n:
+            raise PreventUpdate
+        f = _filters(*filters)
+        ids = _selected_accounts(settings, principal, target, selected, f)
+        try:
+            res = actions.notify(settings, principal, ids, channel or "courrier", "oui" in (newpw or []), group=True)
+        except actions.ActionRefused as exc:
+            return alert(str(exc), "error"), no_update, True, no_update
+        skipped = []
+        if res.skipped_disabled:
+            skipped.append(f"{res.skipped_disabled} compte(s) désactivé(s) ignoré(s)")
+        if res.skipped_no_email:
+            skipped.append(f"{res.skipped_no_email} compte(s) sans adresse électronique ignoré(s)")
+        tail = (" — " + " ; ".join(skipped)) if skipped else ""
+        g, _ = _new_grid(settings, principal, f)
+        if res.letters:
+            pdf = letters_pdf(res.letters, settings["METEOCOMPTES_ACADEMIE_NOM"])
+            return (alert(f"{len(res.letters)} courrier(s) prêt(s) dans un seul PDF{tail}.", "success"),
+                    dcc.send_bytes(pdf, f"notifications-{datetime.now():%Y%m%d-%H%M}.pdf"), True, g)
+        return alert(f"{res.queued} courriel(s) mis en file d'envoi{tail}. Statut visible dans chaque fiche.",
+                     "success"), no_update, True, g

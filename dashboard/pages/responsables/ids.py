@@ -1,0 +1,44 @@
+"""Component ids of the « Responsables » console (one enum: a typo is an AttributeError, not a dead callback)."""
+
+from enum import StrEnum
+
+GRID_TYPE = "resp-grid"  # pattern-matching id {"type": GRID_TYPE, "gen": n}: a new search mounts a new grid
+
+
+class Ids(StrEnum):
+    URL = "resp-url"  # page-local dcc.Location (refresh=False): filters go to the URL without re-rendering
+    Q = "resp-q"
+    CLASSES = "resp-classes"
+    ETATS = "resp-etats"
+    ORIGINES = "resp-origines"
+    MAIL = "resp-mail"
+    MOBILE = "resp-mobile"
+    SEARCH = "resp-search"
+    COUNT = "resp-count"
+    GRID_WRAP = "resp-grid-wrap"
+    MESSAGE = "resp-message"
+    DOWNLOAD = "resp-download"
+    EXPORT_CSV = "resp-export-csv"
+    EXPORT_PDF = "resp-export-pdf"
+    G_TARGET = "resp-g-target"
+    G_CHANNEL = "resp-g-channel"
+    G_NEWPW = "resp-g-newpw"
+    G_OPEN = "resp-g-open"
+    G_CONFIRM_BOX = "resp-g-confirm-box"
+    G_CONFIRM_TEXT = "resp-g-confirm-text"
+    G_CONFIRM = "resp-g-confirm"
+    G_CANCEL = "resp-g-cancel"
+    CURRENT = "resp-current"  # dcc.Store: opaque row id (hash) of the open account, re-checked by the server
+    DETAIL = "resp-detail"
+    DETAIL_BODY = "resp-detail-body"
+    D_CHANNEL = "resp-d-channel"
+    D_NEWPW = "resp-d-newpw"
+    D_NOTIFY = "resp-d-notify"
+    D_RESET = "resp-d-reset"
+    D_EMAIL = "resp-d-email"
+    D_MOBILE = "resp-d-mobile"
+    D_SAVE = "resp-d-save"
+    D_DIAG = "resp-d-diag"
+    D_DIAG_OUT = "resp-d-diag-out"
+    D_MSG = "resp-d-msg"
+    D_CLOSE = "resp-d-close"

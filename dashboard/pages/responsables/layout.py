@@ -1,0 +1,204 @@
+"""Layout of the « Responsables » console.
+
+Filters live in the URL (`/responsables?classe=…&etat=…&origine=…&mail=oui&mobile=non`), except the search
+text: a name typed in the box would end up in browser history and access logs, so it stays in the form only.
+No personal data goes in a dcc.Store: the only Store holds the opaque row id of the open account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from dashboard.pages.responsables.ids import GRID_TYPE, Ids
+from meteocomptes.settings import Settings
+from queries import console
+from queries.console import ETATS, ORIGINES, Filters
+from queries.scope import Principal
+
+PATH = "/responsables"
+
+COLUMNS: list[dict[str, Any]] = [
+    {"field": "eleve", "headerName": "Élève", "minWidth": 170},
+    {"field": "classe", "headerName": "Classe", "width": 100},
+    {"field": "mef", "headerName": "MEF", "minWidth": 150},
+    {"field": "responsable", "headerName": "Responsable", "minWidth": 180},
+    {"field": "identifiant", "headerName": "Identifiant", "width": 140},
+    {"field": "messagerie", "headerName": "Messagerie", "width": 110},
+    {"field": "etat", "headerName": "Statut du compte", "minWidth": 170},
+    {"field": "origine", "headerName": "Origine du compte", "width": 150},
+    {"field": "date_notification", "headerName": "Date de notification", "width": 150},
+    {"field": "date_derniere_connexion", "headerName": "Date de dernière connexion", "width": 170},
+]
+LOCALE = {
+    "loadingOoo": "Chargement…", "noRowsToShow": "Aucun résultat", "page": "Page", "of": "sur", "to": "à",
+    "sortAscending": "Tri croissant", "sortDescending": "Tri décroissant",
+}
+YES_NO = [{"label": "Indifférent", "value": ""}, {"label": "Présent", "value": "oui"}, {"label": "Absent", "value": "non"}]
+
+
+def grid(gen: int, f: Filters, settings: Settings, total: int) -> dag.AgGrid:
+    """A fresh grid (new id, so React mounts a new one and its infinite cache starts empty) for these filters.
+
+    The filters travel in the grid's context: every getRowsRequest carries them back, and the server validates
+    them again (Filters.build) and ANDs the principal's scope; nothing else from the request is trusted.
+    """
+    page = int(settings["PAGE_SIZE"])
+    return dag.AgGrid(
+        id={"type": GRID_TYPE, "gen": gen},
+        columnDefs=COLUMNS,
+        defaultColDef={"sortable": True, "resizable": True, "filter": False, "suppressHeaderMenuButton": True},
+        rowModelType="infinite",
+        getRowId="params.data.rid",
+        dashGridOptions={
+            "context": f.as_dict(),
+            "cacheBlockSize": page,
+            "maxBlocksInCache": 20,
+            "infiniteInitialRowCount": min(total, page) if total > 0 else 1,
+            "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False,
+                             "enableClickSelection": False},
+            "localeText": LOCALE,
+            "rowBuffer": 0,
+        },
+        className="ag-theme-alpine",
+        style={"height": "520px", "width": "100%"},
+    )
+
+
+def _dropdown(id_: str, options: list[dict[str, str]], value: Any, label: str, multi: bool = True) -> html.Div:
+    return html.Div(
+        [html.Label(label, htmlFor=id_, className="fr-label"),
+         dcc.Dropdown(id=id_, options=options, value=value, multi=multi, placeholder="Tous", clearable=True)],
+        className="fr-col-12 fr-col-md-4 fr-mb-2w",
+    )
+
+
+def filters_form(principal: Principal, f: Filters, class_options: list[str]) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [html.Label("Nom ou prénom de l'élève ou du responsable", htmlFor=Ids.Q, className="fr-label"),
+                 dcc.Input(id=Ids.Q, type="search", value=f.q, debounce=True, maxLength=console.MAX_QUERY_CHARS,
+                           className="fr-input", placeholder="ex. : rehain, ABBEY, latch", autoComplete="off")],
+                className="fr-col-12 fr-col-md-8 fr-mb-2w",
+            ),
+            html.Div(html.Button("Rechercher", id=Ids.SEARCH, n_clicks=0, className="fr-btn fr-mt-4w"),
+                     className="fr-col-12 fr-col-md-4"),
+            _dropdown(Ids.CLASSES, [{"label": c, "value": c} for c in class_options], list(f.classes), "Classe(s)"),
+            _dropdown(Ids.ETATS, [{"label": v, "value": k} for k, v in ETATS.items()], list(f.etats),
+                      "État(s) de compte"),
+            _dropdown(Ids.ORIGINES, [{"label": v, "value": k} for k, v in ORIGINES.items()], list(f.origines),
+                      "Origine du compte"),
+            _dropdown(Ids.MAIL, YES_NO, "" if f.email is None else ("oui" if f.email else "non"), "Adresse mail",
+                      multi=False),
+            _dropdown(Ids.MOBILE, YES_NO, "" if f.mobile is None else ("oui" if f.mobile else "non"),
+                      "Téléphone portable", multi=False),
+        ],
+        className="fr-grid-row fr-grid-row--gutters",
+        role="search",
+    )
+
+
+def group_actions() -> html.Div:
+    return html.Div(
+        [
+            html.H2("Actions", className="fr-h5 fr-mt-3w"),
+            html.Div([
+                dcc.RadioItems(
+                    id=Ids.G_TARGET, value="selection", inline=True, className="fr-mb-1w",
+                    options=[{"label": " Comptes des lignes cochées ", "value": "selection"},
+                             {"label": " Tous les résultats de la recherche ", "value": "all"}]),
+                dcc.RadioItems(
+                    id=Ids.G_CHANNEL, value="courrier", inline=True, className="fr-mb-1w",
+                    options=[{"label": " Courriers imprimables (PDF) ", "value": "courrier"},
+                             {"label": " Courriels ", "value": "courriel"}]),
+                dcc.Checklist(id=Ids.G_NEWPW, value=["oui"], className="fr-mb-1w",
+                              options=[{"label": " Générer un nouveau mot de passe provisoire", "value": "oui"}]),
+            ]),
+            html.Ul([
+                html.Li(html.Button("(Re)notifier", id=Ids.G_OPEN, n_clicks=0, className="fr-btn")),
+                html.Li(html.A("Exporter en CSV", id=Ids.EXPORT_CSV, href="#", className="fr-btn fr-btn--secondary")),
+                html.Li(html.A("Exporter en PDF", id=Ids.EXPORT_PDF, href="#", className="fr-btn fr-btn--secondary")),
+            ], className="fr-btns-group fr-btns-group--inline-md"),
+            html.Div(
+                [html.P(id=Ids.G_CONFIRM_TEXT, className="fr-text--bold"),
+                 html.Ul([
+                     html.Li(html.Button("Confirmer", id=Ids.G_CONFIRM, n_clicks=0, className="fr-btn")),
+                     html.Li(html.Button("Annuler", id=Ids.G_CANCEL, n_clicks=0,
+                                         className="fr-btn fr-btn--tertiary")),
+                 ], className="fr-btns-group fr-btns-group--inline-md")],
+                id=Ids.G_CONFIRM_BOX, hidden=True, className="fr-callout fr-mt-2w", role="alertdialog",
+            ),
+            html.Div(id=Ids.MESSAGE, **{"aria-live": "polite"}),
+        ]
+    )
+
+
+def detail_panel() -> html.Section:
+    """Static controls (so their callbacks always exist); the body is filled when a row is clicked."""
+    return html.Section(
+        [
+            html.Div([html.H2("Compte du responsable", className="fr-h4"),
+                      html.Button("Fermer", id=Ids.D_CLOSE, n_clicks=0, className="fr-btn fr-btn--tertiary fr-btn--sm")],
+                     className="detail-head"),
+            html.Div(id=Ids.D_MSG, **{"aria-live": "polite"}),
+            html.Div(id=Ids.DETAIL_BODY),
+            html.H3("(Re)notifier le compte", className="fr-h6 fr-mt-2w"),
+            dcc.RadioItems(id=Ids.D_CHANNEL, value="courrier", inline=True,
+                           options=[{"label": " Courrier imprimable (PDF) ", "value": "courrier"},
+                                    {"label": " Courriel ", "value": "courriel"}]),
+            dcc.Checklist(id=Ids.D_NEWPW, value=["oui"],
+                          options=[{"label": " Générer un nouveau mot de passe provisoire", "value": "oui"}]),
+            html.Ul([
+                html.Li(html.Button("(Re)notifier le compte", id=Ids.D_NOTIFY, n_clicks=0, className="fr-btn")),
+                html.Li(html.Button("Réinitialiser le mot de passe", id=Ids.D_RESET, n_clicks=0,
+                                    className="fr-btn fr-btn--secondary")),
+                html.Li(html.Button("Je ne vois pas tous mes enfants", id=Ids.D_DIAG, n_clicks=0,
+                                    className="fr-btn fr-btn--tertiary")),
+            ], className="fr-btns-group fr-btns-group--inline-md fr-mt-1w"),
+            html.H3("Modifier le compte", className="fr-h6 fr-mt-2w"),
+            html.Div([
+                html.Div([html.Label("Courriel", htmlFor=Ids.D_EMAIL, className="fr-label"),
+                          dcc.Input(id=Ids.D_EMAIL, type="email", className="fr-input", maxLength=254,
+                                    autoComplete="off")], className="fr-col-12 fr-col-md-5"),
+                html.Div([html.Label("Téléphone portable", htmlFor=Ids.D_MOBILE, className="fr-label"),
+                          dcc.Input(id=Ids.D_MOBILE, type="tel", className="fr-input", maxLength=30,
+                                    autoComplete="off")], className="fr-col-12 fr-col-md-4"),
+                html.Div(html.Button("Enregistrer la correction", id=Ids.D_SAVE, n_clicks=0,
+                                     className="fr-btn fr-btn--secondary fr-mt-4w"), className="fr-col-12 fr-col-md-3"),
+            ], className="fr-grid-row fr-grid-row--gutters"),
+            html.Div(id=Ids.D_DIAG_OUT, className="fr-mt-2w"),
+        ],
+        id=Ids.DETAIL, hidden=True, className="fr-card fr-p-3w fr-mt-3w", **{"aria-label": "Compte du responsable"},
+    )
+
+
+def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
+    from dashboard import auth
+
+    settings = auth.settings_of()
+    f = Filters.from_params({k: v for k, v in params.items() if k != "q"})
+    try:
+        class_options = console.classes(settings, principal)
+    except Exception:  # no warehouse yet: the search callback says so
+        class_options = []
+    return html.Div(
+        [
+            dcc.Location(id=Ids.URL, refresh=False),
+            dcc.Store(id=Ids.CURRENT, storage_type="memory"),
+            dcc.Download(id=Ids.DOWNLOAD),
+            html.H1("Gestion des comptes responsables"),
+            html.P(f"Périmètre : {principal.scope}. Pour gérer les comptes, choisissez vos critères de recherche.",
+                   className="fr-text--sm"),
+            filters_form(principal, f, class_options),
+            html.P(id=Ids.COUNT, className="fr-text--bold", **{"aria-live": "polite"}),
+            html.Div(id=Ids.GRID_WRAP),
+            html.P("Cliquez sur une ligne pour ouvrir le compte ; cochez des lignes pour une action groupée.",
+                   className="fr-text--xs"),
+            group_actions(),
+            detail_panel(),
+        ]
+    )
