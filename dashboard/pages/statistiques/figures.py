@@ -57,14 +57,15 @@ def fmt_pts(x: Any) -> str:
     """A change of rate in percentage points, signed."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    v = 100 * float(x)
-    return ("+" if v >= 0 else "−") + f"{abs(v):.1f}".replace(".", ",") + f"{NBSP}pt"
+    v = round(100 * float(x), 1)
+    sign = "+" if v > 0 else ("−" if v < 0 else "±")
+    return sign + f"{abs(v):.1f}".replace(".", ",") + f"{NBSP}pt"
 
 
 def fmt_delta(n: Any) -> str:
     if n is None:
         return "–"
-    return ("+" if n >= 0 else "−") + fmt_int(abs(int(n)))
+    return ("+" if n > 0 else ("−" if n < 0 else "±")) + fmt_int(abs(int(n)))
 
 
 def fmt_date(d: date | None) -> str:
@@ -156,7 +157,7 @@ def _base(fig: go.Figure, title: str, yaxis: str, pct: bool = False) -> go.Figur
         height=380,
     )
     fig.update_yaxes(title=yaxis, gridcolor="#DDDDDD", rangemode="tozero")
-    fig.update_xaxes(gridcolor="#EEEEEE", tickformat="%d/%m/%Y" if not pct else None)
+    fig.update_xaxes(gridcolor="#EEEEEE", tickformat="%d/%m/%Y")  # French dates, never "Sep 2026"
     if pct:
         fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return fig

@@ -1,0 +1,118 @@
+"""Screenshots of the statistics page at each level, in a real browser (Chromium via Playwright).
+
+    python docs/screenshots/take_stats.py --base http://127.0.0.1:8050 [--out docs/screenshots]
+
+Logs in with the demo accounts (README), visits académie (all, 1D, 2D), département, circonscription, école,
+collège, classe and MEF views, and saves one full-page PNG per view. Prints console errors and callback
+failures so a broken view is not mistaken for a slow one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+
+
+def login(page, base: str, user: str, password: str) -> None:  # noqa: ANN001
+    """Log in through the context's request API (shares cookies with the page). Filling the form in the page
+    races with the browser's own /favicon.ico fetch, which re-issues the CSRF cookie."""
+    req = page.context.request
+    html = req.get(f"{base}/login").text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    r = req.post(f"{base}/login", form={"login": user, "password": password, "csrf_token": token, "next": "/"},
+                 headers={"Origin": base, "Referer": f"{base}/login"}, max_redirects=0)
+    if r.status not in (302, 303):
+        raise SystemExit(f"connexion de {user} refusée ({r.status})")
+
+
+def shot(page, base: str, path: str, out: Path, name: str, errors: list[str], full: bool = True) -> None:  # noqa: ANN001
+    page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)
+    try:
+        page.wait_for_selector("#stats-synthese table", timeout=15000)
+    except Exception:  # noqa: BLE001
+        errors.append(f"{name}: pas de tableau de synthèse")
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+    print(f"{name}: {path}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", default="http://127.0.0.1:8050")
+    ap.add_argument("--out", default=str(Path(__file__).parent))
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+        page = ctx.new_page()
+        page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+        login(page, args.base, "pilote", "demo-pilote-974")
+        page.goto(args.base + "/statistiques")
+        page.wait_for_selector("#stats-synthese table", timeout=20000)
+        html = page.content()
+        # Discover real codes from the page's own drill-down links.
+        circo = re.search(r"scope=(circonscription:[^&\"]+)", page.content())
+        views = [("01-academie", "/statistiques"),
+                 ("02-academie-1D", "/statistiques?scope=academie:28&degre=1D"),
+                 ("03-academie-2D", "/statistiques?scope=academie:28&degre=2D")]
+        page.goto(args.base + "/statistiques?scope=academie:28&degre=1D")
+        page.wait_for_selector("#stats-children table", timeout=20000)
+        circo = re.search(r"scope=(circonscription:[^&\"]+)", page.content())
+        page.goto(args.base + "/statistiques?scope=academie:28&degre=2D")
+        page.wait_for_selector("#stats-children table", timeout=20000)
+        etab2d = re.search(r"scope=(etablissement:[^&\"]+)", page.content())
+        views.append(("04-departement", "/statistiques?scope=departement:974"))
+        if circo:
+            views.append(("05-circonscription", f"/statistiques?scope={circo.group(1)}"))
+            page.goto(args.base + f"/statistiques?scope={circo.group(1)}")
+            page.wait_for_selector("#stats-children table", timeout=20000)
+            ecole = re.search(r"scope=(etablissement:[^&\"]+)", page.content())
+            if ecole:
+                views.append(("06-ecole", f"/statistiques?scope={ecole.group(1)}"))
+        if etab2d:
+            views.append(("07-etablissement-2D", f"/statistiques?scope={etab2d.group(1)}"))
+            page.goto(args.base + f"/statistiques?scope={etab2d.group(1)}")
+            page.wait_for_selector("#stats-children table", timeout=20000)
+            classe = re.search(r"scope=(classe:[^&\"]+)", page.content())
+            if classe:
+                views.append(("08-classe", f"/statistiques?scope={classe.group(1)}"))
+            views.append(("09-etablissement-par-MEF", f"/statistiques?scope={etab2d.group(1)}&par=mef"))
+            page.goto(args.base + f"/statistiques?scope={etab2d.group(1)}&par=mef")
+            page.wait_for_selector("#stats-children table", timeout=20000)
+            mef = re.search(r"scope=(mef:[^&\"]+)", page.content())
+            if mef:
+                views.append(("10-mef", f"/statistiques?scope={mef.group(1)}"))
+        del html
+        for name, path in views:
+            if args.only and args.only not in name:
+                continue
+            shot(page, args.base, path.replace("&amp;", "&"), out, name, errors)
+        # Out-of-remit view for a head: « Accès refusé ».
+        ctx2 = browser.new_context(viewport={"width": 1280, "height": 700}, locale="fr-FR")
+        p2 = ctx2.new_page()
+        login(p2, args.base, "chef", "demo-chef-974")
+        p2.goto(args.base + "/statistiques?scope=academie:28")
+        p2.wait_for_timeout(2500)
+        p2.screenshot(path=str(out / "11-chef-acces-refuse.png"))
+        browser.close()
+    for e in errors:
+        print("ERREUR", e, file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
