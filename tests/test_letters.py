@@ -1,0 +1,53 @@
+"""Letters PDF (text extracted back with pypdf), list PDF, CSV (BOM, `;`, formula neutralisation), export route."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from pypdf import PdfReader
+
+from dashboard.exports_console import LIST_COLUMNS, letters_pdf, list_csv, list_pdf, neutralise
+from queries.actions import Letter
+
+
+def _text(pdf: bytes) -> list[str]:
+    return [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_letters_pdf_one_page_per_guardian_text_back():
+    letters = [
+        Letter("m.abbeym", "MME", "ABBEYEM", "Marie Sandrine", "", ("Emma ABBEYEM (3EME J)",), "Collège Bois de Nèfles",
+               "Xk7pQ2mZr9Ta", date(2027, 2, 28)),
+        Letter("j.latchoumy1", "M", "LATCHOUMY", "Jean Gaël", "", (), "Collège Bois de Nèfles", None, date(2027, 2, 28)),
+    ]
+    pages = _text(letters_pdf(letters))
+    assert len(pages) == 2
+    assert "m.abbeym" in pages[0] and "Xk7pQ2mZr9Ta" in pages[0] and "3 mois" in pages[0]
+    assert "28/02/2027" in pages[0] and "Réunion" in pages[0] and "activer" in pages[0]
+    assert "j.latchoumy1" in pages[1] and "Mot de passe perdu" in pages[1] and "Gaël" in pages[1]
+
+
+def test_csv_is_bom_semicolon_and_neutralised():
+    rows = [{"eleve": "ABBEYEM Emma", "responsable": "=HYPERLINK(\"http://x\")", "identifiant": "+33",
+             "mef": "-1", "classe": "@SUM(A1)", "etat": "\tTAB", "origine": "\rCR", "messagerie": "✔"}]
+    data = list_csv(rows)
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    parsed = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert parsed[0] == [label for _, label in LIST_COLUMNS]
+    row = dict(zip([k for k, _ in LIST_COLUMNS], parsed[1], strict=True))
+    assert row["responsable"].startswith("'=") and row["identifiant"] == "'+33" and row["mef"] == "'-1"
+    assert row["classe"] == "'@SUM(A1)" and row["etat"] == "'\tTAB" and row["origine"].startswith("'")
+    assert row["eleve"] == "ABBEYEM Emma" and row["messagerie"] == "✔"
+    assert neutralise("Jean-Paul") == "Jean-Paul" and neutralise(None) == ""
+
+
+def test_list_pdf_has_scope_date_and_page_numbers():
+    rows = [{"eleve": f"ÉLÈVE {i}", "classe": "5EME A", "identifiant": f"id{i}", "etat": "Activé"} for i in range(120)]
+    pages = _text(list_pdf(rows, "etablissement:9740001H", "aucun filtre", "Données du 08/09/2026 à 06:30"))
+    assert len(pages) >= 3
+    assert "etablissement:9740001H" in pages[0] and "Données du 08/09/2026" in pages[0]
+    assert f"page 1/{len(pages)}" in pages[0] and f"page {len(pages)}/{len(pages)}" in pages[-1]
+    assert "ÉLÈVE 119" in pages[-1]
