@@ -124,6 +124,7 @@ def _zipf(n: int, a: float = 0.85) -> np.ndarray:
 class _Pools:
     surnames: list[str]
     surname_ranges: dict[str, tuple[int, int]]
+    surname_p: dict[str, np.ndarray]
     surname_arr: pa.Array
     surname_email: pa.Array
     surname_trunc: np.ndarray  # pool index -> truncated-login key
@@ -150,9 +151,19 @@ class _Pools:
 def _build_pools() -> _Pools:
     surnames: list[str] = []
     ranges: dict[str, tuple[int, int]] = {}
+    probs: dict[str, np.ndarray] = {}
     for origin, lst in N.SURNAMES.items():
         lst = list(dict.fromkeys(lst))
+        w = 1.0 / (np.arange(len(lst)) + (6.0 if origin == "reunion" else 4.0))
+        if origin == "metropole":
+            # the common names carry ~15 % of people, the long tail the rest (fixed weights: deterministic)
+            tail = N.metro_tail()
+            tw = np.random.default_rng(20_26).lognormal(0, 0.8, len(tail))
+            w = np.r_[0.15 * (1.0 / (np.arange(len(lst)) + 8.0)) / (1.0 / (np.arange(len(lst)) + 8.0)).sum(),
+                      0.85 * tw / tw.sum()]
+            lst = lst + tail
         ranges[origin] = (len(surnames), len(surnames) + len(lst))
+        probs[origin] = w / w.sum()
         surnames += lst
     # Login part of a surname: lowercase ascii letters only, truncated (K/BIDI -> kbidi, LE GALL -> legall).
     trunc = ["".join(c for c in _ascii(s).lower() if c.isalpha())[:10] for s in surnames]
@@ -182,7 +193,7 @@ def _build_pools() -> _Pools:
         labels += [f"{st} {c}" for c in letters.upper()]
         labels += [f"{st} {i}" for i in range(1, 41)]
     return _Pools(
-        surnames=surnames, surname_ranges=ranges, surname_arr=pa.array(surnames),
+        surnames=surnames, surname_ranges=ranges, surname_p=probs, surname_arr=pa.array(surnames),
         surname_email=pa.array(email_sn), surname_trunc=trunc_idx.astype(np.int32),
         surname_rank=np.argsort(np.argsort(np.array(surnames), kind="stable")).astype(np.int32),
         trunc_arr=pa.array(trunc_u.tolist()),
@@ -376,21 +387,32 @@ class _World:
     a_phone: pa.Array
 
 
-# Mobile numbering plans: (9-digit prefix, size of the block). Numbers are handed out from a counter per
-# plan through a bijective scramble, so nobody shares a number by accident, even nationally.
-_PLANS: dict[str, tuple[int, int]] = {
-    "metropole": (0, 189_000_000),  # 06 and 07 outside the overseas blocks (0639, 069x): see _metro
-    "reunion": (692_000_000, 2_000_000),  # 0692, 0693
-    "mayotte": (639_000_000, 1_000_000),  # 0639
-    "guadeloupe": (690_000_000, 2_000_000),  # 0690, 0691
-    "martinique": (696_000_000, 2_000_000),  # 0696, 0697
-    "guyane": (694_000_000, 1_000_000),  # 0694
+# Mobile numbering plans: the national prefixes of each region, kept to the blocks that the phonenumbers
+# library (used by the app to validate numbers) accepts as mobile numbers of that region.
+_PLANS: dict[str, tuple[str, list[str], int]] = {
+    "metropole": ("FR", [f"0{i}" for i in range(600, 800)], 6),  # 06 / 07 (not the overseas 0639, 069x)
+    "reunion": ("RE", [f"069{i}{j:02d}" for i in (2, 3) for j in range(100)], 4),  # 0692, 0693
+    "mayotte": ("YT", [f"0639{j:02d}" for j in range(100)], 4),
+    "guadeloupe": ("GP", [f"069{i}{j:02d}" for i in (0, 1) for j in range(100)], 4),
+    "martinique": ("MQ", [f"069{i}{j:02d}" for i in (6, 7) for j in range(100)], 4),
+    "guyane": ("GF", [f"0694{j:02d}" for j in range(100)], 4),
 }
+_BLOCKS: dict[str, np.ndarray] = {}
 
 
-def _metro(x: np.ndarray) -> np.ndarray:
-    """Index -> metropolitan mobile: 0600-0638, 0640-0689, then 07."""
-    return np.select([x < 39_000_000, x < 89_000_000], [600_000_000 + x, 601_000_000 + x], 611_000_000 + x)
+def _blocks(plan: str) -> np.ndarray:
+    """Valid prefixes of a plan, as integers without the leading 0 (cached; ~200 checks per plan)."""
+    if plan not in _BLOCKS:
+        import phonenumbers as ph
+
+        region, prefixes, free = _PLANS[plan]
+
+        def ok(prefix: str) -> bool:
+            n = ph.parse(prefix + "1234567"[: 10 - len(prefix)], region)
+            return ph.is_valid_number_for_region(n, region) and ph.number_type(n) == ph.PhoneNumberType.MOBILE
+
+        _BLOCKS[plan] = np.array([int(x) for x in prefixes if ok(x)], dtype=np.int64) * 10**free
+    return _BLOCKS[plan]
 
 
 def _mobiles(rng: np.random.Generator, plan: str, n: int, cnt: _Counters) -> np.ndarray:
@@ -401,13 +423,16 @@ def _mobiles(rng: np.random.Generator, plan: str, n: int, cnt: _Counters) -> np.
         k = int(sel.sum())
         if k == 0:
             continue
-        base, size = _PLANS[key]
+        blocks = _blocks(key)
+        per = 10 ** _PLANS[key][2]
+        size = len(blocks) * per
         used = cnt.phones.get(key, 0)
         if used + k > size:
             raise ValueError(f"plus de numéros de mobile disponibles pour {key}")
         idx = used + np.arange(k, dtype=np.int64)
-        x = (idx * 7_368_787 + cnt.phone_salt) % size  # 7368787 is coprime with every size: a bijection
-        out[sel] = _metro(x) if key == "metropole" else base + x
+        mult = 7_368_787  # prime, larger than any factor of `size`: idx -> x is a bijection
+        x = (idx * mult + cnt.phone_salt) % size
+        out[sel] = blocks[x // per] + x % per
         cnt.phones[key] = used + k
     return out
 
@@ -475,12 +500,16 @@ def _build_etab(rng: np.random.Generator, ch: Chunk) -> dict:
     commune += pro_commune.tolist()
     patron += rng.integers(len(pat), size=ch.n_lycees_pro).tolist()
 
-    # Each sector's lycées: one in the same commune when there is one.
+    # Each sector goes to the least loaded lycée of its commune, else of the département (keeps sizes sane).
     def serve(ids: np.ndarray, comm: np.ndarray) -> np.ndarray:
         out = np.empty(n_col, np.int64)
-        for s in range(n_col):
-            same = ids[comm == col_commune[s]]
-            out[s] = rng.choice(same) if len(same) else rng.choice(ids)
+        load = np.zeros(len(ids))
+        for s in np.argsort(-col_w, kind="stable"):  # loop over collèges, not people
+            same = np.flatnonzero(comm == col_commune[s])
+            cand = same if len(same) and load[same].min() < col_w.sum() / len(ids) else np.arange(len(ids))
+            k = cand[np.argmin(load[cand])]
+            out[s] = ids[k]
+            load[k] += col_w[s]
         return out
 
     sec_lyc = serve(lyc_ids, lyc_commune)
@@ -500,7 +529,9 @@ def _build_etab(rng: np.random.Generator, ch: Chunk) -> dict:
     # Circonscriptions: contiguous runs of écoles ordered by commune (districts are geographic).
     order = np.lexsort((np.arange(n_ecoles), np.array(commune[:n_ecoles])))
     circ_of = np.empty(n_ecoles, np.int64)
-    circ_of[order] = np.minimum(np.arange(n_ecoles) * ch.n_circ // max(n_ecoles, 1), ch.n_circ - 1)
+    cut = np.cumsum(rng.lognormal(0, 0.25, ch.n_circ))
+    bounds = np.round(cut / cut[-1] * n_ecoles).astype(np.int64)
+    circ_of[order] = np.minimum(np.searchsorted(bounds, np.arange(n_ecoles), side="right"), ch.n_circ - 1)
     circ_names: list[str] = []
     seen: dict[str, int] = {}
     for k in range(ch.n_circ):
@@ -537,7 +568,7 @@ def _draw_names(rng: np.random.Generator, P: _Pools, origin_idx: np.ndarray, ori
     for k, o in enumerate(origins):
         m = origin_idx == k
         lo, hi = P.surname_ranges[o]
-        out[m] = lo + rng.choice(hi - lo, int(m.sum()), p=_zipf(hi - lo, 0.9))
+        out[m] = lo + rng.choice(hi - lo, int(m.sum()), p=P.surname_p[o])
     return out
 
 
@@ -647,7 +678,7 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     o = np.lexsort((rng.random(ne), key))
     rank, size = _group_rank(key[o])
     cap = np.array([CLASS_CAP[t] for t in range(4)])[track[o]]
-    ncls = np.clip(-(-size // cap), 1, 26)
+    ncls = np.clip(-(-size // cap), 1, np.where(track[o] >= TR_GT, 40, 26))
     suf = rank % ncls
     code = np.where(track[o] == TR_1D, np.where(ncls == 1, 0, 1 + suf),
                     np.where(track[o] == TR_COL, 1 + suf, 27 + suf))
@@ -755,7 +786,7 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     delay = 1 + rng.exponential(3 + 25 * (1 - d), NA).astype(np.int64)
     uses &= delay <= 90
     act_start = np.where(uses & (notif != NEVER), notif + delay, NEVER)
-    confirm = _choice(rng, [0.45, 0.35, 0.15, 0.05], NA)  # days to confirm the email; 3 = never
+    confirm = _choice(rng, [0.46, 0.36, 0.15, 0.03], NA)  # days to confirm the email; 3 = never
     act = np.where((act_start != NEVER) & (confirm < 3), act_start + confirm, NEVER)
     # self sign-up (SMS needs a mobile; FranceConnect does not)
     selfp = (0.06 + 0.26 * d + 0.06 * a_2d) * divf

@@ -18,7 +18,7 @@ SURNAMES: dict[str, list[str]] = {
     "reunion": _split("""
         PAYET, HOARAU, GRONDIN, FONTAINE, RIVIERE, ROBERT, LEBON, BOYER, TECHER, MUSSARD, NATIVEL, DIJOUX,
         HOAREAU, LAURET, MAILLOT, SAUTRON, VIENNE, CADET, GRONDIN, BEGUE, FERRERE, ETHEVE, TURPIN, BARRET,
-        LEBRETON, HUET, DAMOUR, TECHER, ARNAUD, CERVEAUX, GUEZELLO, CAZAL, FOLIO, ROBERT, GERARD, THIAW-WING-KAI,
+        LEBRETON, HUET, DAMOUR, TECHER, ARNAUD, CERVEAUX, GUEZELLO, CAZAL, FOLIO, ROBERT, GERARD,
         DAMBREVILLE, K/BIDI, BOURBON, ABBEYEM, CRAHONN, CHRISTIAN, HIBON, MOREL, GRAVINA, MOUTOU, LEGROS, VIRAPIN,
         CLAIN, BAILLIF, FLORIS, DUMESNIL, LAFOSSE, MOREL, BELLON, ROUGEMONT, PERRAULT, BOURGOGNE, TARDIEU, LATOUR,
         CORRE, SINAPAYEN, ICHIBAN, FOURNEL, LEICHNIG, PAUSE, PICARD, RIVIERE, SERY, BESSON, LEBEAU, GENCE,
@@ -45,7 +45,7 @@ SURNAMES: dict[str, list[str]] = {
     # Chinese-origin Réunion family names (Sinoi).
     "chinois": _split("""
         AH-KOON, ACHANE, AH-SOUNE, LAW-YAT, CHANE-KANE, AH-HOT, LI-WAN-PO, AH-SHENG, WONG-HANE, LAI-KAM,
-        NG-WING-TIN, CHANE-TO, AH-WAN, FOCK-CHOW-THO, YEN-KOUNG, THIAW-KINE, CHEUNG-LUNG-TING, AH-MOUCK
+        NG-WING-TIN, THIAW-WING-KAI, CHANE-TO, AH-WAN, FOCK-CHOW-THO, YEN-KOUNG, THIAW-KINE, CHEUNG-LUNG-TING, AH-MOUCK
     """),
     # Indo-Muslim (Zarabe) family names of La Réunion.
     "zarabe": _split("""
@@ -304,3 +304,36 @@ REUNION_PATRONS = _split("""
     LISLET GEOFFROY, EDMOND ALBIUS, SARDA GARRIGA, AMIRAL BOUVET, CHEMIN ZEPHIR, LES MANGUIERS,
     LES LILAS, TI PIERRE, BASSIN PLAT, RAVINE BLANCHE, TROIS MARES, PIERREFONDS, MONT VERT
 """)
+
+
+# --- Long tail of metropolitan surnames ----------------------------------------------------------------
+# France has about a million surnames and its 250 most common ones cover barely an eighth of people; with
+# only the list above, logins would reach j.martin80000. The tail is built like most French surnames are:
+# a stem (often an old first name or trade) and a diminutive/derivation suffix (GUILL+OT, PERR+IN,
+# ROUSS+EL), plus "place" names (DU BOIS -> DUBOIS, LA COMBE -> LACOMBE) and Breton LE/KER names.
+_STEMS = _split("""
+    BERTH, CHAUV, GIR, GUILL, MOR, RAV, BARB, BLANCH, BRUN, CHAMB, COL, FOUR, GAILL, GARN, GAUD, GOD, HUGU,
+    JACQU, LAMB, MARCH, MICH, PERR, PIC, POUL, RAB, RAY, RICH, ROB, ROCH, ROUSS, SAUV, THIB, VILL, BOUCH,
+    CHARP, CLAV, FAV, JOUB, LAB, MALL, MERC, PAS, PELL, TESS, VACH, BAR, BOUR, BRIS, CAILL, CHAP, CHEV,
+    COUST, DROU, FERR, FOUCH, GAUTH, GERM, GRIM, GROS, GUER, HAM, JOL, LAC, LAUR, LEG, MAR, MASS, MOUL, NOR,
+    PAG, PARM, PIN, PLANCH, POIR, RAM, REN, ROUG, SAB, TOURN, VAL, VIAL, BAUD, BERN, BESS, BOISS, BONN, BOUD,
+    BRAC, BRET, CARR, CHAL, CHAR, CHAT, COCH, CORN, DEV, DUR, FAUCH, FOL, GAR, GASC, GOB, GOUB, GRAND, GUIB,
+    JAC, LEMAR, MART, MENN, MOTT, PERRI, PETIT, QUEN, RIB, RIV, ROLL, SIM, THOM, TRAV, VERN, VIG, VINC
+""")
+_SUFFIXES = ["ET", "OT", "IN", "ON", "EAU", "EL", "ELIN", "ARD", "AUD", "AULT", "IER", "OUX", "AT", "OUD",
+             "ERON", "ONNET"]
+_DU = _split("""BOIS, PONT, MONT, VAL, CHAMP, CHESNE, FOUR, MOULIN, PRE, MAS, BOSC, PUY, BREUIL, CLOS, PERRON,
+    BOURG, FRESNE, MESNIL, PLESSIS, TERTRE, CHATEL, BUISSON, VERGER, PARC, ROCHER, HAMEL, GUE, JARDIN""")
+_LA = _split("""FONTAINE, ROCHE, COMBE, GRANGE, PORTE, MOTTE, PLACE, BORDE, VIGNE, SALLE, CROIX, TOUR, RUE,
+    GARDE, BARRE, HAYE, CHAPELLE, FOREST, MARCHE, FOSSE, VALLEE, COSTE, PLANCHE, FERTE, LANDE, BRUYERE""")
+_BRETON = _split("""GALL, GOFF, BRIS, BIHAN, MEUR, HIR, CORRE, DREAU, FLOCH, GUEN, MOAL, BERRE, ROUX, DU,
+    BORGNE, CAM, COZ, DANTEC, GUENNEC, HENAFF, LAY, MOIGNE, PAPE, QUERE, SAUX, TALLEC, TOULLEC, BOT""")
+_KER = _split("""BRAT, VELLA, GUELEN, MARREC, DRAON, LEO, ROUX, HERVE, JEAN, GOAT, BOUL, NEVEZ""")
+
+
+def metro_tail() -> list[str]:
+    head = set(SURNAMES["metropole"])
+    out = [s + x for s in _STEMS for x in _SUFFIXES]
+    out += ["DU" + x for x in _DU] + ["LA" + x for x in _LA] + ["DELA" + x for x in _LA[:12]]
+    out += ["LE " + x for x in _BRETON] + ["KER" + x for x in _KER]
+    return [x for x in dict.fromkeys(out) if x not in head]
