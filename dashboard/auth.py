@@ -328,7 +328,10 @@ LOGIN_HTML = """<!DOCTYPE html>
 
 
 def _login_page(settings: Settings, *, error: str = "", info: str = "", login: str = "", next_: str = "/", status: int = 200) -> Response:
-    csrf = secrets.token_urlsafe(32)
+    # Reuse the token already in the cookie: a parallel request redirected here (the browser's favicon fetch)
+    # must not replace the token of the form the user is filling.
+    existing = request.cookies.get(cookie_name(settings, "csrf")) or ""
+    csrf = existing if len(existing) == 43 and existing.replace("-", "").replace("_", "").isalnum() else secrets.token_urlsafe(32)
     html = render_template_string(
         LOGIN_HTML,
         academie=settings["METEOCOMPTES_ACADEMIE_NOM"],
