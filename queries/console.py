@@ -686,3 +686,81 @@ def recipients(settings: Settings, principal: Principal, identifiants: Sequence[
 
 def with_query(f: Filters, q: str) -> Filters:
     return replace(f, q=q if isinstance(q, str) else "")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Data quality (page « Qualité des données »): aggregates only, so every statistics role may read them.
+
+
+def require_stats(principal: Principal | None) -> Principal:
+    if principal is None or not principal.can_stats or principal.scope is None:
+        raise AccessDenied("Page réservée aux rôles ayant accès aux statistiques.")
+    return principal
+
+
+def quality_by_group(settings: Settings, principal: Principal, limit: int = 300) -> tuple[str, list[dict[str, Any]]]:
+    """Guardian source records without mobile / without email, per class (one establishment) or per establishment.
+
+    Counts are of distinct source records (what the head corrects in ONDE/SIECLE), from the record itself,
+    not from the account. Returns the grouping ("classe" or "etablissement") and the rows, worst first.
+    """
+    require_stats(principal)
+    scope = principal.scope
+    assert scope is not None
+    pred, params = scope_sql(principal)
+    by_class = scope.uai is not None
+    key = "c.classe" if by_class else "c.uai"
+    label = "any_value(c.classe)" if by_class else "any_value(c.etab_nom)"
+    sql = f"""SELECT {key} AS code, {label} AS libelle,
+                     count(DISTINCT c.responsable_id) AS fiches,
+                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_mobile IS NULL) AS sans_portable,
+                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_courriel IS NULL) AS sans_courriel
+              FROM console_row c WHERE {pred}
+              GROUP BY {key}
+              ORDER BY (sans_portable + sans_courriel) * 1.0 / greatest(fiches, 1) DESC, code LIMIT ?"""  # noqa: S608
+    with warehouse.connect(settings) as con:
+        rows = _fetch_dicts(con, sql, [*params, limit])
+    return ("classe" if by_class else "etablissement"), rows
+
+
+def quality_totals(settings: Settings, principal: Principal) -> dict[str, int]:
+    require_stats(principal)
+    pred, params = scope_sql(principal)
+    sql = f"""SELECT count(DISTINCT c.responsable_id),
+                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_mobile IS NULL),
+                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_courriel IS NULL),
+                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_mobile IS NULL AND c.resp_courriel IS NULL)
+              FROM console_row c WHERE {pred}"""  # noqa: S608
+    with warehouse.connect(settings) as con:
+        n, m, e, both = con.execute(sql, params).fetchone()
+    return {"fiches": n, "sans_portable": m, "sans_courriel": e, "sans_les_deux": both}
+
+
+def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit: int = 500) -> dict[str, Any]:
+    """Rows set aside by the last ingestion of the full feed.
+
+    The quarantine has no establishment column (a bad row may not even have a readable UAI), so its rows —
+    which may hold personal values — are shown to académie-level principals only; the others get the counts
+    per table and reason.
+    """
+    require_stats(principal)
+    scope = principal.scope
+    assert scope is not None
+    with warehouse.connect(settings) as con:
+        last = con.execute("SELECT max(ingested_at) FROM quarantine WHERE cov = 'full'").fetchone()[0]
+        if last is None:
+            return {"date": None, "resume": [], "lignes": [], "detail": False}
+        resume = _fetch_dicts(
+            con,
+            """SELECT table_name, reason, count(*) AS n FROM quarantine WHERE cov = 'full' AND ingested_at = ?
+               GROUP BY ALL ORDER BY n DESC, table_name, reason""",
+            [last],
+        )
+        detail = scope.level is Level.ACADEMIE
+        lignes = _fetch_dicts(
+            con,
+            """SELECT date, table_name, file, line, column_name, value, reason FROM quarantine
+               WHERE cov = 'full' AND ingested_at = ? ORDER BY table_name, line LIMIT ?""",
+            [last, limit],
+        ) if detail else []
+    return {"date": last, "resume": resume, "lignes": lignes, "detail": detail}

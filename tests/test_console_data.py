@@ -43,6 +43,7 @@ ELEVES = [
     ("000000009AA", "GRONDIN", "Tom", date(2010, 8, 8), AUTRE, "3EME B", "3EME", "3EME"),
     ("000000010AA", "HOARAU", "Jade", date(2009, 9, 9), LYCEE, "2NDE 1", "2NDE", "2NDE GENERALE"),
     ("000000011AA", "LATCHOUMI", "Inès", date(2010, 10, 10), AUTRE, "3EME C", "3EME", "3EME"),
+    ("000000099AA", "ERREUR", "Date", "2013-13-45", COLLEGE, "5EME A", "5EME", "5EME"),  # → quarantine
 ]
 
 # responsable_id, source, uai, civilite, nom_usage, nom_naissance, prenoms, mobile, courriel, identifiant

@@ -1,12 +1,140 @@
-"""Page « Journal » (placeholder until its issue lands)."""
+"""Page « Journal »: the audit log, filterable and exportable (CSV), for the roles allowed to read it.
 
-from dash import html
+What each role sees is decided in SQL by queries.audit.visibility (chef: their establishment; support: data
+events of the académie; admin: everything). Entries older than AUDIT_RETENTION_DAYS are purged when the page
+is opened (a cheap indexed DELETE), so the retention holds even without a scheduler.
+"""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from dash import Input, Output, dcc, html
+from flask import Response, request
+
+from dashboard import auth
+from dashboard.exports_console import list_csv
 from dashboard.pages import Page
+from meteocomptes.settings import Settings
+from queries import audit
+from queries.scope import Principal
+
+MAX_ROWS = 1000
+EXTRA_LABELS = {"reset": "Réinitialisation du mot de passe d'un responsable", "correct": "Correction d'un compte"}
+OUTCOMES = {"ok": "Réussi", "denied": "Refusé", "failed": "Échec", "error": "Erreur"}
+COLUMNS = (("at", "Date"), ("login", "Utilisateur"), ("role", "Rôle"), ("action", "Action"), ("scope", "Périmètre"),
+           ("targets", "Comptes ou élèves concernés"), ("detail", "Détail"), ("outcome", "Résultat"), ("ip", "Adresse IP"))
 
 
-def layout(principal, params):  # noqa: ANN001
-    return html.Div([html.H1("Journal"), html.P("Cette page est en cours de construction.")])
+class Ids:
+    ACTION = "journal-action"
+    LOGIN = "journal-login"
+    SINCE = "journal-since"
+    UNTIL = "journal-until"
+    OUTCOME = "journal-outcome"
+    TABLE = "journal-table"
+    EXPORT = "journal-export"
 
 
-PAGE = Page(path="/journal", title="Journal", allowed=lambda p: p.can_audit, layout=layout)
+def _label(action: str) -> str:
+    return EXTRA_LABELS.get(action) or audit.ACTION_LABELS.get(action, action)
+
+
+def _date(v: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(v)[:10]) if v else None
+    except ValueError:
+        return None
+
+
+def _filters(action: Any, login: Any, since: Any, until: Any, outcome: Any) -> dict[str, Any]:
+    known = set(audit.ACTION_LABELS) | set(EXTRA_LABELS)
+    return {
+        "action": action if action in known else None,
+        "login": login.strip()[:64] if isinstance(login, str) and login.strip() else None,
+        "since": _date(since),
+        "until": _date(until),
+        "outcome": outcome if outcome in OUTCOMES else None,
+    }
+
+
+def rows(settings: Settings, principal: Principal, f: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for e in audit.query(settings, principal, limit=MAX_ROWS, **f):
+        out.append({
+            "at": e.at.strftime("%d/%m/%Y %H:%M:%S"), "login": e.login or "", "role": e.role or "",
+            "action": _label(e.action), "scope": e.scope or "",
+            "targets": ", ".join(e.targets[:20]) + (f" … (+{len(e.targets) - 20})" if len(e.targets) > 20 else ""),
+            "detail": e.detail or "", "outcome": OUTCOMES.get(e.outcome, e.outcome), "ip": e.ip or "",
+        })
+    return out
+
+
+def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
+    settings = auth.settings_of()
+    audit.purge(settings, datetime.utcnow())  # noqa: DTZ003 (naive UTC, as the store)
+    actions = {**audit.ACTION_LABELS, **EXTRA_LABELS}
+    return html.Div([
+        html.H1("Journal"),
+        html.P("Qui a fait quoi, quand, sur quel périmètre. Journal en ajout seul ; les entrées de plus de "
+               f"{settings['AUDIT_RETENTION_DAYS']} jours sont supprimées.", className="fr-text--sm"),
+        html.Div([
+            html.Div([html.Label("Action", htmlFor=Ids.ACTION, className="fr-label"),
+                      dcc.Dropdown(id=Ids.ACTION, options=[{"label": v, "value": k} for k, v in actions.items()],
+                                   placeholder="Toutes")], className="fr-col-12 fr-col-md-3"),
+            html.Div([html.Label("Utilisateur", htmlFor=Ids.LOGIN, className="fr-label"),
+                      dcc.Input(id=Ids.LOGIN, type="text", debounce=True, maxLength=64, className="fr-input")],
+                     className="fr-col-12 fr-col-md-3"),
+            html.Div([html.Label("Du", htmlFor=Ids.SINCE, className="fr-label"),
+                      dcc.Input(id=Ids.SINCE, type="date", debounce=True, className="fr-input")],
+                     className="fr-col-6 fr-col-md-2"),
+            html.Div([html.Label("Au", htmlFor=Ids.UNTIL, className="fr-label"),
+                      dcc.Input(id=Ids.UNTIL, type="date", debounce=True, className="fr-input")],
+                     className="fr-col-6 fr-col-md-2"),
+            html.Div([html.Label("Résultat", htmlFor=Ids.OUTCOME, className="fr-label"),
+                      dcc.Dropdown(id=Ids.OUTCOME, options=[{"label": v, "value": k} for k, v in OUTCOMES.items()],
+                                   placeholder="Tous")], className="fr-col-12 fr-col-md-2"),
+        ], className="fr-grid-row fr-grid-row--gutters fr-mb-2w"),
+        html.A("Exporter en CSV", id=Ids.EXPORT, href="/export/journal.csv", className="fr-btn fr-btn--secondary"),
+        html.Div(id=Ids.TABLE, className="fr-mt-2w"),
+    ])
+
+
+def export_journal(settings: Settings) -> Response:
+    principal = auth.require_principal("audit")
+    a = request.args
+    f = _filters(a.get("action"), a.get("login"), a.get("since"), a.get("until"), a.get("outcome"))
+    data = rows(settings, principal, f)
+    audit.record(settings, principal, "export", detail={"page": "journal", "lignes": len(data)})
+    resp = Response(list_csv(data, COLUMNS), mimetype="text/csv; charset=utf-8")
+    resp.headers["Content-Disposition"] = f'attachment; filename="journal-{datetime.now():%Y%m%d-%H%M}.csv"'
+    return resp
+
+
+def register_callbacks(app: Any, settings: Settings) -> None:
+    app.server.add_url_rule("/export/journal.csv", "export_journal", lambda: export_journal(settings))
+
+    @app.callback(
+        Output(Ids.TABLE, "children"), Output(Ids.EXPORT, "href"),
+        Input(Ids.ACTION, "value"), Input(Ids.LOGIN, "value"), Input(Ids.SINCE, "value"),
+        Input(Ids.UNTIL, "value"), Input(Ids.OUTCOME, "value"),
+    )
+    def show(action, login, since, until, outcome):  # noqa: ANN001, ANN202
+        principal = auth.require_principal("audit")
+        f = _filters(action, login, since, until, outcome)
+        data = rows(settings, principal, f)
+        from urllib.parse import urlencode
+
+        q = urlencode({k: (v.isoformat() if isinstance(v, date) else v) for k, v in f.items() if v})
+        table = html.Div(html.Table([
+            html.Caption(f"{len(data)} entrée(s)" + (f" (les {MAX_ROWS} plus récentes)" if len(data) >= MAX_ROWS else "")),
+            html.Thead(html.Tr([html.Th(label, scope="col") for _, label in COLUMNS])),
+            html.Tbody([html.Tr([html.Td(r[k]) for k, _ in COLUMNS]) for r in data]),
+        ]), className="fr-table fr-table--sm")
+        return table, "/export/journal.csv" + (f"?{q}" if q else "")
+
+
+PAGE = Page(path="/journal", title="Journal", allowed=lambda p: p.can_audit, layout=layout,
+            register_callbacks=register_callbacks)

@@ -1,0 +1,157 @@
+"""Console over HTTP: export routes re-resolve the principal and re-run the scoped query; forged grid and detail
+callbacks cannot leave the scope; Journal and Qualité pages; audit of searches, views and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from test_auth_kit import add_user, logged_client, make_app
+from test_console_data import COLLEGE, LYCEE, build_warehouse
+
+from dashboard.pages.responsables.callbacks import export_token
+from dashboard.pages.responsables.ids import GRID_TYPE, Ids
+from queries import audit
+from queries.console import Filters
+from queries.scope import Principal, Role
+
+
+@pytest.fixture
+def env(settings):
+    build_warehouse(settings)
+    app = make_app(settings)
+    add_user(settings, "chef.college", "chef", f"etablissement:{COLLEGE}")
+    add_user(settings, "chef.lycee", "chef", f"etablissement:{LYCEE}")
+    add_user(settings, "support.aca", "support", "academie:28")
+    add_user(settings, "pilote.aca", "pilote", "academie:28")
+    return settings, app
+
+
+def _dash(client, output: str, outputs: list | dict, inputs: list, state: list | None = None):  # noqa: ANN001, ANN202
+    flat = [x for i in inputs for x in (i if isinstance(i, list) else [i])]
+    body = {"output": output, "outputs": outputs, "inputs": inputs, "state": state or [], "changedPropIds": [
+        f"{json.dumps(i['id'], separators=(',', ':'), sort_keys=True) if isinstance(i['id'], dict) else i['id']}."
+        f"{i['property']}" for i in flat]}
+    return client.post("/_dash-update-component", json=body)
+
+
+def _grid_request(client, gen: int, context: dict, start: int = 0, end: int = 100):  # noqa: ANN001, ANN202
+    gid = {"type": GRID_TYPE, "gen": gen}
+    wild = json.dumps({"type": GRID_TYPE, "gen": ["MATCH"]}, separators=(",", ":"), sort_keys=True)
+    return _dash(client, f"{wild}.getRowsResponse", {"id": gid, "property": "getRowsResponse"},
+                 [{"id": gid, "property": "getRowsRequest",
+                   "value": {"startRow": start, "endRow": end, "sortModel": [], "filterModel": {}, "context": context}}])
+
+
+def _principal(settings, login):  # noqa: ANN001, ANN202
+    from queries import users
+
+    u = users.find_user(settings, login)
+    return Principal(u.id, u.login, Role(u.role), u.scope_obj if hasattr(u, "scope_obj") else None)
+
+
+def test_forged_grid_request_stays_in_scope(env):
+    settings, app = env
+    c = logged_client(app, "chef.college")
+    r = _grid_request(c, 1, {"q": "", "etat": ["ACTIVE", "'; DROP"], "classe": []}, 0, 10**6)
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    resp = r.get_json()["response"]
+    data = next(iter(resp.values()))["getRowsResponse"]
+    ids = {row["identifiant"] for row in data["rowData"]}
+    assert ids == {"m.abbeym", "j.crahonn"}  # ACTIVE in the collège only, not g.hoarau13 of the lycée
+    assert data["rowCount"] == 3
+    # a lycée head sees only the lycée, whatever the request says
+    c2 = logged_client(app, "chef.lycee")
+    data2 = next(iter(_grid_request(c2, 2, {"q": "abbeyem"}).get_json()["response"].values()))["getRowsResponse"]
+    assert data2["rowCount"] == 0
+
+
+def test_forged_cell_click_on_another_establishments_row_is_403_and_audited(env):
+    settings, app = env
+    from queries import console
+    from queries.scope import Scope
+
+    sup = Principal(999, "x", Role.SUPPORT, Scope.parse("academie:28"))
+    rid_lycee = console.search(settings, sup, Filters.build(q="noemie")).rows[0]["rid"]
+    c = logged_client(app, "chef.college")
+    gid = {"type": GRID_TYPE, "gen": 5}
+    outs = [{"id": str(i), "property": p} for i, p in ((Ids.DETAIL_BODY, "children"), (Ids.DETAIL, "hidden"),
+            (Ids.CURRENT, "data"), (Ids.D_MSG, "children"), (Ids.D_DIAG_OUT, "children"), (Ids.D_EMAIL, "value"),
+            (Ids.D_MOBILE, "value"))]
+    r = _dash(c, ".." + "...".join(f"{o['id']}.{o['property']}" for o in outs) + "..", outs,
+              [[{"id": gid, "property": "cellClicked",
+                 "value": {"rowId": rid_lycee, "colId": "eleve", "timestamp": 1}}]])
+    assert r.status_code == 403
+    entries = audit.query(settings, Principal(0, "a", Role.ADMIN, None), action="forbidden")
+    assert entries and entries[0].login == "chef.college"
+
+
+def test_exports_rerun_the_scoped_query(env):
+    settings, app = env
+    c = logged_client(app, "chef.college")
+    with app.server.test_request_context():
+        from queries import users
+
+        u = users.find_user(settings, "chef.college")
+        p = Principal(u.id, u.login, Role.CHEF, None)
+        token = export_token(p, Filters.build(etats=["NON_NOTIFIE"]))
+    r = c.get(f"/export/responsables.csv?t={token}")
+    assert r.status_code == 200 and r.data.startswith(b"\xef\xbb\xbf")
+    assert "attachment" in r.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Élève" and {x[4] for x in rows[1:]} == {"g.hoarau12", "s.abbeym12"}
+    assert "'=cmd" not in r.data.decode("utf-8-sig")  # emails are not exported; names neutralised anyway
+    pdf = c.get(f"/export/responsables.pdf?t={token}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # someone else's token is worthless
+    c2 = logged_client(app, "chef.lycee")
+    assert c2.get(f"/export/responsables.csv?t={token}").status_code == 404
+    # no session: 401
+    assert app.server.test_client().get(f"/export/responsables.csv?t={token}").status_code == 401
+    exports = audit.query(settings, Principal(0, "a", Role.ADMIN, None), action="export")
+    assert exports and exports[0].login == "chef.college" and "g.hoarau12" in exports[0].targets
+
+
+def test_export_rate_limit(env, make_settings):
+    settings, app = env
+    c = logged_client(app, "chef.college")
+    with app.server.test_request_context():
+        from queries import users
+
+        u = users.find_user(settings, "chef.college")
+        token = export_token(Principal(u.id, u.login, Role.CHEF, None), Filters())
+    codes = [c.get(f"/export/responsables.csv?t={token}").status_code for _ in range(int(settings["EXPORT_RATE_LIMIT"]) + 1)]
+    assert codes[:-1] == [200] * int(settings["EXPORT_RATE_LIMIT"]) and codes[-1] == 429
+
+
+def test_pilote_has_no_console_but_has_quality(env):
+    settings, app = env
+    c = logged_client(app, "pilote.aca")
+    r = _grid_request(c, 3, {})
+    assert r.status_code == 403
+    from queries import console
+    from queries.scope import Scope
+
+    pil = Principal(1, "p", Role.PILOTE, Scope.parse("academie:28"))
+    tot = console.quality_totals(settings, pil)
+    assert tot["fiches"] == 12 and tot["sans_portable"] == 1 and tot["sans_courriel"] >= 6
+    group, rows = console.quality_by_group(settings, pil)
+    assert group == "etablissement" and {r["code"] for r in rows} >= {COLLEGE, LYCEE}
+    q = console.quarantine_of_last_ingestion(settings, pil)
+    assert q["detail"] is True
+    chef = Principal(2, "c", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
+    g2, rows2 = console.quality_by_group(settings, chef)
+    assert g2 == "classe" and {r["code"] for r in rows2} == {"3EME J", "5EME A", "6EME D", "4EME A"}
+    assert console.quarantine_of_last_ingestion(settings, chef)["lignes"] == []
+
+
+def test_journal_export_and_visibility(env):
+    settings, app = env
+    c = logged_client(app, "chef.college")
+    assert _grid_request(c, 4, {"q": "latch"}).status_code == 200
+    r = c.get("/export/journal.csv")
+    assert r.status_code == 200 and r.data.startswith(b"\xef\xbb\xbf")
+    text = r.data.decode("utf-8-sig")
+    assert "chef.college" in text and "chef.lycee" not in text
