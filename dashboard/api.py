@@ -213,11 +213,10 @@ def openapi():  # noqa: ANN201
     return jsonify(openapi_document())
 
 
-@bp.app_errorhandler(404)
-def _not_found(exc: Exception):  # noqa: ANN202
-    if request.path.startswith("/api/"):
-        return jsonify(erreur="Ressource inconnue."), 404
-    return exc
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(rest: str):  # noqa: ANN201
+    # Without it Dash's catch-all route would answer an unknown API path with the HTML page.
+    return jsonify(erreur="Ressource inconnue."), 404
 
 
 def init_api(server: Flask, settings: Settings) -> None:

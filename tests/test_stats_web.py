@@ -1,0 +1,338 @@
+"""Statistics page, JSON API and exports through the Flask test client with a logged-in session (mini fixture).
+
+URL round trip (params → view → params), the layout and every section callback as the browser calls them,
+forged callbacks for another scope, the API's 4xx JSON errors, CSV parsed back and PDF text extracted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from test_auth_kit import add_user, logged_client, make_app, router_body, text
+
+from dashboard.pages.statistiques.ids import Ids
+from dashboard.pages.statistiques.layout import View, ViewError, parse_view
+from queries.scope import Principal, Role, Scope
+
+PILOTE = Principal(1, "pilote", Role.PILOTE, Scope.parse("academie:28"))
+CHEF_UAI = "9740501B"
+
+
+# ------------------------------------------------------------------------------------------------ URL
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"scope": "academie:28"},
+        {"scope": "academie:28", "degre": "1D"},
+        {"scope": "etablissement:9740001A", "date": "2026-10-01", "from": "2026-09-01", "to": "2026-10-01"},
+        {"scope": "classe:9740501B:3EME B", "date": "2026-09-08"},
+        {"scope": "etablissement:9740501B", "par": "mef", "semaine": "2026-08-24", "cible": "2026-12-18"},
+        {"scope": "mef:9740501B:10115001110"},
+    ],
+)
+def test_url_round_trip(params):
+    view, messages = parse_view(PILOTE, params)
+    assert messages == []
+    assert view.params() == params
+    from urllib.parse import parse_qsl
+
+    again, _ = parse_view(PILOTE, dict(parse_qsl(view.query().lstrip("?"))))
+    assert again == view
+
+
+def test_default_view_is_the_principal_scope():
+    view, _ = parse_view(Principal(3, "c", Role.CHEF, Scope.parse(f"etablissement:{CHEF_UAI}")), {})
+    assert view == View(scope=Scope.parse(f"etablissement:{CHEF_UAI}"))
+    assert view.query() == f"?scope=etablissement:{CHEF_UAI}"
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"date": "2026-13-45"}, "n'est pas une date"),
+        ({"scope": "planete:3"}, "Niveau de périmètre inconnu"),
+        ({"degre": "3D"}, "Degré"),
+        ({"scope": "etablissement:9740501B", "degre": "1D"}, "ne s'applique qu'à l'académie"),
+        ({"from": "2026-10-01", "to": "2026-09-01"}, "postérieure"),
+        ({"par": "eleve"}, "Regroupement"),
+        ({"x": "1"}, "inconnu"),
+    ],
+)
+def test_invalid_params_are_ignored_with_a_french_message_or_refused_when_strict(params, fragment):
+    view, messages = parse_view(PILOTE, params)
+    assert any(fragment in m for m in messages), messages
+    assert view.scope == PILOTE.scope or view.scope.level.value == "etablissement"
+    with pytest.raises(ViewError):
+        parse_view(PILOTE, params, strict=True)
+
+
+# ------------------------------------------------------------------------------------------------ app
+
+
+@pytest.fixture
+def web(mini_warehouse):
+    s = mini_warehouse
+    app = make_app(s)
+    add_user(s, "pilote.test", "pilote", "academie:28")
+    add_user(s, "ien.test", "ien", "circonscription:974-SUD")
+    add_user(s, "chef.test", "chef", f"etablissement:{CHEF_UAI}")
+    return s, app
+
+
+def section_body(out_id: str, view: dict) -> dict:
+    return {
+        "output": f"{out_id}.children",
+        "outputs": {"id": str(out_id), "property": "children"},
+        "inputs": [{"id": str(Ids.VIEW), "property": "data", "value": view}],
+        "changedPropIds": [f"{Ids.VIEW}.data"],
+        "state": [],
+    }
+
+
+def post(client, body):  # noqa: ANN001, ANN201
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def test_layout_through_the_router(web):
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    r = post(c, router_body("/statistiques", "?scope=etablissement:9740501B&date=2026-09-08"))
+    assert r.status_code == 200
+    body = text(r)
+    assert "Collège Hégésippe Hoarau" in body and "données du 08/09/2026" in body
+    assert '"data": {"scope": "etablissement:9740501B", "date": "2026-09-08"}' in body  # the view store
+    assert "/statistiques?scope=academie:28" in body  # breadcrumb back to the académie
+    # Invalid parameters: ignored, with a message.
+    body = text(post(c, router_body("/statistiques", "?date=demain&degre=5D")))
+    assert "n'est pas une date" in body and "Degré" in body
+
+
+def test_layout_refuses_out_of_remit_and_audits(web):
+    import sqlalchemy as sa
+
+    from queries import audit
+    from queries.store import engine
+
+    s, app = web
+    c = logged_client(app, "chef.test")
+    body = text(post(c, router_body("/statistiques", "?scope=etablissement:9740601K")))
+    assert "Accès refusé" in body
+    body = text(post(c, router_body("/statistiques", "?scope=academie:28")))
+    assert "Accès refusé" in body
+    with engine(s).connect() as con:
+        rows = con.execute(sa.select(audit.audit_log).where(audit.audit_log.c.action == "forbidden")).fetchall()
+    assert len(rows) >= 2
+
+
+def test_every_section_callback_answers_for_the_pilot(web):
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    view = {"scope": "academie:28", "date": "2026-09-01"}
+    expected = {
+        Ids.KPIS: "Comptes responsables",
+        Ids.SYNTHESE: "Dernière mise à jour le 01/09/2026",
+        Ids.EVOLUTION: "Comptes par origine",
+        Ids.PROJECTION: "Pas assez de dates",  # one date only up to 01/09
+        Ids.CHILDREN: "La Réunion",
+        Ids.HEATMAP: "Taux d'activation par semaine",
+        Ids.FUNNEL: "Semaine du",
+        Ids.RELANCE: "CP A",
+    }
+    for out_id, fragment in expected.items():
+        r = post(c, section_body(out_id, view))
+        assert r.status_code == 200, (out_id, r.get_data(as_text=True)[:300])
+        assert fragment in text(r), (out_id, text(r)[:500])
+
+
+def test_synthesis_numbers_on_screen(web):
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    body = text(post(c, section_body(Ids.SYNTHESE, {"scope": "academie:28", "date": "2026-09-01"})))
+    # Total row of the README: 14 = 3 / 2 / 1 / 7 / 1, and 7/14 activated.
+    assert '"Total"' in body and "Taux d'activation : 50,0" in body
+    kpis = text(post(c, section_body(Ids.KPIS, {"scope": "academie:28"})))
+    assert '"14"' in kpis and '"8"' in kpis and "57,1" in kpis
+
+
+def test_relance_links_into_the_console_only_for_console_roles(web):
+    s, app = web
+    chef = logged_client(app, "chef.test")
+    pil = logged_client(app, "pilote.test")
+    view = {"scope": "academie:28", "date": "2026-09-01"}
+    assert "etat=NOTIFIE_NON_ACTIVE" not in text(post(pil, section_body(Ids.RELANCE, view)))
+    body = text(post(pil, section_body(Ids.RELANCE, view)))
+    assert "réservée" in body
+    # The chef sees his own establishment's classes (none to chase in the fixture) and never another's.
+    assert post(chef, section_body(Ids.RELANCE, {"scope": "etablissement:9740601K"})).status_code == 403
+    from dashboard.pages.statistiques.callbacks import console_href
+
+    assert console_href("9740601K", "2NDE 1") == "/responsables?uai=9740601K&classe=2NDE+1&etat=NOTIFIE_NON_ACTIVE"
+
+
+@pytest.mark.parametrize("out_id", list(Ids))
+def test_forged_callbacks_for_another_scope_are_refused(web, out_id):
+    s, app = web
+    c = logged_client(app, "ien.test")
+    for scope in ("academie:28", f"etablissement:{CHEF_UAI}", "classe:9740601K:2NDE 1"):
+        r = post(c, section_body(out_id, {"scope": scope}))
+        if out_id in (Ids.KPIS, Ids.SYNTHESE, Ids.EVOLUTION, Ids.PROJECTION, Ids.CHILDREN, Ids.HEATMAP,
+                      Ids.FUNNEL, Ids.RELANCE):
+            assert r.status_code == 403, (out_id, scope, r.status_code)
+            assert "9740601K" not in text(r) and "Collège" not in text(r)
+
+
+def test_form_writes_the_view_into_the_url(web):
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    body = {
+        "output": "shell-url.search@" + "x",
+        "outputs": {"id": "shell-url", "property": "search@x"},
+        "inputs": [{"id": str(Ids.APPLY), "property": "n_clicks", "value": 1}],
+        "state": [
+            {"id": str(Ids.DATE), "property": "value", "value": "2026-09-08"},
+            {"id": str(Ids.FROM), "property": "value", "value": "2026-09-01"},
+            {"id": str(Ids.TO), "property": "value", "value": "2026-09-08"},
+            {"id": str(Ids.DEGRE), "property": "value", "value": "2D"},
+            {"id": str(Ids.PAR), "property": "value", "value": "classe"},
+            {"id": str(Ids.VIEW), "property": "data", "value": {"scope": "academie:28"}},
+        ],
+        "changedPropIds": [f"{Ids.APPLY}.n_clicks"],
+    }
+    # Find the real output key Dash registered for the duplicate output.
+    key = next(k for k in app.callback_map if k.startswith("shell-url.search@") and
+               any(i["id"] == str(Ids.APPLY) for i in app.callback_map[k]["inputs"]))
+    body["output"] = key
+    body["outputs"] = {"id": "shell-url", "property": key.split(".", 1)[1]}
+    r = post(c, body)
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    search = json.loads(r.get_data(as_text=True))["response"]["shell-url"]
+    search = next(iter(search.values()))
+    assert search == "?scope=academie:28&date=2026-09-08&degre=2D&from=2026-09-01&to=2026-09-08"
+
+
+# ------------------------------------------------------------------------------------------------ API
+
+
+def test_api_synthese_matches_the_cli_rows(web):
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    r = c.get("/api/v1/stats/synthese?scope=academie:28&date=2026-09-01")
+    assert r.status_code == 200
+    doc = r.get_json()
+    assert doc["date"] == "2026-09-01" and doc["rows"][-1] == {
+        "origine": "TOTAL", "comptes": 14, "NON_NOTIFIE": 3, "NOTIFIE_NON_ACTIVE": 2, "EN_COURS_ACTIVATION": 1,
+        "ACTIVE": 7, "DESACTIVE": 1}
+    assert [r["origine"] for r in doc["rows"]] == ["ATEN", "ENT", "ETABLISSEMENT", "FRANCECONNECT", "RESPONSABLE",
+                                                   "NON_RENSEIGNE", "TOTAL"]
+    r = c.get("/api/v1/stats/synthese?scope=academie:28&date=2026-09-15&degre=1D")
+    assert r.get_json()["rows"][-1]["comptes"] == 7
+
+
+def test_api_evolution(web):
+    s, app = web
+    c = logged_client(app, "chef.test")
+    r = c.get(f"/api/v1/stats/evolution?scope=classe:{CHEF_UAI}:6EME A&from=2026-09-02&to=2026-09-15")
+    assert r.status_code == 200
+    doc = r.get_json()
+    assert [p["date"] for p in doc["series"]] == ["2026-09-08", "2026-09-15"]
+    assert doc["series"][0]["comptes"] == 3 and doc["series"][0]["etats"]["ACTIVE"] == 2
+    assert sum(doc["series"][0]["origines"].values()) == 3
+
+
+@pytest.mark.parametrize(
+    ("user", "url", "status"),
+    [
+        ("chef.test", "/api/v1/stats/synthese?scope=etablissement:9740601K", 403),
+        ("chef.test", "/api/v1/stats/synthese?scope=academie:28", 403),
+        ("ien.test", f"/api/v1/stats/evolution?scope=etablissement:{CHEF_UAI}", 403),
+        ("pilote.test", "/api/v1/stats/synthese?scope=etablissement:9749999Z", 404),
+        ("pilote.test", "/api/v1/stats/synthese?scope=academie:99", 404),
+        ("pilote.test", "/api/v1/stats/synthese?scope=niveau:1", 400),
+        ("pilote.test", "/api/v1/stats/synthese", 400),
+        ("pilote.test", "/api/v1/stats/synthese?scope=academie:28&date=2026-02-30", 400),
+        ("pilote.test", "/api/v1/stats/synthese?scope=academie:28&date=01/09/2026", 400),
+        ("pilote.test", "/api/v1/stats/synthese?scope=academie:28&date=2020-01-01", 404),
+        ("pilote.test", "/api/v1/stats/synthese?scope=academie:28&degre=4D", 400),
+        ("pilote.test", f"/api/v1/stats/synthese?scope=etablissement:{CHEF_UAI}&degre=1D", 400),
+        ("pilote.test", "/api/v1/stats/evolution?scope=academie:28&from=2026-10-01&to=2026-09-01", 400),
+        ("pilote.test", "/api/v1/stats/evolution?scope=academie:28&from=hier", 400),
+        ("pilote.test", "/api/v1/stats/inconnu", 404),
+    ],
+)
+def test_api_errors_are_json_4xx(web, user, url, status):
+    s, app = web
+    c = logged_client(app, user)
+    r = c.get(url)
+    assert r.status_code == status, r.get_data(as_text=True)[:300]
+    assert r.is_json and r.get_json().get("erreur")
+
+
+def test_api_requires_a_session_and_publishes_openapi(web):
+    s, app = web
+    anon = app.server.test_client()
+    r = anon.get("/api/v1/stats/synthese?scope=academie:28")
+    assert r.status_code == 401 and r.is_json
+    c = logged_client(app, "pilote.test")
+    doc = c.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.") and {"/api/v1/stats/synthese", "/api/v1/stats/evolution"} <= set(doc["paths"])
+
+
+# ------------------------------------------------------------------------------------------------ exports
+
+
+def _csv(r) -> list[list[str]]:  # noqa: ANN001
+    raw = r.get_data()
+    assert raw.startswith("\ufeff".encode())  # BOM: French Excel reads UTF-8
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_csv_exports_parse_back(web):
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    r = c.get("/export/stats/synthese.csv?scope=academie:28&date=2026-09-01")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    rows = _csv(r)
+    assert rows[0][:2] == ["Origine du compte", "Nombre de comptes responsables"]
+    total = next(x for x in rows if x and x[0] == "Total")
+    assert total[1:] == ["14", "3", "2", "1", "7", "1"]
+    assert any("Dernière mise à jour le 01/09/2026" in x[0] for x in rows if x)
+    rows = _csv(c.get("/export/stats/series.csv?scope=academie:28&degre=1D"))
+    assert rows[0][0] == "Date" and [x[0] for x in rows[1:]] == ["01/09/2026", "08/09/2026", "15/09/2026"]
+    assert [x[1] for x in rows[1:]] == ["7", "8", "7"]
+    rows = _csv(c.get("/export/stats/comparaison.csv?scope=circonscription:974-SUD&date=2026-09-01"))
+    assert {x[1] for x in rows[1:]} == {"9740101S", "9740102T"}
+
+
+def test_exports_are_scoped_and_rate_limited(web, mini_warehouse):
+    s, app = web
+    c = logged_client(app, "chef.test")
+    assert c.get("/export/stats/synthese.csv?scope=academie:28").status_code == 403
+    assert c.get("/export/stats/synthese.csv?scope=etablissement:9740601K").status_code == 403
+    assert c.get("/export/stats/synthese.csv?date=pas-une-date").status_code == 400
+    limit = s["EXPORT_RATE_LIMIT"]
+    codes = [c.get(f"/export/stats/synthese.csv?scope=etablissement:{CHEF_UAI}").status_code for _ in range(limit + 1)]
+    assert codes[-1] == 429 and codes[0] == 200
+
+
+def test_pdf_report_text(web, monkeypatch):
+    from pypdf import PdfReader
+
+    from dashboard import exports_stats
+
+    monkeypatch.setattr(exports_stats, "_chart_png", lambda fig, **kw: None)  # drawn charts: fast and offline
+    s, app = web
+    c = logged_client(app, "chef.test")
+    r = c.get(f"/export/stats/rapport.pdf?scope=etablissement:{CHEF_UAI}&date=2026-09-15")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.get_data()))
+    assert len(reader.pages) == 1
+    txt = reader.pages[0].extract_text()
+    for fragment in ("Collège Hégésippe Hoarau", "etablissement:9740501B", "Données du 15/09/2026",
+                     "Dernière mise à jour le 15/09/2026", "Synthèse des comptes responsables", "Établissement",
+                     "Taux d'activation", "Comptes par origine"):
+        assert fragment in txt, (fragment, txt[:800])
