@@ -834,6 +834,9 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     # Connection rhythm of active accounts: every `period` days until the parent stops using it.
     period = np.clip(rng.lognormal(np.log(10), 0.9, NA), 1, 120).astype(np.int64)
     stop = np.where(act != NEVER, act + rng.exponential(220, NA).astype(np.int64), NEVER)
+    # most parents with an account from a previous year still use it: their connections go on this year
+    still = old & (rng.random(NA) < 0.75)
+    stop = np.where(still, np.maximum(stop, R + rng.exponential(220, NA).astype(np.int64)), stop)
     stop = np.where(aten, np.minimum(stop, aten_end), stop)
     reinit = np.where((act != NEVER) & (rng.random(NA) < 0.07), act + rng.integers(1, 250, NA), NEVER)
 

@@ -272,3 +272,20 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "2026-10-03" in out and "comptes" in out and re.search(r"Durée", out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-10-01", "2026-10-03"]
     assert parser.parse_args(["generate", "--out", "x"]).start == dt.date(2026, 9, 1)
+
+
+@pytest.mark.slow
+def test_reunion_profile_scale(tmp_path: Path) -> None:
+    t0 = time.perf_counter()
+    folder = generate("reunion", 1, START, 1, 1, tmp_path)[0]
+    secs = time.perf_counter() - t0
+    print(f"reunion, 1 jour : {secs:.1f} s")
+    assert secs < 60
+    etab = read(folder, "etablissements")
+    counts = etab["type"].value_counts()
+    assert counts["COLLEGE"] == 80 and counts["LYCEE"] + counts["LYCEE_PRO"] == 50
+    assert counts[["ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE"]].sum() >= 520
+    assert etab["circonscription_code"].nunique() == 26
+    n_pupils = sum(1 for _ in open(folder / "eleves.csv", encoding="utf-8")) - 1
+    n_records = sum(1 for _ in open(folder / "responsables.csv", encoding="utf-8")) - 1
+    assert 190_000 < n_pupils < 230_000 and 280_000 < n_records < 380_000
