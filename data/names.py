@@ -85,6 +85,15 @@ SURNAMES: dict[str, list[str]] = {
 
 # --- First names ---------------------------------------------------------------------------------------
 FEMALE_ADULT = _split("""
+    Marie, Sandrine, Nathalie, Isabelle, Sylvie, Valérie, Céline, Stéphanie, Émilie, Aurélie, Sabrina, Johanne,
+    Gabrielle, Rose May, Marie Claude, Marie Josée, Marie Sandrine, Marie Christine, Marie Annick, Josiane,
+    Nadia, Hélène, Mélanie, Laëtitia, Noémie, Chloé, Élodie, Audrey, Jessica, Priscilla, Vanessa, Christelle,
+    Géraldine, Karine, Séverine, Angélique, Maryse, Gisèle, Mireille, Virginie, Julie, Caroline, Émeline,
+    Sophie, Cécile, Patricia, Corinne, Françoise, Jennifer, Cindy, Anne, Claire, Laure, Fabienne, Magali,
+    Marie Ange, Marie Laure, Marie Noëlle, Marie Paule, Marie France, Anne Sophie, Lætitia, Natacha, Annabelle,
+    Ingrid, Ludivine, Sonia, Murielle, Jocelyne, Rosemay, Lucie, Aline, Pascale, Béatrice, Clarisse, Solène
+""")
+MALE_ADULT = _split("""
     Stéphane, Frédéric, Sébastien, Jean, Christophe, Thierry, Nicolas, Laurent, Olivier, Éric, Jérôme, David,
     Philippe, Patrice, Cédric, Grégory, Mickaël, Ludovic, Jean Claude, Pascal, Didier, Franck, Fabrice,
     Yannick, Alexandre, Julien, Guillaume, Romain, Jean Marc, Anthony, Vincent, Bruno, Alain, Daniel, Gilbert,
@@ -92,15 +101,6 @@ FEMALE_ADULT = _split("""
     Pierre, Jean Paul, Marc, Bertrand, Régis, Lionel, Rodolphe, Fabien, Jimmy, Samuel, Mathieu, Benoît,
     Jean Yves, Aurélien, Maxime, Jean Michel, Kévin, Steeve, Harry, Rudy, Dominique, Hugues, Raphaël,
     Jean François, Jean Luc, Jean Pierre, Jean Hugues, Jean Bernard, Jean Max, Jean René, Jacky
-""")
-MALE_ADULT = _split("""
-    Jean, Jean Gaël, Jean Claude, Jean Marc, Jean Paul, Jean Yves, Jean Michel, Jean François, Jean Luc,
-    Jean Pierre, Jean Hugues, Gilbert, Patrice, Thierry, Frédéric, Stéphane, Sébastien, Jérôme, Grégory,
-    Mickaël, Jérémy, Cédric, Ludovic, Olivier, Éric, Hervé, Joël, Noël, José, Loïc, Gaël, David, Christophe,
-    Nicolas, Laurent, Philippe, Pascal, Didier, Franck, Fabrice, Yannick, Johnny, Teddy, Willy, Dimitri,
-    Alexandre, Julien, Guillaume, Romain, Anthony, Vincent, Bruno, Alain, Daniel, Claude, Michel, Pierre,
-    Marc, Bertrand, Régis, Lionel, Rodolphe, Fabien, Jimmy, Samuel, Mathieu, Benoît, Aurélien, Maxime,
-    Jean Bernard, Jean Max, Jean René, Jacky, Kévin, Steeve, Harry, Rudy, Dominique, Hugues, Raphaël
 """)
 FEMALE_CHILD = _split("""
     Emma, Anaïs, Maëlys, Léa, Chloé, Inès, Jade, Louise, Manon, Camille, Zoé, Lou, Lina, Léna, Maëlle, Océane,
