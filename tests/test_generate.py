@@ -163,7 +163,12 @@ def test_names_are_reunionese(first: dict[str, pd.DataFrame]) -> None:
     assert {"PAYET", "HOARAU", "GRONDIN"} <= names
     assert names & {"LATCHOUMY", "MOUNIAMA", "NAGAPIN", "VEERAPEN", "ARMOUGOM", "SINAMA", "RAMASSAMY"}
     assert names & {"ABDOU", "MADI", "SAID", "ATTOUMANI", "AHAMADA"}
-    assert first["responsables"]["prenoms"].str.contains(" ").any()
+    re_ = first["responsables"]
+    assert re_["prenoms"].str.contains(" ").any()
+    first_names = re_["prenoms"].str.split(" ").str[0]
+    assert first_names[re_["civilite"] == "MME"].isin(["Marie", "Sandrine", "Nathalie", "Isabelle"]).mean() > 0.1
+    assert not first_names[re_["civilite"] == "MME"].isin(["Jean", "Stéphane", "Thierry"]).any()
+    assert first_names[re_["civilite"] == "M."].isin(["Stéphane", "Jean", "Frédéric", "Sébastien"]).mean() > 0.1
 
 
 def test_shared_guardians_across_degrees(first: dict[str, pd.DataFrame]) -> None:
