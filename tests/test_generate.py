@@ -294,3 +294,26 @@ def test_reunion_profile_scale(tmp_path: Path) -> None:
     n_pupils = sum(1 for _ in open(folder / "eleves.csv", encoding="utf-8")) - 1
     n_records = sum(1 for _ in open(folder / "responsables.csv", encoding="utf-8")) - 1
     assert 190_000 < n_pupils < 230_000 and 280_000 < n_records < 380_000
+
+
+def test_several_chunks_keep_identifiers_unique(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """National runs append département chunks: ids, logins and mobiles must stay unique across them."""
+    import data.generate as g
+
+    demo = g.profile_chunks("demo")[0]
+    other = g.Chunk(**{**demo.__dict__, "dep_code": "976", "uai_prefix": "976", "dep_name": "Mayotte",
+                       "acad_code": "43", "acad_name": "Mayotte", "population": "mayotte", "phones": "mayotte"})
+    monkeypatch.setattr(g, "profile_chunks", lambda profile: [demo, demo, other])
+    for fmt in ("csv", "parquet"):
+        folder = g.generate("demo", 1, START, 1, 1, tmp_path / fmt, fmt=fmt)[0]
+        tabs = {t: pq.read_table(folder / f"{t}.parquet").to_pandas() if fmt == "parquet" else read(folder, t)
+                for t in TABLES}
+        assert tabs["eleves"]["ine"].is_unique
+        assert tabs["responsables"]["responsable_id"].is_unique
+        assert tabs["comptes"]["identifiant"].is_unique
+        assert set(tabs["responsables"]["identifiant"]) <= set(tabs["comptes"]["identifiant"])
+        re_ = tabs["responsables"]
+        first_name = re_["prenoms"].str.split(" ").str[0]
+        assert (first_name.groupby(re_["telephone_portable"]).nunique() == 1).all()
+        assert set(tabs["etablissements"]["academie_code"]) == {"28", "43"}
+        assert re_.loc[re_["uai"].str.startswith("976"), "telephone_portable"].dropna().str.match("0639").mean() > 0.9
