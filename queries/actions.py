@@ -75,8 +75,8 @@ LETTER_VALIDITY_DAYS = 92  # « 3 mois »
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"  # no 0/O, 1/l/I
 PASSWORD_LENGTH = 12
 # The password is 12 random characters (~70 bits): a slow hash adds nothing against guessing it, and 500 letters
-# must print in seconds, so argon2 runs with light parameters (~5 ms) rather than the login's (~150 ms).
-_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+# must print in seconds, so argon2 runs with light parameters (~2 ms) rather than the login's (~150 ms).
+_hasher = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=1)
 PHONE_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "FR")  # overseas first: 0692… is Réunion before it is mainland
 
 
