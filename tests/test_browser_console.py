@@ -95,6 +95,31 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
         assert "m.abbeym" in text and "Mot de passe provisoire" in text
         expect(detail).to_contain_text("Notifié et non activé", timeout=20_000)
         page.screenshot(path=str(tmp_path / "detail.png"), full_page=True)
+
+        # Group action on every row of the current filter: the confirmation states the count.
+        page.fill("#resp-q", "")
+        page.press("#resp-q", "Enter")
+        expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
+        page.locator("#resp-g-target label", has_text="Tous les résultats").click()
+        page.click("#resp-g-open")
+        expect(page.locator("#resp-g-confirm-text")).to_contain_text("7 comptes", timeout=20_000)
+        with page.expect_download(timeout=60_000) as dl2:
+            page.click("#resp-g-confirm")
+        pdf2 = PdfReader(io.BytesIO(Path(dl2.value.path()).read_bytes()))
+        assert len(pdf2.pages) == 6  # 7 accounts, the deactivated one is skipped
+        expect(page.locator("#resp-message")).to_contain_text("désactivé", timeout=20_000)
+
+        # A group action on zero accounts is refused with a message.
+        page.locator("#resp-g-target label", has_text="lignes cochées").click()
+        page.click("#resp-g-open")
+        expect(page.locator("#resp-message")).to_contain_text("Aucun compte sélectionné", timeout=20_000)
+
+        page.goto(f"{url}/journal")
+        expect(page.locator("#journal-table")).to_contain_text("Notification", timeout=20_000)
+        page.screenshot(path=str(tmp_path / "journal.png"), full_page=True)
+        page.goto(f"{url}/qualite")
+        expect(page.locator("#shell-content")).to_contain_text("sans téléphone portable", timeout=20_000)
+        page.screenshot(path=str(tmp_path / "qualite.png"), full_page=True)
         assert not errors, errors
         browser.close()
 
