@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 
@@ -136,9 +137,11 @@ def ingest_snapshot(con: duckdb.DuckDBPyConnection, job: Job, settings: Settings
         files[table] = f
     rows: dict[str, dict[str, int]] = {}
     for table in q.TABLE_ORDER:
-        stage_file(con, table, files[table], q.SPECS[table].columns, str(files[table]), workdir)
-        q.validate(con, table)
-        rows[table] = q.counts(con, table)
+        with q.step(f"lecture {table}"):
+            stage_file(con, table, files[table], q.SPECS[table].columns, str(files[table]), workdir)
+        with q.step(f"validation {table}"):
+            q.validate(con, table)
+            rows[table] = q.counts(con, table)
     rows = {t: rows[t] for t in q.SNAPSHOT_TABLES}
     names = {t: str(f) for t, f in files.items()}
     if not force:
@@ -159,7 +162,7 @@ def ingest_export(con: duckdb.DuckDBPyConnection, job: Job, settings: Settings, 
     return rows
 
 
-def print_rows(job: Job, rows: dict[str, dict[str, int]], out=sys.stdout) -> None:  # noqa: ANN001
+def print_rows(job: Job, rows: dict[str, dict[str, int]], out: TextIO) -> None:
     print(f"{job.path} ({job.cov}, {job.date:%d/%m/%Y})", file=out)
     print(f"  {'table':<16}{'lignes lues':>14}{'chargées':>14}{'en quarantaine':>16}", file=out)
     for table, c in rows.items():
@@ -171,11 +174,13 @@ class _NothingToPublish(Exception):
 
 
 def ingest(settings: Settings, paths: list[Path], force: bool = False, uai: str | None = None,
-           d: date | None = None, out=sys.stdout, err=sys.stderr) -> list[Outcome]:  # noqa: ANN001
+           d: date | None = None, out: TextIO | None = None, err: TextIO | None = None) -> list[Outcome]:
     """Ingest every job in one private copy, published once at the end if at least one job was accepted.
 
     A refused job leaves nothing behind (its staging is dropped, its transaction rolled back); the others load.
     """
+    out = out or sys.stdout  # resolved at call time: tests and callers may swap sys.stdout
+    err = err or sys.stderr
     jobs = resolve_jobs(paths, uai, d)
     outcomes: list[Outcome] = []
     workdir = settings.warehouse_dir
@@ -210,6 +215,8 @@ def _date_arg(text: str) -> date:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.verbose:
+        os.environ["METEOCOMPTES_INGEST_VERBOSE"] = "1"
     settings = Settings.from_env()
     try:
         outcomes = ingest(settings, [Path(p) for p in args.paths], args.force, args.uai, args.date)
@@ -231,4 +238,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="accepter une baisse du nombre de lignes supérieure à INGEST_MAX_DROP")
     p.add_argument("--uai", help="UAI de l'établissement d'un export de la console")
     p.add_argument("--date", type=_date_arg, help="date (AAAA-MM-JJ) de l'extraction d'un export de la console")
+    p.add_argument("-v", "--verbose", action="store_true", help="afficher la durée de chaque étape")
     p.set_defaults(func=_run)

@@ -16,8 +16,13 @@ Flow for one snapshot (cov, D), on the writer's private copy (queries/publish.py
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
+import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -35,6 +40,21 @@ SOURCES = ("ONDE", "SIECLE")
 DEGRES = ("1D", "2D")
 TYPES_1D = ("ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE")
 TYPES_2D = ("COLLEGE", "LYCEE", "LYCEE_PRO")
+
+
+# Step timings of the current process (name, seconds): printed by `ingest --verbose`, read by the benchmark.
+TIMINGS: list[tuple[str, float]] = []
+
+
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        TIMINGS.append((name, time.perf_counter() - t0))
+        if os.environ.get("METEOCOMPTES_INGEST_VERBOSE"):
+            print(f"  [{TIMINGS[-1][1]:7.2f} s] {name}", file=sys.stderr, flush=True)
 
 
 class SnapshotRefused(Exception):
@@ -128,43 +148,38 @@ def stage_table(
     display: str,
     headers: dict[str, str] | None = None,
 ) -> None:
-    """Load one file into TEMP `stg_<table>`: all VARCHAR, trimmed, '' → NULL, plus `line` (header = line 1).
+    """Load one file into TEMP `stgdata_<table>` (all VARCHAR, trimmed, '' → NULL) and expose it as the view
+    `stg_<table>` with `line` (line in the file, header = line 1; for Parquet, row index + 2 likewise).
 
     Raises SnapshotRefused when the file cannot be read or lacks a required column. `fmt` is csv or parquet
     (gzip is handled by read_csv). A CSV that is not UTF-8 raises UnicodeError so that the caller can transcode.
     """
-    raw = f"raw_{table}"
+    src = "read_parquet(?)" if fmt == "parquet" else (
+        "read_csv(?, delim = ';', header = true, quote = '\"', escape = '\"', all_varchar = true, "
+        "strict_mode = true, null_padding = false)"
+    )
+    data = f"stgdata_{table}"
     try:
-        if fmt == "parquet":
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_parquet(?, file_row_number = true)",
-                [str(path)],
-            )
-        else:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, delim = ';', header = true, "
-                "quote = '\"', escape = '\"', all_varchar = true, strict_mode = true, null_padding = false)",
-                [str(path)],
-            )
+        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}", [str(path)]).fetchall()]
+        by_norm: dict[str, str] = {}
+        for c in cols:
+            by_norm.setdefault(_norm_header(c), c)
+        headers = headers or {c: c for c in required}  # canonical column → expected normalised header
+        missing = [headers[c] for c in required if headers[c] not in by_norm]
+        if missing:
+            raise SnapshotRefused(f"Colonne(s) obligatoire(s) absente(s) dans {display} : {', '.join(missing)}")
+        select = ", ".join(
+            f"NULLIF(trim(CAST({_q(by_norm[headers[c]])} AS VARCHAR)), '') AS {_q(c)}" for c in required
+        )
+        # One pass, one copy: insertion order is preserved, so rowid + 2 is the line in the file (header = 1).
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {data} AS SELECT {select} FROM {src}", [str(path)])
     except duckdb.Error as exc:
         msg = str(exc)
         if "Invalid unicode" in msg or "not utf-8" in msg:
             raise UnicodeError(msg) from exc
         first = msg.splitlines()[0] if msg else type(exc).__name__
         raise SnapshotRefused(f"Fichier illisible : {display} ({first})") from exc
-    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()]
-    by_norm: dict[str, str] = {}
-    for c in cols:
-        by_norm.setdefault(_norm_header(c), c)
-    headers = headers or {c: c for c in required}  # canonical column → expected normalised header
-    missing = [headers[c] for c in required if headers[c] not in by_norm]
-    if missing:
-        raise SnapshotRefused(f"Colonne(s) obligatoire(s) absente(s) dans {display} : {', '.join(missing)}")
-    # Parquet rows have no header line: row i (0-based) is reported as line i + 2, like its CSV equivalent.
-    line = "file_row_number + 2" if fmt == "parquet" else "rowid + 2"
-    select = ", ".join(f"NULLIF(trim(CAST({_q(by_norm[headers[c]])} AS VARCHAR)), '') AS {_q(c)}" for c in required)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE stg_{table} AS SELECT {line} AS line, {select} FROM {raw}")
-    con.execute(f"DROP TABLE {raw}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{table} AS SELECT rowid + 2 AS line, * FROM {data}")
 
 
 # ------------------------------------------------------------------------------------------------ validation
@@ -283,21 +298,25 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str]
         con.execute(f"INSERT INTO q_tmp SELECT '{table}', * FROM ({check.replace('FROM stg', f'FROM stg_{table}')})")
     key = ", ".join(spec.key)
     key_text = " || ' / ' || ".join(spec.key)
+    alive = f"NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = '{table}' AND q.line = s.line)"
+    # Duplicated keys are rare: find them with a hash aggregate, then number only their lines.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE dup_keys AS
+        SELECT {key} FROM stg_{table} s WHERE {alive} GROUP BY ALL HAVING count(*) > 1"""
+    )
     con.execute(
         f"""INSERT INTO q_tmp
         SELECT '{table}', line, '{spec.key[-1]}', {key_text},
                'Doublon de la clé ' || {key_text} || ' (déjà ligne ' || first_line || ')'
         FROM (SELECT line, {key}, min(line) OVER (PARTITION BY {key}) AS first_line
-              FROM stg_{table} s
-              WHERE NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = '{table}' AND q.line = s.line))
+              FROM stg_{table} s SEMI JOIN dup_keys USING ({key})
+              WHERE {alive})
         WHERE line > first_line"""
     )
+    con.execute("DROP TABLE dup_keys")
     cols = ", ".join(f"CAST({c} AS DATE) AS {c}" if c in spec.dates else c for c in spec.columns)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ok_{table} AS
-        SELECT {cols} FROM stg_{table} s
-        WHERE NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = '{table}' AND q.line = s.line)"""
-    )
+    # A view, not a copy: at national scale one more materialisation of 20 M rows costs more than re-scanning.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW ok_{table} AS SELECT {cols} FROM stg_{table} s WHERE {alive}")
 
 
 def counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
@@ -307,10 +326,11 @@ def counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
 
 
 def reset_staging(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP TABLE IF EXISTS q_tmp")
-    for t in SNAPSHOT_TABLES + ("export",):
-        con.execute(f"DROP TABLE IF EXISTS stg_{t}")
-        con.execute(f"DROP TABLE IF EXISTS ok_{t}")
+    """Drop every temporary object of the previous job (views first: they depend on the tables)."""
+    for kind, sql in (("VIEW", "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"),
+                      ("TABLE", "SELECT table_name FROM duckdb_tables() WHERE temporary AND NOT internal")):
+        for (name,) in con.execute(sql).fetchall():
+            con.execute(f"DROP {kind} IF EXISTS {_q(name)}")
 
 
 # ---------------------------------------------------------------------------------------------- refusal check
@@ -369,12 +389,12 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
     p = {"cov": cov, "d": d, "prev": prev, "next": nxt, "open": OPEN_END}
 
     h = "hash(" + ", ".join(spec.payload) + ")" if spec.payload else "hash(0)"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE new_rows AS SELECT {h} AS h, {cols} FROM ok_{spec.name}")
+    new_rows = f"(SELECT {h} AS h, {cols} FROM ok_{spec.name})"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE chg AS
         SELECT {", ".join(f"COALESCE(o.{k}, n.{k}) AS {k}" for k in key)}
         FROM (SELECT {keys}, h FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to) o
-        FULL JOIN new_rows n ON {on("o", "n")}
+        FULL JOIN {new_rows} n ON {on("o", "n")}
         WHERE o.h IS DISTINCT FROM n.h""",
         {"cov": cov, "d": d},
     )
@@ -393,7 +413,7 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
     run(f"DELETE FROM {t} WHERE {contains}")
     # 2. insert d's rows of the changed keys.
     to = "$d" if nxt is not None else "$open"
-    run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT $cov, $d, {to}, h, {cols} FROM new_rows n "
+    run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT $cov, $d, {to}, h, {cols} FROM {new_rows} n "
         f"WHERE EXISTS (SELECT 1 FROM chg c WHERE {on('c', 'n')})")
     # 3. merge with the right neighbour [next, z] of same key and hash, then with the left one [a, prev].
     if nxt is not None:
@@ -410,7 +430,6 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
                 SELECT 1 FROM {t} l WHERE l.cov = $cov AND l.d_from < $d AND l.d_to = {t}.d_to
                   AND {on('l', t)} AND l.h = {t}.h)""")
     con.execute("DROP TABLE chg")
-    con.execute("DROP TABLE new_rows")
 
 
 # ------------------------------------------------------------------------------------------------- aggregates
@@ -422,10 +441,12 @@ def sql_files(prefix: str) -> list[str]:
 def run_aggregates(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> None:
     """per_date_*.sql for (cov, d), then latest_*.sql once for the latest 'full' date (files in name order)."""
     for name in sql_files("per_date_"):
-        execute_script(con, sql_text(name), {"cov": cov, "date": d})
+        with step(name):
+            execute_script(con, sql_text(name), {"cov": cov, "date": d})
     latest = con.execute("SELECT max(date) FROM snapshot WHERE cov = 'full'").fetchone()[0]  # type: ignore[index]
     for name in sql_files("latest_"):
-        execute_script(con, sql_text(name), {"cov": "full", "date": latest})
+        with step(name):
+            execute_script(con, sql_text(name), {"cov": "full", "date": latest})
 
 
 # ---------------------------------------------------------------------------------------------------- commit
@@ -458,7 +479,8 @@ def commit_snapshot(
         # The snapshot row first: the history update reads the neighbouring dates from it (d itself excluded).
         con.execute("DELETE FROM snapshot WHERE cov = ? AND date = ?", [cov, d])
         for spec in SPECS.values():
-            update_history(con, spec, cov, d)
+            with step(f"historique {spec.hist}"):
+                update_history(con, spec, cov, d)
         con.execute(
             "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
             [cov, d, kind, ingested_at, source_path, json.dumps(rows)],

@@ -142,7 +142,10 @@ def writable_copy(settings: Settings, grace_seconds: float = GRACE_SECONDS) -> I
         tmp = wh / f"{TMP_PREFIX}{os.getpid()}-{_timestamp()}.duckdb"
         src = current_target(wh)
         if src is not None and src.exists():
+            t0 = time.perf_counter()
             shutil.copyfile(src, tmp)
+            if os.environ.get("METEOCOMPTES_INGEST_VERBOSE"):
+                print(f"  [{time.perf_counter() - t0:7.2f} s] copie de {src.name}", file=sys.stderr, flush=True)
         spill = wh / f"{TMP_PREFIX}{os.getpid()}.spill"
         con: duckdb.DuckDBPyConnection | None = None
         ok = False
@@ -157,7 +160,10 @@ def writable_copy(settings: Settings, grace_seconds: float = GRACE_SECONDS) -> I
             )
             con.execute("SET enable_progress_bar = false")
             yield con
+            t0 = time.perf_counter()
             con.execute("CHECKPOINT")
+            if os.environ.get("METEOCOMPTES_INGEST_VERBOSE"):
+                print(f"  [{time.perf_counter() - t0:7.2f} s] checkpoint", file=sys.stderr, flush=True)
             ok = True
         finally:
             if con is not None:

@@ -3,6 +3,7 @@
 Sections (keep them grouped; add new fixtures to the matching section or open a new one):
   1. paths and settings
   2. warehouse built from the hand-made `tests/fixtures/mini` snapshots (see its README for expected figures)
+  3. ingestion inputs (editable copies of the mini snapshots, warehouse inspection helpers)
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +64,24 @@ def mini_warehouse(_mini_warehouse_built: Path, tmp_path: Path) -> Settings:
     wh = tmp_path / "warehouse"
     shutil.copytree(_mini_warehouse_built, wh, symlinks=True)
     return Settings.from_env({"METEOCOMPTES_DATA_DIR": str(tmp_path / "var"), "METEOCOMPTES_WAREHOUSE": str(wh)})
+
+
+# ------------------------------------------------------------------------------------------ 3. ingestion inputs
+@pytest.fixture
+def mini_snapshot(tmp_path: Path) -> Callable[[str], Path]:
+    """mini_snapshot("2026-09-01") → an editable copy of that mini snapshot folder under tmp_path/input/."""
+
+    def copy(day: str) -> Path:
+        dst = tmp_path / "input" / day
+        shutil.copytree(MINI / day, dst)
+        return dst
+
+    return copy
+
+
+def wh_rows(settings: Settings, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple]:
+    """Rows of a query on the published warehouse, through the application's read-only connection."""
+    from queries.warehouse import connect
+
+    with connect(settings) as con:
+        return con.execute(sql, params or []).fetchall()
