@@ -575,6 +575,62 @@ def _name(r: Mapping[str, Any]) -> str:
     return f"{(r.get('nom_usage') or '').upper()} {r.get('prenoms') or ''}".strip()
 
 
+_RANK = {"doublon": 0, "possible": 1, "homonyme": 2}
+KIND_LABELS = {"doublon": "Doublon probable", "possible": "Doublon possible (à vérifier)", "homonyme": "Homonyme"}
+
+
+def _compare(m: Mapping[str, Any], c: Mapping[str, Any], ident: str) -> tuple[str, str, str, str, str] | None:
+    """(kind, reason, differing field, value here, value there) for two source records, or None.
+
+    EduConnect reconciles on names, first names and mobile: a record that differs on one of them sits on another
+    account. Contact data decide between the same person and a homonym: a shared mobile or email corroborates;
+    different values on every contact field both records have contradict (another person).
+    """
+    same_mobile = bool(m["k_mobile"] and m["k_mobile"] == c["k_mobile"])
+    same_mail = bool(m["k_courriel"] and m["k_courriel"] == c["k_courriel"])
+    diff_mobile = bool(m["k_mobile"] and c["k_mobile"] and m["k_mobile"] != c["k_mobile"])
+    diff_mail = bool(m["k_courriel"] and c["k_courriel"] and m["k_courriel"] != c["k_courriel"])
+    corroborated = same_mobile or same_mail
+    contradicted = (diff_mobile or diff_mail) and not corroborated
+    same_first = m["k_prenom1"] == c["k_prenom1"]
+    same_names = m["k_nom_usage"] == c["k_nom_usage"] and m["k_nom_naissance"] == c["k_nom_naissance"]
+    identical = same_names and m["k_prenoms"] == c["k_prenoms"]
+    swapped = (m["k_nom_usage"] != m["k_nom_naissance"] and m["k_nom_usage"] == c["k_nom_naissance"]
+               and m["k_nom_naissance"] == c["k_nom_usage"])
+    mp, cp = set(m["k_prenoms"].split()), set(c["k_prenoms"].split())
+    overlap = bool({m["k_nom_usage"], m["k_nom_naissance"]} & {c["k_nom_usage"], c["k_nom_naissance"]} - {""})
+    extra = same_first and overlap and mp != cp and (mp <= cp or cp <= mp)
+
+    if same_first and swapped and not contradicted:
+        return ("doublon" if corroborated else "possible", "Nom d'usage et nom de naissance inversés",
+                "Nom d'usage / nom de naissance", f"{m['nom_usage']} / {m['nom_naissance']}",
+                f"{c['nom_usage']} / {c['nom_naissance']}")
+    if extra and not contradicted:
+        return ("doublon" if corroborated else "possible", "Prénoms supplémentaires sur une des fiches", "Prénoms",
+                m["prenoms"] or "", c["prenoms"] or "")
+    if same_mobile and not identical:
+        champ = "Nom" if m["k_nom_usage"] != c["k_nom_usage"] else "Prénoms"
+        return ("doublon", "Même téléphone portable, nom ou prénoms écrits autrement", champ, _name(m), _name(c))
+    if identical:
+        if same_mail and diff_mobile:
+            return ("doublon", "Mêmes nom, prénoms et courriel, autre téléphone portable", "Téléphone portable",
+                    mask_mobile(m["telephone_portable"]), mask_mobile(c["telephone_portable"]))
+        if corroborated:
+            return ("doublon", "Même personne sur deux comptes (mêmes nom, prénoms et coordonnées)", "Identifiant",
+                    ident, c["identifiant"])
+        if contradicted:
+            champ = "Téléphone portable" if diff_mobile else "Courriel"
+            ici = mask_mobile(m["telephone_portable"]) if diff_mobile else (m["courriel"] or "—")
+            la = mask_mobile(c["telephone_portable"]) if diff_mobile else (c["courriel"] or "—")
+            return ("homonyme", "Homonyme : mêmes nom et prénoms, coordonnées différentes (une autre personne, "
+                    "ne rien modifier)", champ, ici, la)
+        champ = "Téléphone portable" if not (m["k_mobile"] and c["k_mobile"]) else "Courriel"
+        return ("possible", "Mêmes nom et prénoms, coordonnées absentes d'une des fiches", champ,
+                mask_mobile(m["telephone_portable"]) if champ.startswith("T") else (m["courriel"] or "—"),
+                mask_mobile(c["telephone_portable"]) if champ.startswith("T") else (c["courriel"] or "—"))
+    return None
+
+
 def diagnostic(settings: Settings, principal: Principal, identifiant: str) -> list[Finding]:
     """Source records, elsewhere and on another account, that probably belong to this account's person."""
     require_console(principal)
@@ -597,56 +653,17 @@ def diagnostic(settings: Settings, principal: Principal, identifiant: str) -> li
         )
     findings: list[Finding] = []
     for c in cands:
-        best: tuple[str, str, str, str, str] | None = None  # kind, reason, champ, ici, là-bas
+        best: tuple[str, str, str, str, str] | None = None
         for m in mine:
-            same_mobile = bool(m["k_mobile"] and m["k_mobile"] == c["k_mobile"])
-            same_first = m["k_prenom1"] == c["k_prenom1"]
-            same_names = m["k_nom_usage"] == c["k_nom_usage"] and m["k_nom_naissance"] == c["k_nom_naissance"]
-            swapped = (
-                m["k_nom_usage"] != m["k_nom_naissance"]
-                and m["k_nom_usage"] == c["k_nom_naissance"]
-                and m["k_nom_naissance"] == c["k_nom_usage"]
-            )
-            if same_first and swapped:
-                best = ("doublon", "Nom d'usage et nom de naissance inversés", "Nom d'usage / nom de naissance",
-                        f"{m['nom_usage']} / {m['nom_naissance']}", f"{c['nom_usage']} / {c['nom_naissance']}")
-                break
-            mp, cp = set(m["k_prenoms"].split()), set(c["k_prenoms"].split())
-            name_overlap = bool({m["k_nom_usage"], m["k_nom_naissance"]} & {c["k_nom_usage"], c["k_nom_naissance"]} - {""})
-            if same_first and name_overlap and mp != cp and (mp <= cp or cp <= mp):
-                best = ("doublon", "Prénoms supplémentaires sur une des fiches", "Prénoms",
-                        m["prenoms"] or "", c["prenoms"] or "")
-                break
-            if same_mobile and not (same_names and m["k_prenoms"] == c["k_prenoms"]):
-                champ = "Nom" if m["k_nom_usage"] != c["k_nom_usage"] else "Prénoms"
-                best = ("doublon", "Même téléphone portable, nom ou prénom écrit autrement", champ,
-                        _name(m), _name(c))
-                break
-            if same_names and m["k_prenoms"] == c["k_prenoms"]:
-                differs_mobile = bool(m["k_mobile"] and c["k_mobile"] and m["k_mobile"] != c["k_mobile"])
-                differs_mail = bool(m["k_courriel"] and c["k_courriel"] and m["k_courriel"] != c["k_courriel"])
-                if same_mobile or (m["k_courriel"] and m["k_courriel"] == c["k_courriel"]):
-                    best = ("doublon", "Même personne sur deux comptes (mêmes nom, prénoms et coordonnées)",
-                            "Identifiant", identifiant, c["identifiant"])
-                    break
-                if differs_mobile or differs_mail or not (m["k_mobile"] or c["k_mobile"]):
-                    champ = "Téléphone portable" if differs_mobile else "Courriel"
-                    ici = mask_mobile(m["telephone_portable"]) if differs_mobile else (m["courriel"] or "—")
-                    la = mask_mobile(c["telephone_portable"]) if differs_mobile else (c["courriel"] or "—")
-                    best = best or ("homonyme", "Homonyme : mêmes nom et prénoms, coordonnées différentes "
-                                    "(sans doute une autre personne)", champ, ici, la)
-                else:
-                    best = best or ("doublon", "Mêmes nom et prénoms, coordonnées manquantes d'un côté",
-                                    "Téléphone portable", mask_mobile(m["telephone_portable"]),
-                                    mask_mobile(c["telephone_portable"]))
+            verdict = _compare(m, c, identifiant)
+            if verdict is not None and (best is None or _RANK[verdict[0]] < _RANK[best[0]]):
+                best = verdict
         if best is None:
             continue
         kind, reason, champ, ici, la = best
-        if champ == "Téléphone portable" and kind == "doublon" and "portable" not in reason:
-            ici, la = mask_mobile(ici), mask_mobile(la)
         findings.append(Finding(kind, reason, champ, c["identifiant"], c["source"], c["uai"] or "",
                                 c["etab_nom"] or "", _name(c), ici, la))
-    findings.sort(key=lambda x: (x.kind != "doublon", x.uai, x.identifiant))
+    findings.sort(key=lambda x: (_RANK[x.kind], x.uai, x.identifiant))
     return findings
 
 

@@ -60,8 +60,8 @@ RESPS = [
      "r.christina"),
     ("S-A-7", "SIECLE", COLLEGE, "M", "O'HARA", "O'HARA", "Sean", "0692000004", "sean@example.fr", "s.ohara"),
     # Diagnostic: the same Jean Gaël elsewhere, on other accounts
-    ("S-C-1", "SIECLE", LYCEE, "M", "PAYET", "LATCHOUMY", "Jean Gaël", "0692999888", "", "j.payet3"),  # swapped
-    ("S-D-1", "SIECLE", AUTRE, "M", "LATCHOUMY", "LATCHOUMY", "Jean Gaël Marcel", "0692777666", "",
+    ("S-C-1", "SIECLE", LYCEE, "M", "PAYET", "LATCHOUMY", "Jean Gaël", "+262693111222", "", "j.payet3"),  # swapped
+    ("S-D-1", "SIECLE", AUTRE, "M", "LATCHOUMY", "LATCHOUMY", "Jean Gaël Marcel", "0693 11 12 22", "",
      "j.latchoumy2"),  # extra first names
     ("S-D-2", "SIECLE", AUTRE, "M", "LATCHOUMI", "LATCHOUMI", "Jean", "+262 693 11 12 22", "", "j.latchoumi"),
     # Homonym of Gabrielle HOARAU: another person (other mobile and email)

@@ -159,16 +159,29 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
 def render_diagnostic(findings: list[console.Finding]) -> html.Div:
     if not findings:
         return alert("Aucune fiche d'un autre établissement ne semble correspondre à ce responsable.", "info")
-    rows = [[("Doublon probable" if x.kind == "doublon" else "Homonyme"), x.reason, x.champ, x.valeur_ici,
-             x.valeur_la_bas, x.nom, f"{x.etablissement} ({x.uai})", x.source, x.identifiant] for x in findings]
-    return html.Div([
-        _table("Je ne vois pas tous mes enfants : fiches à rapprocher",
-               ["Diagnostic", "Raison", "Champ différent", "Valeur ici", "Valeur là-bas", "Fiche", "Établissement",
-                "Base", "Autre compte"], rows),
-        html.P("Un doublon probable se corrige dans ONDE ou SIECLE (la fiche à aligner est indiquée) : le compte "
-               "sera rapproché le lendemain. Un homonyme est une autre personne : ne rien modifier.",
-               className="fr-text--xs"),
-    ])
+    head = ["Diagnostic", "Raison", "Champ différent", "Valeur ici", "Valeur là-bas", "Fiche", "Établissement",
+            "Base", "Autre compte"]
+
+    def rows(items: list[console.Finding]) -> list[list[Any]]:
+        return [[console.KIND_LABELS[x.kind], x.reason, x.champ, x.valeur_ici, x.valeur_la_bas, x.nom,
+                 f"{x.etablissement} ({x.uai})", x.source, x.identifiant] for x in items]
+
+    probable = [x for x in findings if x.kind != "homonyme"]
+    homonymes = [x for x in findings if x.kind == "homonyme"]
+    parts: list[Any] = []
+    if probable:
+        parts.append(_table("Je ne vois pas tous mes enfants : fiches à rapprocher", head, rows(probable)))
+        parts.append(html.P("Un doublon se corrige dans ONDE ou SIECLE en alignant le champ indiqué sur l'une des "
+                            "fiches : le compte sera rapproché le lendemain.", className="fr-text--xs"))
+    else:
+        parts.append(alert("Aucune fiche à rapprocher : pas de doublon probable dans un autre établissement.", "info"))
+    if homonymes:
+        parts.append(html.Details([
+            html.Summary(f"{len(homonymes)} homonyme(s) : mêmes nom et prénoms, autres coordonnées — d'autres "
+                         "personnes, ne rien modifier"),
+            _table("Homonymes", head, rows(homonymes)),
+        ]))
+    return html.Div(parts)
 
 
 # ------------------------------------------------------------------------------------------------ callbacks
