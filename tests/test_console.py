@@ -199,3 +199,22 @@ def test_console_tables_built_on_the_mini_fixture(mini_warehouse):
     d = console.account_detail(mini_warehouse, Principal(8, "c", Role.CHEF, Scope.parse("etablissement:9740501B")),
                                "a.dupont")
     assert d.eleves_ici and d.eleves_ailleurs  # collège pupil here, école pupil elsewhere
+
+
+def test_group_notifications_are_rate_limited(make_settings):
+    s = make_settings(NOTIFY_RATE_LIMIT=1)
+    build_warehouse(s)
+    init_db(s)
+    actions.notify(s, CHEF, ["g.hoarau12", "s.abbeym12"], "courrier", False, group=True)
+    with pytest.raises(actions.ActionRefused, match="Trop de notifications"):
+        actions.notify(s, CHEF, ["g.hoarau12", "s.abbeym12"], "courrier", False, group=True)
+    actions.notify(s, CHEF, ["g.hoarau12"], "courrier", False)  # one account from its detail: not a group action
+
+
+def test_reset_password_gives_a_letter_and_overlays(wh):
+    letter = actions.reset_password(wh, CHEF, "j.crahonn")
+    assert letter.password and actions.verify_provisional(wh, "j.crahonn", letter.password)
+    c = console.account_detail(wh, CHEF, "j.crahonn").compte
+    assert c["etat"] == "NOTIFIE_NON_ACTIVE" and c["date_demande_reinit_mdp"] == actions.utcnow().date()
+    with pytest.raises(AccessDenied):
+        actions.reset_password(wh, CHEF_LYCEE, "j.crahonn")
