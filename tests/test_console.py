@@ -218,3 +218,24 @@ def test_reset_password_gives_a_letter_and_overlays(wh):
     assert c["etat"] == "NOTIFIE_NON_ACTIVE" and c["date_demande_reinit_mdp"] == actions.utcnow().date()
     with pytest.raises(AccessDenied):
         actions.reset_password(wh, CHEF_LYCEE, "j.crahonn")
+
+
+def test_next_snapshot_supersedes_the_live_state(wh):
+    """Notified today: « Notifié et non activé » until a snapshot dated after the action is ingested."""
+    import io
+    from datetime import timedelta
+
+    from test_console_data import write_snapshots
+
+    from data.ingest import ingest
+
+    actions.notify(wh, CHEF, ["g.hoarau12"], "courrier", True)
+    assert console.account_detail(wh, CHEF, "g.hoarau12").compte["etat"] == "NOTIFIE_NON_ACTIVE"
+    # the next extraction, dated after the action, is the directory's word again
+    root = write_snapshots(wh.data_dir / "later")
+    nxt = root / (actions.utcnow().date() + timedelta(days=1)).isoformat()
+    (root / "2026-09-08").rename(nxt)
+    out = io.StringIO()
+    assert all(o.error is None for o in ingest(wh, [nxt], out=out, err=out)), out.getvalue()
+    c = console.account_detail(wh, CHEF, "g.hoarau12").compte
+    assert c["etat"] == "NON_NOTIFIE" and c["date_notification"] is None  # the directory's word now
