@@ -377,59 +377,62 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
     """Make `spec.hist` hold `ok_<table>` at ingested date d of cov (new date or replacement), set-based.
 
     Generic algorithm (ARCHITECTURE.md): split the intervals containing d around it, insert d's rows, merge with
-    same-key same-hash neighbours. It is applied only to the keys whose row at d changes (hash differs, or row
-    appears/disappears): for the others split + insert + merge gives back the very same interval, so a daily
-    ingestion writes only the day's changes.
+    same-key same-hash neighbours. It is applied only to what changes at d: an old row holding at d whose
+    (key, hash) is still there gives back the very same interval after split + insert + merge, so it is left
+    alone. `gone` = old rows at d without an identical new row (to split), `fresh` = new rows without an
+    identical old one (to insert and merge). A daily ingestion therefore writes only the day's changes, and a
+    first load is a plain insert.
     """
     prev, nxt = _neighbours(con, cov, d)
     t, key = spec.hist, spec.key
-    keys = ", ".join(key)
     cols = ", ".join(spec.columns)
-    on = lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in key)  # noqa: E731
+    keys = ", ".join(key)
+    same = lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in (*key, "h"))  # noqa: E731
     p = {"cov": cov, "d": d, "prev": prev, "next": nxt, "open": OPEN_END}
-
-    h = "hash(" + ", ".join(spec.payload) + ")" if spec.payload else "hash(0)"
-    new_rows = f"(SELECT {h} AS h, {cols} FROM ok_{spec.name})"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE chg AS
-        SELECT {", ".join(f"COALESCE(o.{k}, n.{k}) AS {k}" for k in key)}
-        FROM (SELECT {keys}, h FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to) o
-        FULL JOIN {new_rows} n ON {on("o", "n")}
-        WHERE o.h IS DISTINCT FROM n.h""",
-        {"cov": cov, "d": d},
-    )
-    in_chg = f"EXISTS (SELECT 1 FROM chg c WHERE {on('c', t)})"
-    contains = f"cov = $cov AND d_from <= $d AND $d <= d_to AND {in_chg}"
 
     def run(sql: str) -> None:
         con.execute(sql, {k: v for k, v in p.items() if re.search(rf"\${k}\b", sql)})
 
-    # 1. split: right part [next, d_to] as new rows, left part [d_from, prev] in place, drop what starts at d.
-    if nxt is not None:
-        run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT cov, $next, d_to, h, {cols} FROM {t} "
-            f"WHERE {contains} AND d_to >= $next")
-    if prev is not None:
-        run(f"UPDATE {t} SET d_to = $prev WHERE {contains} AND d_from < $d")
-    run(f"DELETE FROM {t} WHERE {contains}")
-    # 2. insert d's rows of the changed keys.
+    h = "hash(" + ", ".join(spec.payload) + ")" if spec.payload else "hash(0)"
+    new_rows = f"(SELECT {h} AS h, {cols} FROM ok_{spec.name})"
+    at_d = f"(SELECT {keys}, h FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to)"
+    has_old = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to LIMIT 1)",
+        {"cov": cov, "d": d},
+    ).fetchone()[0]  # type: ignore[index]
+    if has_old:
+        run(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM {new_rows} n ANTI JOIN {at_d} o ON {same('n', 'o')}")
+        run(f"CREATE OR REPLACE TEMP TABLE gone AS SELECT * FROM {at_d} o ANTI JOIN {new_rows} n ON {same('o', 'n')}")
+        in_gone = f"EXISTS (SELECT 1 FROM gone g WHERE {same('g', t)})"
+        contains = f"cov = $cov AND d_from <= $d AND $d <= d_to AND {in_gone}"
+        # 1. split: right part [next, d_to] as new rows, left part [d_from, prev] in place, drop what starts at d.
+        if nxt is not None:
+            run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT cov, $next, d_to, h, {cols} FROM {t} "
+                f"WHERE {contains} AND d_to >= $next")
+        if prev is not None:
+            run(f"UPDATE {t} SET d_to = $prev WHERE {contains} AND d_from < $d")
+        run(f"DELETE FROM {t} WHERE {contains}")
+        con.execute("DROP TABLE gone")
+    else:  # nothing holds at d (first load, or a date older/newer than every interval): no split
+        con.execute(f"CREATE OR REPLACE TEMP VIEW fresh AS SELECT * FROM {new_rows}")
+    # 2. insert d's new rows.
     to = "$d" if nxt is not None else "$open"
-    run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT $cov, $d, {to}, h, {cols} FROM {new_rows} n "
-        f"WHERE EXISTS (SELECT 1 FROM chg c WHERE {on('c', 'n')})")
-    # 3. merge with the right neighbour [next, z] of same key and hash, then with the left one [a, prev].
+    run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT $cov, $d, {to}, h, {cols} FROM fresh")
+    # 3. merge them with the right neighbour [next, z] of same key and hash, then with the left one [a, prev].
+    in_fresh = f"EXISTS (SELECT 1 FROM fresh f WHERE {same('f', t)})"
     if nxt is not None:
         run(f"""UPDATE {t} SET d_to = r.d_to FROM {t} r
             WHERE {t}.cov = $cov AND {t}.d_from = $d AND r.cov = $cov AND r.d_from = $next
-              AND {on('r', t)} AND r.h = {t}.h AND {in_chg}""")
-        run(f"""DELETE FROM {t} WHERE cov = $cov AND d_from = $next AND {in_chg} AND EXISTS (
-                SELECT 1 FROM {t} n WHERE n.cov = $cov AND n.d_from = $d AND {on('n', t)} AND n.h = {t}.h)""")
+              AND {same('r', t)} AND {in_fresh}""")
+        run(f"""DELETE FROM {t} WHERE cov = $cov AND d_from = $next AND {in_fresh} AND EXISTS (
+                SELECT 1 FROM {t} n WHERE n.cov = $cov AND n.d_from = $d AND {same('n', t)})""")
     if prev is not None:
         run(f"""UPDATE {t} SET d_to = n.d_to FROM {t} n
             WHERE {t}.cov = $cov AND {t}.d_to = $prev AND n.cov = $cov AND n.d_from = $d
-              AND {on('n', t)} AND n.h = {t}.h AND {in_chg}""")
-        run(f"""DELETE FROM {t} WHERE cov = $cov AND d_from = $d AND {in_chg} AND EXISTS (
-                SELECT 1 FROM {t} l WHERE l.cov = $cov AND l.d_from < $d AND l.d_to = {t}.d_to
-                  AND {on('l', t)} AND l.h = {t}.h)""")
-    con.execute("DROP TABLE chg")
+              AND {same('n', t)} AND {in_fresh}""")
+        run(f"""DELETE FROM {t} WHERE cov = $cov AND d_from = $d AND {in_fresh} AND EXISTS (
+                SELECT 1 FROM {t} l WHERE l.cov = $cov AND l.d_from < $d AND l.d_to = {t}.d_to AND {same('l', t)})""")
+    con.execute("DROP VIEW fresh" if not has_old else "DROP TABLE fresh")
 
 
 # ------------------------------------------------------------------------------------------------- aggregates
