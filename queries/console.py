@@ -609,7 +609,8 @@ def _compare(m: Mapping[str, Any], c: Mapping[str, Any], ident: str) -> tuple[st
         return ("doublon" if corroborated else "possible", "Prénoms supplémentaires sur une des fiches", "Prénoms",
                 m["prenoms"] or "", c["prenoms"] or "")
     if same_mobile and not identical:
-        champ = "Nom" if m["k_nom_usage"] != c["k_nom_usage"] else "Prénoms"
+        nom, pre = m["k_nom_usage"] != c["k_nom_usage"], m["k_prenoms"] != c["k_prenoms"]
+        champ = "Nom et prénoms" if nom and pre else ("Nom" if nom else "Prénoms")
         return ("doublon", "Même téléphone portable, nom ou prénoms écrits autrement", champ, _name(m), _name(c))
     if identical:
         if same_mail and diff_mobile:
