@@ -37,12 +37,23 @@ def shot(page, base: str, path: str, out: Path, name: str, errors: list[str], fu
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)
     try:
-        page.wait_for_selector("#stats-synthese table", timeout=15000)
+        page.wait_for_selector("#stats-synthese table", state="attached", timeout=30000)
     except Exception:  # noqa: BLE001
         errors.append(f"{name}: pas de tableau de synthèse")
     page.wait_for_timeout(1000)
     page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+    shrink(out / f"{name}.png")
     print(f"{name}: {path}")
+
+
+def shrink(path: Path, width: int = 900) -> None:
+    """Full pages are long: scale to `width` and a 256-colour palette so the committed PNGs stay small."""
+    from PIL import Image
+
+    im = Image.open(path).convert("RGB")
+    if im.width > width:
+        im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+    im.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
 def main() -> int:
@@ -58,11 +69,14 @@ def main() -> int:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
         page = ctx.new_page()
-        page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+        page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}")
+                if m.type == "error" and "Failed to load resource" not in m.text else None)
+        # DSFR icon files are not vendored (assets/dsfr has the CSS and fonts only): their 404s are not page errors.
+        page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}")
+                if r.status >= 400 and "/assets/dsfr/icons/" not in r.url else None)
         login(page, args.base, "pilote", "demo-pilote-974")
         page.goto(args.base + "/statistiques")
-        page.wait_for_selector("#stats-synthese table", timeout=20000)
+        page.wait_for_selector("#stats-synthese table", state="attached", timeout=30000)
         html = page.content()
         # Discover real codes from the page's own drill-down links.
         circo = re.search(r"scope=(circonscription:[^&\"]+)", page.content())
@@ -70,29 +84,29 @@ def main() -> int:
                  ("02-academie-1D", "/statistiques?scope=academie:28&degre=1D"),
                  ("03-academie-2D", "/statistiques?scope=academie:28&degre=2D")]
         page.goto(args.base + "/statistiques?scope=academie:28&degre=1D")
-        page.wait_for_selector("#stats-children table", timeout=20000)
+        page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
         circo = re.search(r"scope=(circonscription:[^&\"]+)", page.content())
         page.goto(args.base + "/statistiques?scope=academie:28&degre=2D")
-        page.wait_for_selector("#stats-children table", timeout=20000)
+        page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
         etab2d = re.search(r"scope=(etablissement:[^&\"]+)", page.content())
         views.append(("04-departement", "/statistiques?scope=departement:974"))
         if circo:
             views.append(("05-circonscription", f"/statistiques?scope={circo.group(1)}"))
             page.goto(args.base + f"/statistiques?scope={circo.group(1)}")
-            page.wait_for_selector("#stats-children table", timeout=20000)
+            page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
             ecole = re.search(r"scope=(etablissement:[^&\"]+)", page.content())
             if ecole:
                 views.append(("06-ecole", f"/statistiques?scope={ecole.group(1)}"))
         if etab2d:
             views.append(("07-etablissement-2D", f"/statistiques?scope={etab2d.group(1)}"))
             page.goto(args.base + f"/statistiques?scope={etab2d.group(1)}")
-            page.wait_for_selector("#stats-children table", timeout=20000)
+            page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
             classe = re.search(r"scope=(classe:[^&\"]+)", page.content())
             if classe:
                 views.append(("08-classe", f"/statistiques?scope={classe.group(1)}"))
             views.append(("09-etablissement-par-MEF", f"/statistiques?scope={etab2d.group(1)}&par=mef"))
             page.goto(args.base + f"/statistiques?scope={etab2d.group(1)}&par=mef")
-            page.wait_for_selector("#stats-children table", timeout=20000)
+            page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
             mef = re.search(r"scope=(mef:[^&\"]+)", page.content())
             if mef:
                 views.append(("10-mef", f"/statistiques?scope={mef.group(1)}"))
@@ -108,6 +122,7 @@ def main() -> int:
         p2.goto(args.base + "/statistiques?scope=academie:28")
         p2.wait_for_timeout(2500)
         p2.screenshot(path=str(out / "11-chef-acces-refuse.png"))
+        shrink(out / "11-chef-acces-refuse.png")
         browser.close()
     for e in errors:
         print("ERREUR", e, file=sys.stderr)
