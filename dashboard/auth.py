@@ -39,7 +39,7 @@ GENERIC_LOGIN_ERROR = "Identifiant ou mot de passe incorrect, ou compte temporai
 # Many staff share one address (rectorat, school NAT): the per-IP budget is this multiple of the per-account one.
 IP_FAILURE_FACTOR = 4
 
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/_favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/_favicon.ico", "/favicon.ico"})
 # Static code, fonts and the DSFR stylesheet (the login page needs it): no data, so no session required.
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
 # JSON/data endpoints: answer 401/403 JSON, never a redirect that a fetch would silently follow.
@@ -419,6 +419,11 @@ def init_auth(server: Flask, settings: Settings) -> None:
             return redirect(safe_next(next_), code=303)
         info = "Votre session a expiré : veuillez vous identifier à nouveau." if request.args.get("raison") == "expiree" else ""
         return _login_page(settings, info=info, next_=next_)
+
+    @server.get("/favicon.ico")
+    def favicon():  # noqa: ANN202
+        # Browsers ask for it on their own; without this route it would land on the login redirect.
+        return redirect("/_favicon.ico", code=301)
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout():  # noqa: ANN202

@@ -138,7 +138,12 @@ def test_no_personal_data_in_cookies(app_settings):
     assert c.get_cookie("session") is None and c.get_cookie("meteocomptes_flask") is None
 
 
-def test_login_csrf_token_is_per_form(app_settings):
+def test_login_csrf_token_is_per_browser_and_survives_parallel_gets(app_settings):
     app, _ = app_settings
     c = app.server.test_client()
-    assert csrf(c) != csrf(c)
+    first = csrf(c)
+    assert c.get("/favicon.ico").status_code == 301  # the browser's own favicon request: no login redirect
+    assert csrf(c) == first  # a second GET /login does not invalidate the displayed form
+    assert csrf(app.server.test_client()) != first
+    r = c.post("/login", data={"login": "chef1", "password": "mot-de-passe-de-test-1", "csrf_token": first, "next": "/"})
+    assert r.status_code == 303

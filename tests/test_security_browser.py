@@ -1,0 +1,93 @@
+"""Real browser (Chromium): the Content-Security-Policy breaks nothing and is never violated.
+
+Every page each demo role can open is loaded with the real CSP; any `securitypolicyviolation` event or
+page error fails the test (so a component that needs `unsafe-eval`, or an inline script without its hash,
+is caught here rather than in production).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+
+import pytest
+from test_auth_kit import PASSWORD, add_user
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium absent (/usr/bin/chromium)"),
+]
+
+# Installed before any page script: collects CSP violations and keeps them in window.__csp.
+COLLECT = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => {
+  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
+});
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live(mini_warehouse):
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+
+    s = mini_warehouse
+    app = create_app(s)
+    add_user(s, "b.chef", "chef", "etablissement:9740501B")
+    add_user(s, "b.admin", "admin")
+    port = _free_port()
+    srv = make_server("127.0.0.1", port, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    srv.shutdown()
+
+
+@pytest.mark.parametrize(("login", "paths"), [
+    ("b.chef", ["/", "/statistiques", "/responsables", "/qualite", "/journal", "/delegations"]),
+    ("b.admin", ["/admin", "/journal"]),
+])
+def test_pages_run_under_the_csp_without_violation(live, login, paths):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        ctx = browser.new_context(locale="fr-FR")
+        ctx.add_init_script(COLLECT)
+        page = ctx.new_page()
+        errors: list[str] = []
+        console: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(f"{live}/login")
+        assert not page.evaluate("window.__csp")
+        page.fill("input[name=login]", login)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(re.compile(r".*/$"))
+        for path in paths:
+            page.goto(f"{live}{path}")
+            expect(page.locator("#shell-content h1").first).to_be_visible(timeout=20_000)
+            expect(page.locator("#shell-content")).not_to_contain_text("Accès refusé")
+            page.wait_for_timeout(1500)  # let graphs, grids and their injected styles settle
+            violations = page.evaluate("window.__csp")
+            assert not violations, f"{path} : {violations}"
+        assert not console, console
+        assert not errors, errors
+        # Logout ends the session in the browser too.
+        page.goto(f"{live}/logout")
+        page.goto(f"{live}/statistiques")
+        assert "/login" in page.url
+        browser.close()
