@@ -25,7 +25,6 @@ import os
 import smtplib
 import ssl
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -267,7 +266,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def new_message_id() -> str:
-    return f"<{uuid.uuid4()}@meteocomptes.local>"
