@@ -227,9 +227,10 @@ _UAI_LETTER = (
 
 
 def _ref(col: str, label: str, other: str, other_col: str) -> str:
+    # ANTI JOIN rather than NOT IN: no NULL-aware mark join over millions of keys.
     return (
-        f"SELECT line, '{col}', {col}, {_lit(label + ' ')} || {col} || ' inconnu' FROM stg "
-        f"WHERE {col} IS NOT NULL AND {col} NOT IN (SELECT {other_col} FROM {other})"
+        f"SELECT line, '{col}', s.{col}, {_lit(label + ' ')} || s.{col} || ' inconnu' FROM stg s "
+        f"ANTI JOIN (SELECT {other_col} AS k FROM {other}) o ON s.{col} = o.k WHERE s.{col} IS NOT NULL"
     )
 
 
@@ -251,8 +252,7 @@ CHECKS: dict[str, list[str]] = {
         _required("ine", "INE"),
         _date("date_naissance"),
         _required("uai", "UAI"),
-        "SELECT line, 'uai', uai, 'Établissement ' || uai || ' inconnu' FROM stg "
-        "WHERE uai IS NOT NULL AND uai NOT IN (SELECT uai FROM ok_etablissements)",
+        _ref("uai", "Établissement", "ok_etablissements", "uai"),
     ],
     "comptes": [
         _required("identifiant", "Identifiant"),
@@ -268,11 +268,11 @@ CHECKS: dict[str, list[str]] = {
     "responsables": [
         _required("responsable_id", "Identifiant de responsable"),
         _vocab("source", "Source", SOURCES),
-        "SELECT line, 'uai', uai, 'Établissement ' || uai || ' inconnu' FROM stg "
-        "WHERE uai IS NOT NULL AND uai NOT IN (SELECT uai FROM ok_etablissements)",
+        _ref("uai", "Établissement", "ok_etablissements", "uai"),
         _required("identifiant", "Identifiant de compte"),
-        "SELECT line, 'identifiant', identifiant, 'Compte ' || identifiant || ' absent de la table comptes' "
-        "FROM stg WHERE identifiant IS NOT NULL AND identifiant NOT IN (SELECT identifiant FROM ok_comptes)",
+        "SELECT line, 'identifiant', s.identifiant, 'Compte ' || s.identifiant || ' absent de la table comptes' "
+        "FROM stg s ANTI JOIN (SELECT identifiant AS k FROM ok_comptes) o ON s.identifiant = o.k "
+        "WHERE s.identifiant IS NOT NULL",
     ],
     "liens": [
         _required("responsable_id", "Identifiant de responsable"),
@@ -481,9 +481,14 @@ def commit_snapshot(
             )
         # The snapshot row first: the history update reads the neighbouring dates from it (d itself excluded).
         con.execute("DELETE FROM snapshot WHERE cov = ? AND date = ?", [cov, d])
-        for spec in SPECS.values():
-            with step(f"historique {spec.hist}"):
-                update_history(con, spec, cov, d)
+        # History rows need no particular order: let DuckDB insert in parallel (staging keeps file order).
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            for spec in SPECS.values():
+                with step(f"historique {spec.hist}"):
+                    update_history(con, spec, cov, d)
+        finally:
+            con.execute("SET preserve_insertion_order = true")
         con.execute(
             "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
             [cov, d, kind, ingested_at, source_path, json.dumps(rows)],
