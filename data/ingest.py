@@ -201,6 +201,7 @@ def ingest(settings: Settings, paths: list[Path], force: bool = False, uai: str 
                 outcomes.append(oc)
             if not any(o.error is None for o in outcomes):
                 raise _NothingToPublish
+            q.run_latest(con)  # once per run, not per date
     except _NothingToPublish:
         print("Rien n'a été publié : l'entrepôt précédent reste en service.", file=err)
     return outcomes

@@ -442,14 +442,18 @@ def sql_files(prefix: str) -> list[str]:
 
 
 def run_aggregates(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> None:
-    """per_date_*.sql for (cov, d), then latest_*.sql once for the latest 'full' date (files in name order)."""
+    """Every per_date_*.sql for (cov, d), in name order (each is idempotent: delete then insert)."""
     for name in sql_files("per_date_"):
         with step(name):
             execute_script(con, sql_text(name), {"cov": cov, "date": d})
-    latest = con.execute("SELECT max(date) FROM snapshot WHERE cov = 'full'").fetchone()[0]  # type: ignore[index]
+
+
+def run_latest(con: duckdb.DuckDBPyConnection) -> None:
+    """Every latest_*.sql once, after all the dates of a run (derived tables of the latest 'full' date)."""
+    row = con.execute("SELECT max(date) FROM snapshot WHERE cov = 'full'").fetchone()
     for name in sql_files("latest_"):
         with step(name):
-            execute_script(con, sql_text(name), {"cov": "full", "date": latest})
+            execute_script(con, sql_text(name), {"cov": "full", "date": row[0] if row else None})
 
 
 # ---------------------------------------------------------------------------------------------------- commit
@@ -463,7 +467,8 @@ def commit_snapshot(
     rows: dict[str, dict[str, int]],
     ingested_at: datetime,
 ) -> None:
-    """Write quarantine, log, snapshot row and history for (cov, d), then aggregates. One transaction."""
+    """Write quarantine, log, snapshot row and history for (cov, d), then per-date aggregates. One transaction.
+    The caller runs run_latest() once after its last date."""
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM quarantine WHERE cov = ? AND date = ?", [cov, d])
