@@ -88,7 +88,12 @@ def _guarded(render: Callable[..., Any]) -> Callable[[dict | None], Any]:
 
     def run(data: dict | None) -> Any:
         try:
-            return render(*resolve(data))
+            settings, principal, view, info, s = resolve(data)
+            # The rendered section is cached too (figures cost more than the queries). After the remit check,
+            # it depends only on the view and on whether the console links are shown.
+            return cached(settings, f"render:{render.__name__}",
+                          lambda: render(settings, principal, view, info, s),
+                          sorted(view.params().items()), s, principal.can_console)
         except (stats_series.NoData, stats_series.ScopeNotFound, stats.StatsError) as exc:
             return F.alert(str(exc), "warning")
         except warehouse.WarehouseUnavailable as exc:

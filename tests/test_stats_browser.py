@@ -1,0 +1,97 @@
+"""Real browser (Chromium via Playwright) on the statistics page, against the mini fixture served over HTTP.
+
+Drill-down links, the form writing the view into the URL, back/forward restoring the view, keyboard use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+PASSWORD = "Stats-Test-2026!x"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium absent (/usr/bin/chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live(mini_warehouse):
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+    from queries import users
+
+    app = create_app(mini_warehouse)
+    users.create_user(mini_warehouse, "pilote.stats", "pilote", "academie:28", "Pilote", password=PASSWORD)
+    port = _free_port()
+    srv = make_server("127.0.0.1", port, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    srv.shutdown()
+
+
+def test_drill_down_url_and_back_forward(live):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="fr-FR")
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("**/favicon.ico", lambda route: route.abort())  # it would renew the login form's CSRF cookie
+        page.goto(f"{live}/login?next=/statistiques")
+        page.fill("input[name=login]", "pilote.stats")
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_url(re.compile(r".*/statistiques.*"))
+
+        h1 = page.locator("main h1")
+        expect(h1).to_contain_text("Académie de La Réunion", timeout=20_000)
+        total = page.locator("#stats-synthese-table tr.stats-total")
+        expect(total).to_contain_text("14", timeout=20_000)  # 15/09: 14 distinct accounts (README of the fixture)
+
+        # Drill down: académie → département (a real link, followed with the keyboard).
+        link = page.locator("#stats-children a", has_text="La Réunion").first
+        link.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r".*scope=departement%3A974|.*scope=departement:974"))
+        expect(h1).to_contain_text("La Réunion (974)", timeout=20_000)
+        page.locator("#stats-children a", has_text="Saint-Pierre Sud").first.click()
+        expect(h1).to_contain_text("Circonscription Saint-Pierre Sud", timeout=20_000)
+        expect(page.locator("#stats-synthese-table tr.stats-total")).to_contain_text("7", timeout=20_000)
+
+        # Back and forward restore the view from the URL.
+        page.go_back()
+        expect(h1).to_contain_text("La Réunion (974)", timeout=20_000)
+        page.go_back()
+        expect(h1).to_contain_text("Académie de La Réunion", timeout=20_000)
+        page.go_forward()
+        expect(h1).to_contain_text("La Réunion (974)", timeout=20_000)
+
+        # The form writes the degree and date into the URL (sendable by e-mail).
+        page.goto(f"{live}/statistiques?scope=academie:28")
+        expect(total).to_contain_text("14", timeout=20_000)
+        page.locator("#stats-degre input[value='1D']").check()
+        page.locator("#stats-apply").click()
+        page.wait_for_url(re.compile(r".*degre=1D.*"))
+        expect(h1).to_contain_text("1er degré", timeout=20_000)
+        expect(page.locator("#stats-synthese-table tr.stats-total")).to_contain_text("7", timeout=20_000)
+        page.go_back()
+        expect(h1).not_to_contain_text("1er degré", timeout=20_000)
+        assert not errors, errors
+        browser.close()
