@@ -124,13 +124,25 @@ def record(
                 actor_scope=str(p.scope) if p and p.scope else None,
                 action=action[:40],
                 scope=str(scope) if scope else None,
-                uai=_uai_of(scope) or (_uai_of(p.scope) if p else None),
+                uai=_row_uai(p, scope, outcome),
                 targets=json.dumps(tlist, ensure_ascii=False) if tlist is not None else None,
                 detail=detail,
                 outcome=outcome[:16],
                 ip=(ip or None) and ip[:64],
             )
         )
+
+
+def _row_uai(p: Principal | None, scope: Scope | None, outcome: str) -> str | None:
+    """The establishment whose chef may read the row.
+
+    A refused attempt belongs to the actor's establishment, not to the one it aimed at: its detail holds what
+    the actor sent (their own pupils' ids, say), which the targeted head must not read.
+    """
+    own = _uai_of(p.scope) if p is not None else None
+    if outcome in ("denied", "failed") and p is not None:
+        return own
+    return _uai_of(scope) or own
 
 
 def _request_ip() -> str | None:

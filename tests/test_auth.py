@@ -616,3 +616,15 @@ def test_demo_users_one_per_role_and_idempotent(tmp_path):
         assert p.role.value == role and (str(p.scope) if p.scope else None) == scope
     assert _principal(s, "delegue").scope == Scope.parse("etablissement:9740501B")
     assert len(DEMO_ACCOUNTS) == len(first)
+
+
+def test_refused_attempt_is_not_shown_to_the_targeted_head(env):
+    s, _ = env
+    other = Principal(7, "chef.ecole", Role.CHEF, Scope.parse("etablissement:9740101S"))
+    chef = Principal(8, "chef.college", Role.CHEF, Scope.parse(f"etablissement:{CHEF_UAI}"))
+    audit.record(s, other, "forbidden", scope=f"etablissement:{CHEF_UAI}", detail={"raison": "INE 0000000001A"},
+                 outcome="denied")
+    assert audit.query(s, chef) == []  # the detail holds the école's data
+    assert [e.action for e in audit.query(s, other)] == ["forbidden"]
+    support = Principal(9, "support", Role.SUPPORT, Scope.parse("academie:28"))
+    assert [e.action for e in audit.query(s, support)] == ["forbidden"]
