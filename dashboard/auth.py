@@ -182,15 +182,20 @@ def _header_principal(settings: Settings) -> Principal | None | Literal[False]:
         return False
     user = users.find_user(settings, login)
     if user is None:
-        user = users.create_user(settings, login, role, scope if role is not Role.DELEGUE else None, login, source="portail")
-    elif user.source != "portail":
+        try:
+            user = users.create_user(settings, login, role, scope if role is not Role.DELEGUE else None, login, source="portail")
+        except users.UserError:  # another worker created it a moment ago
+            user = users.find_user(settings, login)
+            if user is None:
+                raise
+    if user.source != "portail":
         # A portal identity never takes over a local account (and its role).
         audit.record(settings, login, "forbidden", detail={"raison": "identifiant local présenté par le portail"}, outcome="denied")
         return False
-    elif not user.active:
+    if not user.active:
         audit.record(settings, login, "session_refused", detail={"raison": "compte désactivé"}, outcome="denied")
         return False
-    elif (user.role, user.scope) != (role, scope if role is not Role.DELEGUE else None):
+    if (user.role, user.scope) != (role, scope if role is not Role.DELEGUE else None):
         users.update_profile(settings, user.id, role, scope if role is not Role.DELEGUE else None, user.display_name)
     return Principal(user_id=user.id, login=user.login, role=role, scope=scope, display_name=user.display_name or login)
 
@@ -390,6 +395,7 @@ def _do_login(settings: Settings) -> Response:
     old = request.cookies.get(cookie_name(settings))
     if old:
         users.delete_session(settings, old)  # no session fixation: always a fresh id
+    users.purge_sessions(settings, users.utcnow())  # keeps the table small without a scheduler
     token = users.create_session(settings, user.id, ip)
     principal = users.principal_for(settings, user, date.today())
     audit.record(settings, principal or user.login, "login_ok")

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst = us.add_parser("list", help="Liste les comptes.")
     lst.set_defaults(func=_list)
 
+    pg = us.add_parser("purge", help="Supprime les sessions expirées, les compteurs échus et le journal plus ancien que AUDIT_RETENTION_DAYS (à lancer chaque nuit).")
+    pg.set_defaults(func=_purge)
+
     d = us.add_parser("delegate", help="Accorde à un compte délégué l'accès à la console d'un établissement, au nom de son chef.")
     d.add_argument("chef", metavar="CHEF", help="identifiant du chef d'établissement qui délègue")
     d.add_argument("delegue", metavar="DELEGUE", help="identifiant du compte délégué")
@@ -150,4 +153,17 @@ def _delegate(args: argparse.Namespace) -> int:
     audit.record(s, grantor, "delegation_granted", targets=[d.delegate_login],
                  detail={"fin": d.end_date.isoformat(), "par": _operator()})
     print(f"Délégation accordée à « {d.delegate_login} » pour {d.uai} jusqu'au {d.end_date:%d/%m/%Y}.")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from queries import audit, ratelimit, users
+
+    s = _settings()
+    now = users.utcnow()
+    n_sessions = users.purge_sessions(s, now)
+    n_counters = ratelimit.purge(s)
+    n_audit = audit.purge(s, now)
+    print(f"{n_sessions} session(s) expirée(s), {n_counters} compteur(s) échu(s), {n_audit} entrée(s) du journal "
+          f"de plus de {s['AUDIT_RETENTION_DAYS']} jours supprimées.")
     return 0

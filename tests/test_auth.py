@@ -596,6 +596,10 @@ def test_users_cli(tmp_path, monkeypatch, capsys):
     assert "Chef.A" in listing and "etablissement:9740501B" in listing and "3 compte(s)" in listing
     acts = _audit_actions(s)
     assert {"user_created", "user_disabled", "user_enabled", "user_password_reset", "delegation_granted"} <= set(acts)
+    audit.record(s, "x", "view", at=users.utcnow() - timedelta(days=int(s["AUDIT_RETENTION_DAYS"]) + 1))
+    capsys.readouterr()
+    assert run("users", "purge") == 0
+    assert "1 entrée(s) du journal" in capsys.readouterr().out
 
 
 def test_demo_users_one_per_role_and_idempotent(tmp_path):
