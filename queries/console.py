@@ -790,3 +790,17 @@ def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit
             [last, limit],
         ) if detail else []
     return {"date": last, "resume": resume, "lignes": lignes, "detail": detail}
+
+
+def ids_in_scope(settings: Settings, principal: Principal, values: Iterable[Any]) -> set[str]:
+    """Which of these account ids, INE or source record ids belong to the principal's scope (Journal display)."""
+    vals = sorted({v for v in values if isinstance(v, str) and 0 < len(v) <= 100})[:20_000]
+    if not vals or principal.scope is None:
+        return set()
+    pred, params = scope_sql(principal)
+    sql = f"""SELECT DISTINCT x FROM (
+                  SELECT unnest([c.identifiant, c.ine, c.responsable_id]) AS x FROM console_row c WHERE {pred}
+                    AND (list_contains(?, c.identifiant) OR list_contains(?, c.ine) OR list_contains(?, c.responsable_id)))
+              WHERE list_contains(?, x)"""  # noqa: S608
+    with warehouse.connect(settings) as con:
+        return {r[0] for r in con.execute(sql, [*params, vals, vals, vals, vals]).fetchall()}

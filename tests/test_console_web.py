@@ -15,7 +15,7 @@ from dashboard.pages.responsables.callbacks import export_token
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from queries import audit
 from queries.console import Filters
-from queries.scope import Principal, Role
+from queries.scope import AccessDenied, Principal, Role
 
 
 @pytest.fixture
@@ -155,3 +155,19 @@ def test_journal_export_and_visibility(env):
     assert r.status_code == 200 and r.data.startswith(b"\xef\xbb\xbf")
     text = r.data.decode("utf-8-sig")
     assert "chef.college" in text and "chef.lycee" not in text
+
+
+def test_journal_masks_what_a_head_tried_outside_the_scope(env):
+    settings, app = env
+    from dashboard.pages.journal import rows
+    from queries import actions, users
+    from queries.scope import Scope
+
+    u = users.find_user(settings, "chef.college")
+    chef = Principal(u.id, u.login, Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
+    with pytest.raises(AccessDenied):
+        actions.reset_password(settings, chef, "j.payet3")  # the lycée's account
+    actions.notify(settings, chef, ["g.hoarau12"], "courrier", False)
+    shown = rows(settings, chef, {"action": None, "login": None, "since": None, "until": None, "outcome": None})
+    text = json.dumps(shown, ensure_ascii=False)
+    assert "j.payet3" not in text and "(hors périmètre)" in text and "g.hoarau12" in text

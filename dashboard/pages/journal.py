@@ -18,8 +18,8 @@ from dashboard import auth
 from dashboard.exports_console import list_csv
 from dashboard.pages import Page
 from meteocomptes.settings import Settings
-from queries import audit
-from queries.scope import Principal
+from queries import audit, console, warehouse
+from queries.scope import Level, Principal
 
 MAX_ROWS = 1000
 EXTRA_LABELS = {"reset": "Réinitialisation du mot de passe d'un responsable", "correct": "Correction d'un compte"}
@@ -61,13 +61,28 @@ def _filters(action: Any, login: Any, since: Any, until: Any, outcome: Any) -> d
 
 
 def rows(settings: Settings, principal: Principal, f: dict[str, Any]) -> list[dict[str, Any]]:
+    """Entries as shown. Below the académie (a head, a delegate), the log must not become a window on other
+    establishments: targets outside the scope (a refused attempt names them) are masked, and the free-text
+    detail of refused events, which may echo what was tried, is replaced by a plain statement."""
+    entries = audit.query(settings, principal, limit=MAX_ROWS, **f)
+    scoped = principal.scope is not None and principal.scope.level is not Level.ACADEMIE
+    visible: set[str] = set()
+    if scoped:
+        try:
+            visible = console.ids_in_scope(settings, principal, [t for e in entries for t in e.targets])
+        except warehouse.WarehouseUnavailable:
+            visible = set()
     out = []
-    for e in audit.query(settings, principal, limit=MAX_ROWS, **f):
+    for e in entries:
+        targets = [t if not scoped or t in visible else "(hors périmètre)" for t in e.targets]
+        detail = e.detail or ""
+        if scoped and e.outcome != "ok":
+            detail = "Tentative refusée (détail réservé à l'assistance académique et à l'administrateur)."
         out.append({
             "at": e.at.strftime("%d/%m/%Y %H:%M:%S"), "login": e.login or "", "role": e.role or "",
             "action": _label(e.action), "scope": e.scope or "",
-            "targets": ", ".join(e.targets[:20]) + (f" … (+{len(e.targets) - 20})" if len(e.targets) > 20 else ""),
-            "detail": e.detail or "", "outcome": OUTCOMES.get(e.outcome, e.outcome), "ip": e.ip or "",
+            "targets": ", ".join(targets[:20]) + (f" … (+{len(targets) - 20})" if len(targets) > 20 else ""),
+            "detail": detail, "outcome": OUTCOMES.get(e.outcome, e.outcome), "ip": e.ip or "",
         })
     return out
 

@@ -47,9 +47,15 @@ def _filters(q: Any, classes: Any, etats: Any, origines: Any, mail: Any, mobile:
     return Filters.build(q, classes, etats, origines, mail or None, mobile or None)
 
 
-def _audit_filters(f: Filters) -> dict[str, Any]:
+def _audit_filters(f: Filters, known_classes: list[str] | None = None) -> dict[str, Any]:
     # audit.py: no names in `detail`; the search text's length tells that a name was searched, not which one.
-    d = {k: v for k, v in f.as_dict().items() if k != "q" and v}
+    # Class names are free text from the request: only the scope's own classes are written, the others counted.
+    d = {k: v for k, v in f.as_dict().items() if k not in ("q", "classe") and v}
+    if f.classes:
+        known = set(known_classes or ())
+        d["classe"] = [c for c in f.classes if c in known]
+        if len(d["classe"]) < len(f.classes):
+            d["classes_inconnues"] = len(f.classes) - len(d["classe"])
     if f.q.strip():
         d["recherche_longueur"] = len(f.q.strip())
     return d
@@ -86,7 +92,8 @@ def export_view(settings: Settings, fmt: str) -> Response:
     cut = len(rows) > cap
     rows = rows[:cap]
     audit.record(settings, principal, "export", targets=sorted({r["identifiant"] for r in rows}),
-                 detail={"format": fmt, "lignes": len(rows), "tronque": cut, **_audit_filters(f)})
+                 detail={"format": fmt, "lignes": len(rows), "tronque": cut,
+                         **_audit_filters(f, console.classes(settings, principal) if f.classes else [])})
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         body, mime = list_csv(rows), "text/csv; charset=utf-8"
@@ -233,7 +240,8 @@ def register_callbacks(app: Any, settings: Settings) -> None:
             g, count = _new_grid(settings, principal, f)
         except warehouse.WarehouseUnavailable as exc:
             return alert(str(exc), "error"), "", no_update, "#", "#"
-        audit.record(settings, principal, "search", detail=_audit_filters(f))
+        known = console.classes(settings, principal) if f.classes else []
+        audit.record(settings, principal, "search", detail=_audit_filters(f, known))
         params = f.url_params()
         token = export_token(principal, f)
         return (g, count, ("?" + urlencode(params)) if params else "",
