@@ -5,43 +5,54 @@
 -- Why this shape (national day: 20 M links, 13 M accounts): a "cell" is (uai, classe, mef_code). Most accounts
 -- have all their pupils in one cell; such an account counts exactly once in that cell and in every scope above
 -- it, so those accounts are simply counted per cell and rolled up (small rows). Only accounts spread over
--- several cells need a count(DISTINCT) per scope, on their (much smaller) subset. Two large hash operations
--- instead of one count(DISTINCT) per level over all the links.
+-- several cells need a count(DISTINCT) per scope, on their (much smaller) subset. Two large hash operations on
+-- integers instead of one count(DISTINCT) of strings per level over all the links.
 
 DELETE FROM agg_synthese WHERE cov = $cov AND date = $date;
 
-CREATE OR REPLACE TEMP TABLE agg_cells AS
-SELECT DISTINCT r.identifiant, el.uai, el.classe, el.mef_code
-FROM eleve_at($cov, $date) el
-JOIN lien_at($cov, $date) l ON l.ine = el.ine
-JOIN resp_at($cov, $date) r ON r.responsable_id = l.responsable_id;
+-- Dense integer ids (exact, no hashing) for cells and accounts: the large join and aggregations then carry
+-- two integers per link instead of four strings, which keeps a national day in memory.
+CREATE OR REPLACE TEMP TABLE agg_dim AS
+SELECT row_number() OVER () AS cell, d.uai, d.classe, d.mef_code, e.degre, e.academie_code, e.departement_code,
+       e.circonscription_code
+FROM (SELECT DISTINCT uai, classe, mef_code FROM eleve_at($cov, $date)) d
+JOIN etab_at($cov, $date) e ON e.uai = d.uai;
 
 CREATE OR REPLACE TEMP TABLE agg_acc AS
-SELECT a.identifiant, a.n, a.uai, a.classe, a.mef_code, c.origine, c.etat
-FROM (
-    SELECT identifiant, count(*) AS n, any_value(uai) AS uai, any_value(classe) AS classe,
-           any_value(mef_code) AS mef_code
-    FROM agg_cells GROUP BY identifiant
-) a
-JOIN compte_at($cov, $date) c ON c.identifiant = a.identifiant;
+SELECT row_number() OVER () AS acc, identifiant, origine, etat FROM compte_at($cov, $date);
 
-CREATE OR REPLACE TEMP TABLE agg_e AS
-SELECT uai, degre, academie_code, departement_code, circonscription_code FROM etab_at($cov, $date);
+-- (account, cell) pairs
+CREATE OR REPLACE TEMP TABLE agg_cells AS
+SELECT DISTINCT a.acc, d.cell
+FROM eleve_at($cov, $date) el
+JOIN agg_dim d
+  ON d.uai = el.uai AND d.classe IS NOT DISTINCT FROM el.classe AND d.mef_code IS NOT DISTINCT FROM el.mef_code
+JOIN lien_at($cov, $date) l ON l.ine = el.ine
+JOIN resp_at($cov, $date) r ON r.responsable_id = l.responsable_id
+JOIN agg_acc a ON a.identifiant = r.identifiant;
 
--- single-cell accounts, already counted per cell and state
+CREATE OR REPLACE TEMP TABLE agg_n AS
+SELECT acc, count(*) AS n, any_value(cell) AS cell FROM agg_cells GROUP BY acc;
+
+-- single-cell accounts, counted per cell and state, with the cell's scopes
 CREATE OR REPLACE TEMP TABLE agg_single AS
-SELECT s.uai, s.classe, s.mef_code, s.origine, s.etat, s.n, e.degre, e.academie_code, e.departement_code,
-       e.circonscription_code
-FROM (SELECT uai, classe, mef_code, origine, etat, count(*) AS n FROM agg_acc WHERE n = 1 GROUP BY ALL) s
-JOIN agg_e e ON e.uai = s.uai;
+SELECT d.uai, d.classe, d.mef_code, d.degre, d.academie_code, d.departement_code, d.circonscription_code,
+       s.origine, s.etat, s.n
+FROM (
+    SELECT n.cell, a.origine, a.etat, count(*) AS n
+    FROM agg_n n JOIN agg_acc a ON a.acc = n.acc
+    WHERE n.n = 1 GROUP BY ALL
+) s
+JOIN agg_dim d ON d.cell = s.cell;
 
 -- multi-cell accounts, one row per cell
 CREATE OR REPLACE TEMP TABLE agg_multi AS
-SELECT m.identifiant, m.uai, m.classe, m.mef_code, a.origine, a.etat, e.degre, e.academie_code,
-       e.departement_code, e.circonscription_code
-FROM agg_cells m
-JOIN agg_acc a ON a.identifiant = m.identifiant AND a.n > 1
-JOIN agg_e e ON e.uai = m.uai;
+SELECT c.acc AS identifiant, d.uai, d.classe, d.mef_code, d.degre, d.academie_code, d.departement_code,
+       d.circonscription_code, a.origine, a.etat
+FROM agg_cells c
+JOIN agg_n n ON n.acc = c.acc AND n.n > 1
+JOIN agg_acc a ON a.acc = c.acc
+JOIN agg_dim d ON d.cell = c.cell;
 
 INSERT INTO agg_synthese
 SELECT $cov, $date, level, code, sub, degre, origine, etat, sum(n)
@@ -81,6 +92,7 @@ GROUP BY ALL;
 
 DROP TABLE agg_multi;
 DROP TABLE agg_single;
-DROP TABLE agg_e;
-DROP TABLE agg_acc;
+DROP TABLE agg_n;
 DROP TABLE agg_cells;
+DROP TABLE agg_acc;
+DROP TABLE agg_dim;
