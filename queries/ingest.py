@@ -5,10 +5,13 @@ day (≈ 20 M guardian records, 12 M pupils). Values always travel as parameters
 SQL come from the fixed specifications below (or are double-quoted file header names).
 
 Flow for one snapshot (cov, D), on the writer's private copy (queries/publish.py):
-  stage_*       → TEMP tables `stg_<table>` (all VARCHAR, trimmed, '' → NULL, `line` = line in the file)
-  validate()    → TEMP table `q_tmp` (bad rows with a French reason) and TEMP tables `ok_<table>` (typed)
-  check_drop()  → refusal when a table shrinks by more than INGEST_MAX_DROP against the previous snapshot
-  commit_snapshot() → quarantine/ingest_log/snapshot rows, history update, per_date_*.sql, latest_*.sql
+  stage_table()     → TEMP table `stgdata_<table>` (one pass over the file: all VARCHAR, trimmed, '' → NULL)
+                      and view `stg_<table>` adding `line` (line in the file, header = 1)
+  validate()        → TEMP table `q_tmp` (bad rows: line, column, value, French reason) and view `ok_<table>`
+                      (typed rows not in quarantine)
+  check_drop()      → refusal when a table shrinks by more than INGEST_MAX_DROP against the previous snapshot
+  commit_snapshot() → quarantine/ingest_log/snapshot rows, history update, per_date_*.sql (one transaction)
+  run_latest()      → latest_*.sql, once per run
 """
 
 # Dynamic SQL here only splices identifiers and fragments from the fixed SPECS/CHECKS of this module (S608).
