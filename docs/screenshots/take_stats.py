@@ -32,7 +32,7 @@ def login(page, base: str, user: str, password: str) -> None:  # noqa: ANN001
         raise SystemExit(f"connexion de {user} refusée ({r.status})")
 
 
-def shot(page, base: str, path: str, out: Path, name: str, errors: list[str], full: bool = True) -> None:  # noqa: ANN001
+def shot(page, base: str, path: str, out: Path, name: str, errors: list[str], full: bool = False) -> None:  # noqa: ANN001
     page.goto(base + path)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)
@@ -41,19 +41,23 @@ def shot(page, base: str, path: str, out: Path, name: str, errors: list[str], fu
     except Exception:  # noqa: BLE001
         errors.append(f"{name}: pas de tableau de synthèse")
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+    if full:
+        page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    else:  # the top of the page: breadcrumb, form, KPIs, synthesis and evolution charts
+        page.screenshot(path=str(out / f"{name}.png"), full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1280, "height": 2050})
     shrink(out / f"{name}.png")
     print(f"{name}: {path}")
 
 
 def shrink(path: Path, width: int = 900) -> None:
-    """Full pages are long: scale to `width` and a 256-colour palette so the committed PNGs stay small."""
+    """Scale to `width` and a 128-colour palette so the committed PNGs stay small."""
     from PIL import Image
 
     im = Image.open(path).convert("RGB")
     if im.width > width:
         im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
-    im.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    im.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
 def main() -> int:
@@ -114,7 +118,7 @@ def main() -> int:
         for name, path in views:
             if args.only and args.only not in name:
                 continue
-            shot(page, args.base, path.replace("&amp;", "&"), out, name, errors)
+            shot(page, args.base, path.replace("&amp;", "&"), out, name, errors, full=name.startswith("07"))
         # Out-of-remit view for a head: « Accès refusé ».
         ctx2 = browser.new_context(viewport={"width": 1280, "height": 700}, locale="fr-FR")
         p2 = ctx2.new_page()
