@@ -214,12 +214,12 @@ def messages(settings: Settings, *, batch: str | None = None, identifiants: list
 # Background sender (one per worker process)
 
 _wake = threading.Event()
-_thread: tuple[int, threading.Thread] | None = None
+_threads: dict[tuple[int, str, str, int], threading.Thread] = {}
 _thread_lock = threading.Lock()
 
 
 def kick() -> None:
-    """Wake this process's sender now (after a notification)."""
+    """Wake this process's sender(s) now (after a notification)."""
     _wake.set()
 
 
@@ -235,17 +235,19 @@ def _loop(settings: Settings) -> None:
 
 
 def start_background_sender(settings: Settings) -> None:
-    """Idempotent per process (pid-checked: a thread does not survive fork)."""
-    global _thread
-    pid = os.getpid()
-    if _thread is not None and _thread[0] == pid and _thread[1].is_alive():
+    """Idempotent per process and store (pid-checked: a thread does not survive fork). One app per process
+    in production; tests build several apps in one process, each with its own store and SMTP server."""
+    key = (os.getpid(), settings.database_url, str(settings["SMTP_HOST"]), int(settings["SMTP_PORT"]))
+    t = _threads.get(key)
+    if t is not None and t.is_alive():
         return
     with _thread_lock:
-        if _thread is not None and _thread[0] == pid and _thread[1].is_alive():
+        t = _threads.get(key)
+        if t is not None and t.is_alive():
             return
         t = threading.Thread(target=_loop, args=(settings,), name="outbox-sender", daemon=True)
         t.start()
-        _thread = (pid, t)
+        _threads[key] = t
         _wake.set()
 
 

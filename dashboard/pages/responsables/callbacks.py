@@ -140,7 +140,9 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
         ["Date de demande de réinitialisation du mot de passe", _d(c["date_demande_reinit_mdp"]) or "—"],
     ]
     sources = [[s["academie_code"] or "", s["source"], s["responsable_id"], s["uai"], s["etab_nom"] or "",
-                f"{(s['nom_usage'] or '').upper()} {s['prenoms'] or ''}"] for s in d.sources]
+                f"{(s['nom_usage'] or '').upper()} {s['prenoms'] or ''}"
+                + (f" (naissance : {s['nom_naissance']})" if s["nom_naissance"] and s["nom_naissance"] != s["nom_usage"] else ""),
+                s["telephone_portable"] or "—", s["courriel"] or "—"] for s in d.sources]
     def pupils(lst: list[dict[str, Any]]) -> list[list[Any]]:
         return [[e["prenom"], e["nom"], _d(e["date_naissance"]), e["classe"], e["ine"],
                  f"{e['etablissement']} ({e['uai']})"] for e in lst]
@@ -148,7 +150,8 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
     parts: list[Any] = [
         _table("Informations du compte", ["Champ", "Valeur"], info),
         _table("Informations des sources de données",
-               ["Académie", "Base", "Identifiant ONDE / SIECLE", "UAI", "Établissement", "Fiche"], sources),
+               ["Académie", "Base", "Identifiant ONDE / SIECLE", "UAI", "Établissement", "Fiche", "Portable",
+                "Courriel"], sources),
         html.H4("Élèves rattachés au compte", className="fr-h6 fr-mt-2w"),
         _table("Insérés dans l'établissement", head, pupils(d.eleves_ici)),
         _table("Insérés dans un autre établissement", head, pupils(d.eleves_ailleurs)),

@@ -198,7 +198,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
             html.Div(id=Ids.GRID_WRAP),
             html.P("Cliquez sur une ligne pour ouvrir le compte ; cochez des lignes pour une action groupée.",
                    className="fr-text--xs"),
-            group_actions(),
             detail_panel(),
+            group_actions(),
         ]
     )
