@@ -72,6 +72,7 @@ account_correction = sa.Table(
 )
 
 LETTER_VALIDITY_DAYS = 92  # « 3 mois »
+MAX_GROUP = 2000  # accounts per group action: a bigger PDF would outlive the request (and nobody prints it)
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"  # no 0/O, 1/l/I
 PASSWORD_LENGTH = 12
 # The password is 12 random characters (~70 bits): a slow hash adds nothing against guessing it, and 500 letters
@@ -230,6 +231,9 @@ def notify(
         raise ActionRefused("Mode de notification inconnu.")
     if not identifiants:
         raise ActionRefused("Aucun compte sélectionné : rien à notifier.")
+    if len(set(identifiants)) > MAX_GROUP:
+        raise ActionRefused(f"{len(set(identifiants))} comptes : au plus {MAX_GROUP} par envoi. Affinez la recherche "
+                            "(par classe, par état…) et notifiez en plusieurs fois.")
     recips = console.recipients(settings, principal, identifiants)
     if not recips:
         audit(settings, principal, "notify", targets=list(identifiants)[:50], outcome="denied",

@@ -239,3 +239,8 @@ def test_next_snapshot_supersedes_the_live_state(wh):
     assert all(o.error is None for o in ingest(wh, [nxt], out=out, err=out)), out.getvalue()
     c = console.account_detail(wh, CHEF, "g.hoarau12").compte
     assert c["etat"] == "NON_NOTIFIE" and c["date_notification"] is None  # the directory's word now
+
+
+def test_group_action_size_is_capped(wh):
+    with pytest.raises(actions.ActionRefused, match="au plus"):
+        actions.notify(wh, CHEF, [f"x{i}" for i in range(actions.MAX_GROUP + 1)], "courrier", False, group=True)

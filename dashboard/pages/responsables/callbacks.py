@@ -365,6 +365,9 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         if not ids:
             return True, "", alert("Aucun compte sélectionné : l'action groupée est refusée. Cochez des lignes ou "
                                    "choisissez « Tous les résultats de la recherche ».", "error")
+        if len(ids) > actions.MAX_GROUP:
+            return True, "", alert(f"{len(ids)} comptes : au plus {actions.MAX_GROUP} par envoi. Affinez la recherche "
+                                   "(par classe, par état…) et notifiez en plusieurs fois.", "error")
         how = "par courriers imprimables (un PDF)" if channel == "courrier" else "par courriel"
         pw = "avec" if "oui" in (newpw or []) else "sans"
         scope = "tous les résultats de la recherche" if target == "all" else "les lignes cochées"
