@@ -104,12 +104,22 @@ def children_csv(ch: pd.DataFrame, median: float | None) -> str:
 # ------------------------------------------------------------------------------------------------ PDF
 
 
-def _chart_png(fig: Any, width: int = 900, height: int = 380) -> bytes | None:
+def _charts_png(figs: list[Any], width: int = 900, height: int = 380) -> list[bytes | None]:
+    """All charts in one kaleido session (one Chromium start instead of one per chart)."""
+    if not figs:
+        return []
+    import tempfile
+
+    import plotly.io as pio
+
     try:
-        return fig.to_image(format="png", width=width, height=height, scale=1.5)
+        with tempfile.TemporaryDirectory(prefix="meteocomptes-pdf-") as tmp:
+            paths = [Path(tmp) / f"{i}.png" for i in range(len(figs))]
+            pio.write_images(figs, paths, format="png", width=width, height=height, scale=1.5)
+            return [p.read_bytes() for p in paths]
     except Exception as exc:  # noqa: BLE001 - no Chromium, sandbox refused…: fall back to drawn charts
         log.warning("kaleido indisponible (%s) : graphiques dessinés avec fpdf2", exc)
-        return None
+        return [None] * len(figs)
 
 
 def _draw_rate(pdf: Any, rates: pd.DataFrame, x: float, y: float, w: float, h: float, title: str) -> None:
@@ -245,9 +255,9 @@ def report_pdf(
         figs = [(F.area_by_origin(o, f"Comptes par origine, {per}"), "stack"),
                 (F.rate_chart(rates, f"Taux d'activation, {per}"), "rate")]
     h = 78
-    for k, (fig, kind) in enumerate(figs):
+    pngs = _charts_png([f for f, _ in figs]) if use_kaleido else [None] * len(figs)
+    for k, ((_, kind), png) in enumerate(zip(figs, pngs, strict=True)):
         y = y0 + k * (h + 3)
-        png = _chart_png(fig) if use_kaleido else None
         if png:
             pdf.image(io.BytesIO(png), x=12, y=y, w=186, h=h)
         elif kind == "stack":
@@ -301,21 +311,21 @@ def _name(view: View, what: str, s: date, ext: str) -> str:
 def synthese_route():  # noqa: ANN201
     settings, principal, view, info, s = _prepare("synthese.csv")
     syn = stats.synthese(settings, principal, view.scope, s, None if view.degre == "ALL" else view.degre)
-    return _file(synthese_csv(syn).encode("utf-8"), "text/csv; charset=utf-8", _name(view, "synthese", s, "csv"))
+    return _file(synthese_csv(syn).encode("utf-8"), "text/csv", _name(view, "synthese", s, "csv"))
 
 
 @bp.get("/series.csv")
 def series_route():  # noqa: ANN201
     settings, principal, view, info, s = _prepare("series.csv")
     df, _, _ = C._evolution(settings, principal, view, s)
-    return _file(series_csv(df).encode("utf-8"), "text/csv; charset=utf-8", _name(view, "series", s, "csv"))
+    return _file(series_csv(df).encode("utf-8"), "text/csv", _name(view, "series", s, "csv"))
 
 
 @bp.get("/comparaison.csv")
 def children_route():  # noqa: ANN201
     settings, principal, view, info, s = _prepare("comparaison.csv")
     ch, median = C.compute_children(settings, principal, view, info, s)
-    return _file(children_csv(ch, median).encode("utf-8"), "text/csv; charset=utf-8",
+    return _file(children_csv(ch, median).encode("utf-8"), "text/csv",
                  _name(view, "comparaison", s, "csv"))
 
 

@@ -324,7 +324,7 @@ def test_pdf_report_text(web, monkeypatch):
 
     from dashboard import exports_stats
 
-    monkeypatch.setattr(exports_stats, "_chart_png", lambda fig, **kw: None)  # drawn charts: fast and offline
+    monkeypatch.setattr(exports_stats, "_charts_png", lambda figs, **kw: [None] * len(figs))  # drawn charts
     s, app = web
     c = logged_client(app, "chef.test")
     r = c.get(f"/export/stats/rapport.pdf?scope=etablissement:{CHEF_UAI}&date=2026-09-15")

@@ -33,6 +33,21 @@ from queries.scope import AccessDenied, Level, Principal, Scope
 # ------------------------------------------------------------------------------------------------ cache
 
 
+def _code_version() -> str:
+    """Digest of this page's and the queries' source: a deployment with new code never reads stale renders."""
+    from pathlib import Path
+
+    import queries.stats_series as qs
+
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")) + [Path(qs.__file__), Path(stats.__file__)]:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+CODE_VERSION = _code_version()
+
+
 def _wh_key(settings: Settings) -> str:
     target = warehouse.current_target(settings.warehouse_dir)
     if target is None:
@@ -46,7 +61,7 @@ def _wh_key(settings: Settings) -> str:
 
 def cached(settings: Settings, name: str, fn: Callable[[], Any], *key: Any) -> Any:
     """`fn()` through Flask-Caching, keyed by the warehouse file and `key`. Call only after check_scope."""
-    raw = json.dumps([_wh_key(settings), name, *[str(k) for k in key]], ensure_ascii=False)
+    raw = json.dumps([CODE_VERSION, _wh_key(settings), name, *[str(k) for k in key]], ensure_ascii=False)
     k = "stats:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
     try:
         hit = cache.get(k)

@@ -6,6 +6,7 @@ contrast on white; French number formatting (`12 345`, `45,3 %`) and dates (JJ/M
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from datetime import date
@@ -273,7 +274,9 @@ def _natural(s: str) -> tuple:
 def graph(fig: go.Figure, graph_id: str, filename: str, label: str) -> html.Div:
     """The chart, announced as a figure whose text alternative is the data table that follows it."""
     return html.Div(
-        dcc.Graph(id=graph_id, figure=fig, config=graph_config(filename), className="stats-graph"),
+        # A plain dict, not a go.Figure: cached sections unpickle and serialise it without re-validation.
+        dcc.Graph(id=graph_id, figure=json.loads(fig.to_json()), config=graph_config(filename),
+                  className="stats-graph"),
         role="figure",
         **{"aria-label": f"{label} (données détaillées dans le tableau qui suit)"},
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 from dash import dcc, html
@@ -297,4 +297,4 @@ def _default_from(ds: list[date], s: date) -> date:
     """Default range: from the rentrée (first ingested date of the school year) to the data date."""
     start = stats_series.rentree(s)
     inside = [d for d in ds if start <= d <= s]
-    return inside[0] if inside else max((d for d in ds if d <= s), default=s) - timedelta(days=0)
+    return inside[0] if inside else s
