@@ -41,7 +41,7 @@ IP_FAILURE_FACTOR = 4
 
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/_favicon.ico", "/favicon.ico"})
 # Static code, fonts and the DSFR stylesheet (the login page needs it): no data, so no session required.
-PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
+PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_auth/")
 # JSON/data endpoints: answer 401/403 JSON, never a redirect that a fetch would silently follow.
 # /_dash-layout and /_dash-dependencies are only fetched by an authenticated page, and the callback map is
 # reconnaissance for forged requests: they require a session too.
@@ -405,6 +405,34 @@ def _do_login(settings: Settings) -> Response:
     return resp
 
 
+# ---------------------------------------------------------------- expired session in an open page
+
+SESSION_JS_PATH = "/_auth/session.js"
+# Loaded by every Dash page (external script, allowed by script-src 'self'): when a callback answers 401 (idle
+# or absolute expiry, logout in another tab, account disabled), go to the login page instead of leaving a page
+# that silently stops updating.
+SESSION_JS = """(function () {
+  var orig = window.fetch;
+  if (!orig) { return; }
+  window.fetch = function () {
+    return orig.apply(this, arguments).then(function (resp) {
+      if (resp.status === 401 && resp.url.indexOf('/_dash-') !== -1) {
+        var next = window.location.pathname + window.location.search;
+        window.location.assign('/login?raison=expiree&next=' + encodeURIComponent(next));
+      }
+      return resp;
+    });
+  };
+})();
+"""
+
+
+def _install_session_script(server: Flask) -> None:
+    app = security._find_dash_app(server)
+    if app is not None and SESSION_JS_PATH not in app.config.external_scripts:
+        app.config.external_scripts.append(SESSION_JS_PATH)
+
+
 # ---------------------------------------------------------------- wiring
 
 
@@ -425,6 +453,14 @@ def init_auth(server: Flask, settings: Settings) -> None:
             return redirect(safe_next(next_), code=303)
         info = "Votre session a expiré : veuillez vous identifier à nouveau." if request.args.get("raison") == "expiree" else ""
         return _login_page(settings, info=info, next_=next_)
+
+    _install_session_script(server)
+
+    @server.get(SESSION_JS_PATH)
+    def session_js():  # noqa: ANN202
+        resp = Response(SESSION_JS, mimetype="text/javascript")
+        resp.cache_control.max_age = 3600
+        return resp
 
     @server.get("/favicon.ico")
     def favicon():  # noqa: ANN202

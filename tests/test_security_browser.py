@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import threading
+from datetime import timedelta
 
 import pytest
 from test_auth_kit import PASSWORD, add_user
@@ -51,7 +52,7 @@ def live(mini_warehouse):
     port = _free_port()
     srv = make_server("127.0.0.1", port, app.server, threaded=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", s
     srv.shutdown()
 
 
@@ -62,6 +63,7 @@ def live(mini_warehouse):
 def test_pages_run_under_the_csp_without_violation(live, login, paths):
     from playwright.sync_api import expect, sync_playwright
 
+    live, _ = live
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         ctx = browser.new_context(locale="fr-FR")
@@ -90,4 +92,28 @@ def test_pages_run_under_the_csp_without_violation(live, login, paths):
         page.goto(f"{live}/logout")
         page.goto(f"{live}/statistiques")
         assert "/login" in page.url
+        browser.close()
+
+
+def test_open_page_goes_to_login_when_the_session_expires(live):
+    from playwright.sync_api import expect, sync_playwright
+
+    from queries import store, users
+
+    url, s = live
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="fr-FR")
+        page.goto(f"{url}/login?next=/statistiques")
+        page.fill("input[name=login]", "b.chef")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(re.compile(r".*/statistiques$"))
+        expect(page.locator("#shell-nav a", has_text="Responsables")).to_be_visible(timeout=20_000)
+        with store.engine(s).begin() as con:  # 31 minutes of inactivity, as seen by the server
+            con.execute(users.sessions.update().values(last_seen=users.utcnow() - timedelta(minutes=31)))
+        # In-app navigation (dcc.Link): no page load, only the router callback, which now gets a 401.
+        page.evaluate("document.querySelector('#shell-nav a[href=\"/responsables\"]').click()")
+        page.wait_for_url(re.compile(r".*/login\?raison=expiree&next=%2Fresponsables"), timeout=20_000)
+        expect(page.locator("main")).to_contain_text("Votre session a expiré")
         browser.close()
