@@ -21,8 +21,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-import duckdb
-
 from meteocomptes.settings import Settings
 from queries import ingest as q
 from queries.publish import TMP_PREFIX, writable_copy
@@ -82,7 +80,7 @@ def transcode_cp1252(path: Path, workdir: Path) -> Path:
     return out
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, table: str, path: Path, required: tuple[str, ...],
+def stage_file(con: q.Connection, table: str, path: Path, required: tuple[str, ...],
                display: str, workdir: Path, headers: dict[str, str] | None = None) -> None:
     """Stage a file; a CSV that is not UTF-8 is retried as Windows-1252."""
     fmt = file_format(path)
@@ -125,7 +123,7 @@ def resolve_jobs(paths: list[Path], uai: str | None, d: date | None) -> list[Job
 
 
 # ------------------------------------------------------------------------------------------------- ingestion
-def ingest_snapshot(con: duckdb.DuckDBPyConnection, job: Job, settings: Settings, force: bool,
+def ingest_snapshot(con: q.Connection, job: Job, settings: Settings, force: bool,
                     workdir: Path) -> dict[str, dict[str, int]]:
     files: dict[str, Path] = {}
     for table in q.SNAPSHOT_TABLES:
@@ -150,7 +148,7 @@ def ingest_snapshot(con: duckdb.DuckDBPyConnection, job: Job, settings: Settings
     return rows
 
 
-def ingest_export(con: duckdb.DuckDBPyConnection, job: Job, settings: Settings, force: bool,
+def ingest_export(con: q.Connection, job: Job, settings: Settings, force: bool,
                   workdir: Path) -> dict[str, dict[str, int]]:
     assert job.uai is not None
     stage_file(con, "export", job.path, q.EXPORT_COLUMNS, str(job.path), workdir, q.EXPORT_HEADERS)

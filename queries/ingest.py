@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+Connection = duckdb.DuckDBPyConnection  # for callers outside queries/, which do not import duckdb themselves
 OPEN_END = date(9999, 12, 31)
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
