@@ -12,6 +12,7 @@ COMMANDS = (
     "data.ingest",
     "meteocomptes.stats_cli",
     "meteocomptes.users_cli",
+    "meteocomptes.outbox_cli",
     "meteocomptes.serve",
 )
 
