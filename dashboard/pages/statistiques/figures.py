@@ -141,7 +141,11 @@ def graph_config(filename: str) -> dict:
         "displaylogo": False,
         "responsive": True,
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2, "width": 1100, "height": 500},
-        "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+        # Never offer to upload the data to Plotly's cloud (it is the académie's data).
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "sendChartToCloud", "sendDataToCloud",
+                                   "editInChartStudio"],
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
     }
 
 
