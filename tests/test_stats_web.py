@@ -336,3 +336,26 @@ def test_pdf_report_text(web, monkeypatch):
                      "Dernière mise à jour le 15/09/2026", "Synthèse des comptes responsables", "Établissement",
                      "Taux d'activation", "Comptes par origine"):
         assert fragment in txt, (fragment, txt[:800])
+
+
+@pytest.mark.slow
+def test_pdf_report_renders_charts_with_kaleido(mini_warehouse):
+    """The real path: kaleido (headless Chromium) renders both charts into the one-page report."""
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    from dashboard import exports_stats
+    from queries import stats, stats_series
+
+    s = mini_warehouse
+    scope = Scope.parse("academie:28")
+    syn = stats.synthese(s, PILOTE, scope)
+    k = stats_series.kpis(s, PILOTE, scope)
+    df = stats_series.evolution(s, PILOTE, scope)
+    pdf = exports_stats.report_pdf(syn, "Académie de La Réunion", k, df, date(2026, 9, 1), date(2026, 9, 15))
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    if len(page.images) == 0:
+        pytest.skip("kaleido n'a pas pu lancer Chromium ici : graphiques dessinés par fpdf2")
+    assert len(page.images) == 2
+    assert "Total" in page.extract_text()
