@@ -25,7 +25,15 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-from test_auth_kit import PASSWORD, add_user, logged_client, make_app, router_body, text
+from test_auth_kit import (
+    PASSWORD,
+    add_user,
+    fast_argon2,  # noqa: F401 - autouse fixture
+    logged_client,
+    make_app,
+    router_body,
+    text,
+)
 
 from meteocomptes.settings import Settings
 from queries import audit, store, users

@@ -11,6 +11,7 @@ from test_auth_kit import (
     PASSWORD,
     add_user,
     csrf,
+    fast_argon2,  # noqa: F401 - autouse fixture
     logged_client,
     login,
     make_app,

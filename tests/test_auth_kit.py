@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from dash import Dash
 from flask.testing import FlaskClient
 
@@ -13,6 +14,17 @@ from queries import users
 
 PASSWORD = "mot-de-passe-de-test-1"
 LOGIN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters for test accounts: hashing cost is not what these tests check (2 CPUs, many logins).
+
+    Autouse in every module that imports it (`from test_auth_kit import fast_argon2`).
+    """
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from test_auth_kit import add_user, csrf, logged_client, login, make_app, make_settings, router_body
+from test_auth_kit import (
+    add_user,
+    csrf,
+    fast_argon2,  # noqa: F401 - autouse fixture
+    logged_client,
+    login,
+    make_app,
+    make_settings,
+    router_body,
+)
 
 
 @pytest.fixture
