@@ -281,6 +281,16 @@ def test_bom_and_windows_1252(settings, mini_snapshot) -> None:
     assert total(settings) == 14
 
 
+def test_windows_line_endings(settings, mini_snapshot) -> None:
+    snap = mini_snapshot("2026-09-01")
+    for t in ("eleves", "comptes"):
+        (snap / f"{t}.csv").write_bytes(("\r\n".join(lines(snap, t)) + "\r\n").encode("cp1252"))
+    (oc,) = run(settings, snap)
+    assert oc.rows["eleves"] == {"lus": 12, "charges": 12, "quarantaine": 0}
+    assert wh_rows(settings, "SELECT prenom FROM eleve_h WHERE ine = '0000000012A'") == [("Nathan",)]
+    assert total(settings) == 14
+
+
 def test_cp1252_specific_characters(settings, mini_snapshot) -> None:
     snap = mini_snapshot("2026-09-01")
     edit(snap, "eleves", lambda ls: [x.replace("Chloé", "Chloé’Œ") for x in ls])
