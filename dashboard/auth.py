@@ -332,6 +332,17 @@ LOGIN_HTML = """<!DOCTYPE html>
 </html>"""
 
 
+LOGOUT_CONFIRM_HTML = """<!DOCTYPE html>
+<html lang="fr" data-fr-scheme="light">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Déconnexion — MétéoComptes</title><link rel="stylesheet" href="/assets/dsfr/dsfr.main.min.css"></head>
+<body><main role="main" class="fr-container fr-my-6w">
+<h1>Déconnexion</h1>
+<form method="post" action="/logout"><button class="fr-btn" type="submit">Se déconnecter de MétéoComptes</button></form>
+<p class="fr-mt-2w"><a class="fr-link" href="/">Retour à l'accueil</a></p>
+</main></body></html>"""
+
+
 def _login_page(settings: Settings, *, error: str = "", info: str = "", login: str = "", next_: str = "/", status: int = 200) -> Response:
     # Reuse the token already in the cookie: a parallel request redirected here (the browser's favicon fetch)
     # must not replace the token of the form the user is filling.
@@ -469,7 +480,10 @@ def init_auth(server: Flask, settings: Settings) -> None:
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout():  # noqa: ANN202
-        # GET is accepted because the shell links to it; SameSite=Lax keeps cross-site subrequests cookieless.
+        # GET is accepted because the shell links to it. A cross-site top-level GET (Lax cookies are sent on those)
+        # only gets a confirmation button, so another site cannot log users out behind their back.
+        if request.method == "GET" and request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return Response(render_template_string(LOGOUT_CONFIRM_HTML), mimetype="text/html")
         token = request.cookies.get(cookie_name(settings))
         p = current_principal()
         if token:

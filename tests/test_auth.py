@@ -167,6 +167,17 @@ def test_logout_deletes_the_session(env):
     assert "logout" in _audit_actions(s)
 
 
+def test_cross_site_logout_link_only_shows_a_confirmation(env):
+    _, app = env
+    c = logged_client(app, "chef.college")
+    r = c.get("/logout", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 200 and 'method="post"' in r.get_data(as_text=True)
+    assert _dash_post(c).status_code != 401  # still logged in
+    r = c.post("/logout", headers={"Origin": "http://localhost"})
+    assert r.status_code == 303
+    assert _dash_post(c).status_code == 401
+
+
 def _age_session(s, *, created=None, seen=None) -> None:  # noqa: ANN001
     values = {}
     if created is not None:
