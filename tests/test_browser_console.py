@@ -193,3 +193,86 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
     finally:
         srv.shutdown()
         ctl.stop()
+
+
+def _login(page, url: str, login: str, nxt: str = "/responsables") -> None:  # noqa: ANN001
+    page.route("**/favicon.ico", lambda route: route.abort())
+    page.goto(f"{url}/login?next={nxt}")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r".*/responsables.*"))
+
+
+def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
+    """RGAA: no mouse. Tab into the grid, arrows to a row, Enter opens the account, and the focus lands on the
+    panel's heading; before that the panel shows a hint, not empty action buttons and fields. Also: the scope
+    line names the establishment, the status column has its coloured dot and the text, Messagerie says Oui/Non."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _settings = live_app
+    shots = Path(os.environ.get("CONSOLE_SCREENSHOTS", str(tmp_path)))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="fr-FR", viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _login(page, url, "chef.college")
+        expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
+        expect(page.locator("#resp-scope")).to_contain_text(f"Périmètre : Collège Bois de Nèfles ({COLLEGE}).")
+
+        # No account open: a hint, no buttons, no empty correction fields.
+        expect(page.locator("#resp-d-hint")).to_be_visible()
+        expect(page.locator("#resp-d-hint")).to_have_text(
+            "Sélectionnez un responsable dans la liste pour afficher son compte.")
+        for sel in ("#resp-d-notify", "#resp-d-reset", "#resp-d-save", "#resp-d-email", "#resp-d-close"):
+            expect(page.locator(sel)).to_be_hidden()
+
+        # Status: the label as text, and a coloured dot as a decorative ::before mark.
+        active = page.locator(".ag-cell[col-id=etat]", has_text="Activé").first
+        expect(active).to_be_visible(timeout=20_000)
+        assert "resp-etat--active" in (active.get_attribute("class") or "")
+        dot = active.evaluate("e => { const s = getComputedStyle(e, '::before'); return [s.content, s.color]; }")
+        assert "●" in dot[0] and dot[1] == "rgb(24, 117, 60)", dot
+        mails = page.locator(".ag-cell[col-id=messagerie]").all_inner_texts()
+        assert mails and set(m.strip() for m in mails) <= {"Oui", "Non"} and "Oui" in {m.strip() for m in mails}
+        page.screenshot(path=str(shots / "console-initial.png"), full_page=True)
+
+        # Keyboard only: from the search box, Tab until the focus is inside the grid.
+        page.focus("#resp-q")
+        in_grid = "() => !!document.activeElement && !!document.activeElement.closest('.ag-root')"
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate(in_grid):
+                break
+        assert page.evaluate(in_grid), "la grille n'est pas atteignable au clavier"
+        # Down to the second data row, then right onto a data column (not the checkbox).
+        for _ in range(2):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        focused = page.evaluate("""() => {
+            const cell = document.activeElement.closest('.ag-cell');
+            const row = cell && cell.closest('.ag-row');
+            const id = row && row.querySelector('.ag-cell[col-id=identifiant]');
+            return [cell && cell.getAttribute('col-id'), id && id.innerText.trim()];
+        }""")
+        assert focused[0] and focused[0] != "ag-Grid-SelectionColumn" and focused[1], focused
+        page.keyboard.press("Enter")
+
+        content = page.locator("#resp-d-content")
+        expect(content).to_be_visible(timeout=20_000)
+        expect(page.locator("#resp-detail-body")).to_contain_text(focused[1])
+        expect(page.locator("#resp-d-hint")).to_be_hidden()
+        expect(page.locator("#resp-d-notify")).to_be_visible()
+        expect(page.locator("#resp-detail-title")).to_be_focused(timeout=5_000)
+        page.screenshot(path=str(shots / "console-keyboard-open.png"), full_page=True)
+
+        # Closing (keyboard too) brings the hint back and keeps the focus in the panel.
+        page.focus("#resp-d-close")
+        page.keyboard.press("Enter")
+        expect(page.locator("#resp-d-hint")).to_be_visible(timeout=20_000)
+        expect(content).to_be_hidden()
+        expect(page.locator("#resp-detail-title")).to_be_focused(timeout=5_000)
+        assert not errors, errors
+        browser.close()

@@ -14,7 +14,7 @@ from test_console_data import COLLEGE, LYCEE, build_warehouse
 from dashboard.pages.responsables.callbacks import export_token
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from queries import audit
-from queries.console import Filters
+from queries.console import ETATS, Filters
 from queries.scope import AccessDenied, Principal, Role
 
 
@@ -43,6 +43,11 @@ def _grid_request(client, gen: int, context: dict, start: int = 0, end: int = 10
     return _dash(client, f"{wild}.getRowsResponse", {"id": gid, "property": "getRowsResponse"},
                  [{"id": gid, "property": "getRowsRequest",
                    "value": {"startRow": start, "endRow": end, "sortModel": [], "filterModel": {}, "context": context}}])
+
+
+OPEN_DETAIL_OUTPUTS = ((Ids.DETAIL_BODY, "children"), (Ids.D_CONTENT, "hidden"), (Ids.D_HINT, "hidden"),
+                       (Ids.CURRENT, "data"), (Ids.D_MSG, "children"), (Ids.D_DIAG_OUT, "children"),
+                       (Ids.D_EMAIL, "value"), (Ids.D_MOBILE, "value"))
 
 
 def _principal(settings, login):  # noqa: ANN001, ANN202
@@ -77,9 +82,7 @@ def test_forged_cell_click_on_another_establishments_row_is_403_and_audited(env)
     rid_lycee = console.search(settings, sup, Filters.build(q="noemie")).rows[0]["rid"]
     c = logged_client(app, "chef.college")
     gid = {"type": GRID_TYPE, "gen": 5}
-    outs = [{"id": str(i), "property": p} for i, p in ((Ids.DETAIL_BODY, "children"), (Ids.DETAIL, "hidden"),
-            (Ids.CURRENT, "data"), (Ids.D_MSG, "children"), (Ids.D_DIAG_OUT, "children"), (Ids.D_EMAIL, "value"),
-            (Ids.D_MOBILE, "value"))]
+    outs = [{"id": str(i), "property": p} for i, p in OPEN_DETAIL_OUTPUTS]
     r = _dash(c, ".." + "...".join(f"{o['id']}.{o['property']}" for o in outs) + "..", outs,
               [[{"id": gid, "property": "cellClicked",
                  "value": {"rowId": rid_lycee, "colId": "eleve", "timestamp": 1}}]])
@@ -171,3 +174,48 @@ def test_journal_masks_what_a_head_tried_outside_the_scope(env):
     shown = rows(settings, chef, {"action": None, "login": None, "since": None, "until": None, "outcome": None})
     text = json.dumps(shown, ensure_ascii=False)
     assert "j.payet3" not in text and "(hors périmètre)" in text and "g.hoarau12" in text
+
+
+def test_enter_on_a_row_opens_the_account_like_a_click(env):
+    """What assets/dashAgGridFunctions.js sends on Enter (the grid's cellClicked with the opaque row id) opens an
+    in-scope account: the panel's content is shown and its hint hidden."""
+    settings, app = env
+    from queries import console
+    from queries.scope import Scope
+
+    chef = Principal(998, "y", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
+    rid = console.search(settings, chef, Filters.build(q="latch")).rows[0]["rid"]
+    c = logged_client(app, "chef.college")
+    outs = [{"id": str(i), "property": p} for i, p in OPEN_DETAIL_OUTPUTS]
+    r = _dash(c, ".." + "...".join(f"{o['id']}.{o['property']}" for o in outs) + "..", outs,
+              [[{"id": {"type": GRID_TYPE, "gen": 7}, "property": "cellClicked",
+                 "value": {"rowId": rid, "colId": "etat", "rowIndex": 0, "timestamp": 2, "value": None}}]])
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    resp = r.get_json()["response"]
+    assert resp[str(Ids.D_CONTENT)]["hidden"] is False and resp[str(Ids.D_HINT)]["hidden"] is True
+    assert resp[str(Ids.CURRENT)]["data"] == rid
+    assert "j.latchoumy1" in json.dumps(resp[str(Ids.DETAIL_BODY)], ensure_ascii=False)
+
+
+def test_layout_names_the_scope_and_hides_the_empty_panel(env):
+    settings, app = env
+    import importlib
+
+    from queries.scope import Scope
+
+    lay = importlib.import_module("dashboard.pages.responsables.layout")
+
+    chef = Principal(998, "y", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
+    assert lay.scope_label(settings, chef) == f"Collège Bois de Nèfles ({COLLEGE})"
+    sup = Principal(997, "z", Role.SUPPORT, Scope.parse("academie:28"))
+    assert lay.scope_label(settings, sup) == "Académie de La Réunion"
+    panel = lay.detail_panel()
+    content = next(ch for ch in panel.children if getattr(ch, "id", None) == Ids.D_CONTENT)
+    hint = next(ch for ch in panel.children if getattr(ch, "id", None) == Ids.D_HINT)
+    assert content.hidden is True and not getattr(hint, "hidden", False)
+    assert "Sélectionnez un responsable" in hint.children
+    # Every account state has its coloured mark; Messagerie has a text alternative.
+    etat = next(col for col in lay.COLUMNS if col["field"] == "etat")
+    assert len(etat["cellClassRules"]) == len(ETATS)
+    mail = next(col for col in lay.COLUMNS if col["field"] == "messagerie")
+    assert "Oui" in mail["valueFormatter"]["function"] and "Non" in mail["valueFormatter"]["function"]

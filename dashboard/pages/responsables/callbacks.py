@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import Response, request
 
@@ -269,13 +269,15 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         return {"rowData": res.rows, "rowCount": res.total}
 
     @app.callback(
-        Output(Ids.DETAIL_BODY, "children"), Output(Ids.DETAIL, "hidden"), Output(Ids.CURRENT, "data"),
-        Output(Ids.D_MSG, "children"), Output(Ids.D_DIAG_OUT, "children"),
+        Output(Ids.DETAIL_BODY, "children"), Output(Ids.D_CONTENT, "hidden"), Output(Ids.D_HINT, "hidden"),
+        Output(Ids.CURRENT, "data"), Output(Ids.D_MSG, "children"), Output(Ids.D_DIAG_OUT, "children"),
         Output(Ids.D_EMAIL, "value"), Output(Ids.D_MOBILE, "value"),
         Input({"type": GRID_TYPE, "gen": ALL}, "cellClicked"),
         prevent_initial_call=True,
     )
     def open_detail(clicks):  # noqa: ANN001, ANN202
+        # A click, or Enter on a focused row (assets/dashAgGridFunctions.js sets the same prop): only the opaque
+        # row id is used, and identifiant_of_row re-checks it against the principal's scope in SQL.
         principal = auth.require_principal("console")
         valid = [c for c in clicks or [] if isinstance(c, dict) and c.get("rowId")]
         if not valid:
@@ -287,16 +289,24 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         ident = console.identifiant_of_row(settings, principal, rid)
         d = console.account_detail(settings, principal, ident)
         audit.record(settings, principal, "view", targets=[ident])
-        return render_detail(settings, d), False, rid, "", "", "", ""
+        return render_detail(settings, d), False, True, rid, "", "", "", ""
 
     @app.callback(
-        Output(Ids.DETAIL, "hidden", allow_duplicate=True), Output(Ids.CURRENT, "data", allow_duplicate=True),
+        Output(Ids.D_CONTENT, "hidden", allow_duplicate=True), Output(Ids.D_HINT, "hidden", allow_duplicate=True),
+        Output(Ids.CURRENT, "data", allow_duplicate=True),
+        Output(Ids.DETAIL_BODY, "children", allow_duplicate=True),
         Input(Ids.D_CLOSE, "n_clicks"), prevent_initial_call=True,
     )
     def close_detail(n):  # noqa: ANN001, ANN202
+        auth.require_principal("console")
         if not n:
             raise PreventUpdate
-        return True, None
+        return True, False, None, None
+
+    # Focus to the panel's heading when an account opens or the panel closes (static function in
+    # assets/dashAgGridFunctions.js: no inline script, so no CSP hash; no output, nothing sent to the server).
+    app.clientside_callback(ClientsideFunction("responsables", "focusDetail"), Input(Ids.CURRENT, "data"),
+                            prevent_initial_call=True)
 
     @app.callback(
         Output(Ids.D_MSG, "children", allow_duplicate=True),

@@ -15,6 +15,8 @@ class Ids(StrEnum):
     MOBILE = "resp-mobile"
     SEARCH = "resp-search"
     COUNT = "resp-count"
+    SCOPE = "resp-scope"
+    GRID_HELP = "resp-grid-help"
     GRID_WRAP = "resp-grid-wrap"
     MESSAGE = "resp-message"
     DOWNLOAD = "resp-download"
@@ -31,6 +33,9 @@ class Ids(StrEnum):
     CURRENT = "resp-current"  # dcc.Store: opaque row id (hash) of the open account, re-checked by the server
     DETAIL = "resp-detail"
     DETAIL_BODY = "resp-detail-body"
+    D_TITLE = "resp-detail-title"  # the panel's heading: receives the focus when an account opens
+    D_HINT = "resp-d-hint"  # shown while no account is open
+    D_CONTENT = "resp-d-content"  # everything else of the panel, hidden while no account is open
     D_CHANNEL = "resp-d-channel"
     D_NEWPW = "resp-d-newpw"
     D_NOTIFY = "resp-d-notify"

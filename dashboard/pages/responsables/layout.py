@@ -7,6 +7,7 @@ No personal data goes in a dcc.Store: the only Store holds the opaque row id of 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,11 +16,23 @@ from dash import dcc, html
 
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from meteocomptes.settings import Settings
-from queries import console
+from queries import console, stats_series
 from queries.console import ETATS, ORIGINES, Filters
 from queries.scope import Principal
 
 PATH = "/responsables"
+
+# Statut du compte: a coloured dot (decorative, drawn by assets/console.css) beside the label, which stays the text.
+ETAT_CLASSES: dict[str, str] = {
+    "ACTIVE": "resp-etat--active",
+    "NOTIFIE_NON_ACTIVE": "resp-etat--notifie",
+    "EN_COURS_ACTIVATION": "resp-etat--en-cours",
+    "NON_NOTIFIE": "resp-etat--non-notifie",
+    "DESACTIVE": "resp-etat--desactive",
+}
+# Messagerie: the row carries ✔/✘ (queries.console.grid_row); the cell shows « Oui »/« Non » as text and the
+# symbol as a decorative mark (CSS), so a screen reader says the word, not "heavy check mark".
+MESSAGERIE_TEXT = {"function": "params.value === '✔' ? 'Oui' : (params.value === '✘' ? 'Non' : '')"}
 
 COLUMNS: list[dict[str, Any]] = [
     {"field": "eleve", "headerName": "Élève", "minWidth": 170},
@@ -27,12 +40,17 @@ COLUMNS: list[dict[str, Any]] = [
     {"field": "mef", "headerName": "MEF", "minWidth": 150},
     {"field": "responsable", "headerName": "Responsable", "minWidth": 180},
     {"field": "identifiant", "headerName": "Identifiant", "width": 140},
-    {"field": "messagerie", "headerName": "Messagerie", "width": 110},
-    {"field": "etat", "headerName": "Statut du compte", "minWidth": 170},
+    {"field": "messagerie", "headerName": "Messagerie", "width": 120, "valueFormatter": MESSAGERIE_TEXT,
+     "cellClassRules": {"resp-mail--oui": "params.value === '✔'", "resp-mail--non": "params.value === '✘'"}},
+    {"field": "etat", "headerName": "Statut du compte", "minWidth": 190, "cellClass": "resp-etat",
+     "cellClassRules": {cls: f"params.value === {json.dumps(ETATS[code], ensure_ascii=False)}"
+                        for code, cls in ETAT_CLASSES.items()}},
     {"field": "origine", "headerName": "Origine du compte", "width": 150},
     {"field": "date_notification", "headerName": "Date de notification", "width": 150},
     {"field": "date_derniere_connexion", "headerName": "Date de dernière connexion", "width": 170},
 ]
+# Enter on a focused row opens the account (assets/dashAgGridFunctions.js → the grid's own cellClicked prop).
+EVENT_LISTENERS = {"cellKeyDown": ["respOpenOnEnter(params, setGridProps)"]}
 LOCALE = {
     "loadingOoo": "Chargement…", "noRowsToShow": "Aucun résultat", "page": "Page", "of": "sur", "to": "à",
     "sortAscending": "Tri croissant", "sortDescending": "Tri décroissant",
@@ -53,6 +71,7 @@ def grid(gen: int, f: Filters, settings: Settings, total: int) -> dag.AgGrid:
         defaultColDef={"sortable": True, "resizable": True, "filter": False, "suppressHeaderMenuButton": True},
         rowModelType="infinite",
         getRowId="params.data.rid",
+        eventListeners=EVENT_LISTENERS,
         dashGridOptions={
             "context": f.as_dict(),
             "cacheBlockSize": page,
@@ -137,43 +156,64 @@ def group_actions() -> html.Div:
     )
 
 
+HINT = "Sélectionnez un responsable dans la liste pour afficher son compte."
+
+
 def detail_panel() -> html.Section:
-    """Static controls (so their callbacks always exist); the body is filled when a row is clicked."""
+    """Static controls (so their callbacks always exist), shown only once an account is open; until then a hint.
+
+    The heading is focusable (tabIndex -1): it receives the focus when an account opens or the panel closes.
+    """
     return html.Section(
         [
-            html.Div([html.H2("Compte du responsable", className="fr-h4"),
-                      html.Button("Fermer", id=Ids.D_CLOSE, n_clicks=0, className="fr-btn fr-btn--tertiary fr-btn--sm")],
-                     className="detail-head"),
-            html.Div(id=Ids.D_MSG, **{"aria-live": "polite"}),
-            html.Div(id=Ids.DETAIL_BODY),
-            html.H3("(Re)notifier le compte", className="fr-h6 fr-mt-2w"),
-            dcc.RadioItems(id=Ids.D_CHANNEL, value="courrier", inline=True,
-                           options=[{"label": " Courrier imprimable (PDF) ", "value": "courrier"},
-                                    {"label": " Courriel ", "value": "courriel"}]),
-            dcc.Checklist(id=Ids.D_NEWPW, value=["oui"],
-                          options=[{"label": " Générer un nouveau mot de passe provisoire", "value": "oui"}]),
-            html.Ul([
-                html.Li(html.Button("(Re)notifier le compte", id=Ids.D_NOTIFY, n_clicks=0, className="fr-btn")),
-                html.Li(html.Button("Réinitialiser le mot de passe", id=Ids.D_RESET, n_clicks=0,
-                                    className="fr-btn fr-btn--secondary")),
-                html.Li(html.Button("Je ne vois pas tous mes enfants", id=Ids.D_DIAG, n_clicks=0,
-                                    className="fr-btn fr-btn--tertiary")),
-            ], className="fr-btns-group fr-btns-group--inline-md fr-mt-1w"),
-            html.H3("Modifier le compte", className="fr-h6 fr-mt-2w"),
+            html.H2("Compte du responsable", id=Ids.D_TITLE, tabIndex="-1", className="fr-h4 resp-detail__title"),
+            html.P(HINT, id=Ids.D_HINT, className="fr-text--sm fr-mb-0"),
             html.Div([
-                html.Div([html.Label("Courriel", htmlFor=Ids.D_EMAIL, className="fr-label"),
-                          dcc.Input(id=Ids.D_EMAIL, type="email", className="fr-input", maxLength=254,
-                                    autoComplete="off")], className="fr-col-12 fr-col-md-5"),
-                html.Div([html.Label("Téléphone portable", htmlFor=Ids.D_MOBILE, className="fr-label"),
-                          dcc.Input(id=Ids.D_MOBILE, type="tel", className="fr-input", maxLength=30,
-                                    autoComplete="off")], className="fr-col-12 fr-col-md-4"),
-                html.Div(html.Button("Enregistrer la correction", id=Ids.D_SAVE, n_clicks=0,
-                                     className="fr-btn fr-btn--secondary fr-mt-4w"), className="fr-col-12 fr-col-md-3"),
-            ], className="fr-grid-row fr-grid-row--gutters"),
-            html.Div(id=Ids.D_DIAG_OUT, className="fr-mt-2w"),
+                html.Div(html.Button("Fermer le compte", id=Ids.D_CLOSE, n_clicks=0,
+                                     className="fr-btn fr-btn--tertiary fr-btn--sm"), className="resp-detail__close"),
+                html.Div(id=Ids.D_MSG, **{"aria-live": "polite"}),
+                html.Div(id=Ids.DETAIL_BODY),
+                html.H3("(Re)notifier le compte", className="fr-h6 fr-mt-2w"),
+                dcc.RadioItems(id=Ids.D_CHANNEL, value="courrier", inline=True,
+                               options=[{"label": " Courrier imprimable (PDF) ", "value": "courrier"},
+                                        {"label": " Courriel ", "value": "courriel"}]),
+                dcc.Checklist(id=Ids.D_NEWPW, value=["oui"],
+                              options=[{"label": " Générer un nouveau mot de passe provisoire", "value": "oui"}]),
+                html.Ul([
+                    html.Li(html.Button("(Re)notifier le compte", id=Ids.D_NOTIFY, n_clicks=0, className="fr-btn")),
+                    html.Li(html.Button("Réinitialiser le mot de passe", id=Ids.D_RESET, n_clicks=0,
+                                        className="fr-btn fr-btn--secondary")),
+                    html.Li(html.Button("Je ne vois pas tous mes enfants", id=Ids.D_DIAG, n_clicks=0,
+                                        className="fr-btn fr-btn--tertiary")),
+                ], className="fr-btns-group fr-btns-group--inline-md fr-mt-1w"),
+                html.H3("Modifier le compte", className="fr-h6 fr-mt-2w"),
+                html.Div([
+                    html.Div([html.Label("Courriel", htmlFor=Ids.D_EMAIL, className="fr-label"),
+                              dcc.Input(id=Ids.D_EMAIL, type="email", className="fr-input", maxLength=254,
+                                        autoComplete="off")], className="fr-col-12 fr-col-md-5"),
+                    html.Div([html.Label("Téléphone portable", htmlFor=Ids.D_MOBILE, className="fr-label"),
+                              dcc.Input(id=Ids.D_MOBILE, type="tel", className="fr-input", maxLength=30,
+                                        autoComplete="off")], className="fr-col-12 fr-col-md-4"),
+                    html.Div(html.Button("Enregistrer la correction", id=Ids.D_SAVE, n_clicks=0,
+                                         className="fr-btn fr-btn--secondary fr-mt-4w"),
+                             className="fr-col-12 fr-col-md-3"),
+                ], className="fr-grid-row fr-grid-row--gutters"),
+                html.Div(id=Ids.D_DIAG_OUT, className="fr-mt-2w"),
+            ], id=Ids.D_CONTENT, hidden=True),
         ],
-        id=Ids.DETAIL, hidden=True, className="fr-card fr-p-3w fr-mt-3w", **{"aria-label": "Compte du responsable"},
+        id=Ids.DETAIL, className="resp-detail fr-p-3w fr-mt-3w", **{"aria-labelledby": Ids.D_TITLE},
     )
+
+
+def scope_label(settings: Settings, principal: Principal) -> str:
+    """« COLLEGE HEGESIPPE HOARAU (9747237Y) », « Académie de … »: the statistics page's scope check gives the names
+    (and re-checks the scope in SQL); the raw scope if the warehouse cannot tell (no data yet)."""
+    if principal.scope is None:
+        return ""
+    try:
+        return stats_series.check_scope(settings, principal, principal.scope).label
+    except Exception:  # no warehouse, no data yet, unknown establishment: the raw scope still says where
+        return str(principal.scope)
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
@@ -191,13 +231,14 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
             dcc.Store(id=Ids.CURRENT, storage_type="memory"),
             dcc.Download(id=Ids.DOWNLOAD),
             html.H1("Gestion des comptes responsables"),
-            html.P(f"Périmètre : {principal.scope}. Pour gérer les comptes, choisissez vos critères de recherche.",
-                   className="fr-text--sm"),
+            html.P(f"Périmètre : {scope_label(settings, principal)}. Pour gérer les comptes, choisissez vos critères "
+                   "de recherche.", id=Ids.SCOPE, className="fr-text--sm"),
             filters_form(principal, f, class_options),
             html.P(id=Ids.COUNT, className="fr-text--bold", **{"aria-live": "polite"}),
             html.Div(id=Ids.GRID_WRAP),
-            html.P("Cliquez sur une ligne pour ouvrir le compte ; cochez des lignes pour une action groupée.",
-                   className="fr-text--xs"),
+            html.P("Pour ouvrir un compte : cliquez sur sa ligne, ou, au clavier, placez-vous sur la ligne avec les "
+                   "flèches et appuyez sur Entrée. Cochez des lignes (case à cocher ou barre d'espace) pour une "
+                   "action groupée.", id=Ids.GRID_HELP, className="fr-text--xs"),
             detail_panel(),
             group_actions(),
         ]
