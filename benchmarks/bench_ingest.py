@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -38,15 +39,20 @@ class Measure:
     peak_mb: float | None
     rows: int = 0
     note: str = ""
+    cpu: float | None = None  # user + system CPU seconds of the child: robust when the machine is shared
 
     @property
     def rows_per_s(self) -> float | None:
         return self.rows / self.seconds if self.seconds and self.rows else None
 
 
+LAST_CPU: list[float] = [0.0]  # CPU seconds of the last child run (user + system)
+
+
 def run_child(cmd: list[str], env: dict[str, str] | None = None, max_rss_mb: float | None = None) -> tuple[float, float, int, str]:
     """Run a child process; return (seconds, peak RSS MB, return code, stderr tail). Kill it beyond max_rss_mb."""
-    ru_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ru_before = ru0.ru_maxrss / 1024
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -67,7 +73,9 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None, max_rss_mb: flo
     seconds = time.perf_counter() - t0
     # getrusage(RUSAGE_CHILDREN) keeps the maximum over every child waited for: when it grew, it is exactly this
     # child's peak (psutil sampling may miss a short spike); otherwise keep the sampled peak.
-    ru_after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    ru_after = ru1.ru_maxrss / 1024
     if ru_after > ru_before:
         peak = max(peak, ru_after)
     tail = "\n".join((err or "").strip().splitlines()[-25:])
@@ -123,7 +131,7 @@ def bench(profile: str, seed: int, start: dt.date, data: Path | None, workdir: P
              "--start", start.isoformat(), "--days", "8", "--every", "7", "--out", str(data)])
         if rc != 0:
             raise SystemExit(f"generation failed:\n{tail}")
-        measures.append(Measure("génération (2 jours) / generation (2 days)", secs, peak))
+        measures.append(Measure("génération (2 jours) / generation (2 days)", secs, peak, cpu=LAST_CPU[0]))
     else:
         measures.append(Measure("génération / generation", None, None, note=f"réutilisé / reused: {data}"))
     days = sorted(p for p in data.iterdir() if p.is_dir() and len(p.name) == 10)[:2]
@@ -137,15 +145,32 @@ def bench(profile: str, seed: int, start: dt.date, data: Path | None, workdir: P
                  else "ingestion jour suivant (incrémental) / next day (incremental)")
         steps = [line.strip() for line in tail.splitlines() if line.strip().startswith("[")]
         measures.append(Measure(label, secs if rc == 0 else None, peak, rows,
-                                note="; ".join(steps) if rc == 0 else f"ÉCHEC / FAILED rc={rc}: {tail[-400:]}"))
+                                note="; ".join(steps) if rc == 0 else f"ÉCHEC / FAILED rc={rc}: {tail[-400:]}",
+                                cpu=LAST_CPU[0]))
     if peer:
         rows = count_rows(days[0])
         secs, peak, rc, tail = run_child([sys.executable, "-c", PANDAS_PEER, str(days[0])], max_rss_mb=peer_max_mb)
         note = "" if rc == 0 else (f"abandonné au-delà de / stopped above {peer_max_mb:.0f} MB" if rc == -9
                                    else f"ÉCHEC / FAILED: {tail[-300:]}")
         measures.append(Measure("pair pandas (5 read_csv + synthèse) / pandas peer", secs if rc == 0 else None, peak,
-                                rows, note=note))
+                                rows, note=note, cpu=LAST_CPU[0]))
     return measures
+
+
+OWN_STEPS = ("copie", "lecture", "validation", "historique", "per_date_10_synthese", "checkpoint")
+
+
+def split_steps(note: str) -> tuple[float, float]:
+    """(seconds of this module's steps, seconds of other modules' SQL files) from the `ingest -v` step lines."""
+    own = other = 0.0
+    for part in note.split(";"):
+        m = re.match(r"\s*\[\s*([0-9.]+) s\] (.+)", part)
+        if m:
+            if m.group(2).startswith(OWN_STEPS):
+                own += float(m.group(1))
+            else:
+                other += float(m.group(1))
+    return own, other
 
 
 def fmt(x: float | None, spec: str) -> str:
@@ -156,10 +181,13 @@ def report(profile: str, measures: list[Measure]) -> str:
     lines = [f"# bench_ingest — profil / profile « {profile} » — {dt.datetime.now():%Y-%m-%d %H:%M} — "
              f"{os.cpu_count()} CPU, {psutil.virtual_memory().total / 2**30:.0f} GB",
              "",
-             f"| {'étape / step':<62} | {'durée / time (s)':>16} | {'lignes / rows':>13} | {'lignes/s / rows/s':>17} | {'pic mémoire / peak (MB)':>23} |",
-             f"|{'-' * 64}|{'-' * 18}:|{'-' * 15}:|{'-' * 19}:|{'-' * 25}:|"]
+             f"charge / load average: {os.getloadavg()[0]:.1f} (une charge > {os.cpu_count()} fausse les durées murales ; "
+             f"voir le temps CPU / wall times are skewed above {os.cpu_count()}: see CPU time)",
+             "",
+             f"| {'étape / step':<62} | {'durée / time (s)':>16} | {'CPU (s)':>8} | {'lignes / rows':>13} | {'lignes/s / rows/s':>17} | {'pic mémoire / peak (MB)':>23} |",
+             f"|{'-' * 64}|{'-' * 18}:|{'-' * 10}:|{'-' * 15}:|{'-' * 19}:|{'-' * 25}:|"]
     for m in measures:
-        lines.append(f"| {m.label:<62} | {fmt(m.seconds, '>16.1f')} | {fmt(float(m.rows) if m.rows else None, '>13,.0f')} | "
+        lines.append(f"| {m.label:<62} | {fmt(m.seconds, '>16.1f')} | {fmt(m.cpu, '>8.1f')} | {fmt(float(m.rows) if m.rows else None, '>13,.0f')} | "
                      f"{fmt(m.rows_per_s, '>17,.0f')} | {fmt(m.peak_mb, '>23,.0f')} |")
     cold = next((m for m in measures if "cold" in m.label), None)
     inc = next((m for m in measures if "incremental" in m.label), None)
@@ -174,8 +202,16 @@ def report(profile: str, measures: list[Measure]) -> str:
         lines.append(f"- ratio temps pandas / DuckDB (1er jour) / time ratio: {peer.seconds / cold.seconds:.2f}×"
                      f" (pandas ne valide pas, n'historise pas et ne publie pas / pandas does no validation, history"
                      f" or publication)")
+    if cold and peer and cold.cpu and peer.cpu and peer.seconds:
+        lines.append(f"- ratio CPU pandas / DuckDB (1er jour) / CPU ratio: {peer.cpu / cold.cpu:.2f}×")
     if cold and peer and cold.peak_mb and peer.peak_mb:
         lines.append(f"- ratio mémoire pandas / DuckDB / memory ratio: {peer.peak_mb / cold.peak_mb:.2f}×")
+    for m in (cold, inc):
+        if m and m.seconds:
+            own, other = split_steps(m.note)
+            lines.append(f"- {m.label} : cœur de l'ingestion / ingestion core {own:.1f} s ; tables dérivées des autres "
+                         f"modules / other modules' derived tables (per_date_2x, latest_*) {other:.1f} s ; "
+                         f"démarrage, publication / start-up, publication {m.seconds - own - other:.1f} s")
     notes = [f"  - {m.label}: {m.note}" for m in measures if m.note]
     if notes:
         lines += ["", "Notes (étapes / steps):", *notes]
