@@ -2,6 +2,8 @@
 -- For each scope and each week of notification (Monday), the distinct accounts whose notification date falls in
 -- that week, and how many of them were activated within 7 and within 30 days of the notification.
 -- Same distinct-count rule as agg_synthese: an account counts once in every scope where it has a pupil.
+-- Console exports (cov 'uai:<UAI>') may know an establishment without its académie/département: those rows
+-- are skipped, as in per_date_10_synthese.sql.
 -- Idempotent: the (cov, date) slice is deleted then recomputed.
 
 CREATE TABLE IF NOT EXISTS agg_funnel (
@@ -36,13 +38,17 @@ scoped AS (
         FROM m WHERE coalesce(classe, '') <> ''
     UNION ALL SELECT 'mef', uai, mef_code, 'ALL', identifiant, semaine, a7, a30
         FROM m WHERE coalesce(mef_code, '') <> ''
-    UNION ALL SELECT 'etablissement', uai, '', 'ALL', identifiant, semaine, a7, a30 FROM m
+    UNION ALL SELECT 'etablissement', uai, '', 'ALL', identifiant, semaine, a7, a30 FROM m WHERE uai IS NOT NULL
     UNION ALL SELECT 'circonscription', circonscription_code, '', 'ALL', identifiant, semaine, a7, a30
         FROM m WHERE coalesce(circonscription_code, '') <> ''
-    UNION ALL SELECT 'departement', departement_code, '', 'ALL', identifiant, semaine, a7, a30 FROM m
-    UNION ALL SELECT 'departement', departement_code, '', degre, identifiant, semaine, a7, a30 FROM m
-    UNION ALL SELECT 'academie', academie_code, '', 'ALL', identifiant, semaine, a7, a30 FROM m
-    UNION ALL SELECT 'academie', academie_code, '', degre, identifiant, semaine, a7, a30 FROM m
+    UNION ALL SELECT 'departement', departement_code, '', 'ALL', identifiant, semaine, a7, a30
+        FROM m WHERE departement_code IS NOT NULL
+    UNION ALL SELECT 'departement', departement_code, '', degre, identifiant, semaine, a7, a30
+        FROM m WHERE departement_code IS NOT NULL AND degre IS NOT NULL
+    UNION ALL SELECT 'academie', academie_code, '', 'ALL', identifiant, semaine, a7, a30
+        FROM m WHERE academie_code IS NOT NULL
+    UNION ALL SELECT 'academie', academie_code, '', degre, identifiant, semaine, a7, a30
+        FROM m WHERE academie_code IS NOT NULL AND degre IS NOT NULL
 )
 SELECT $cov, CAST($date AS DATE), level, code, sub, degre, semaine,
        count(DISTINCT identifiant),
