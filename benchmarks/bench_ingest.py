@@ -32,6 +32,12 @@ TABLES = ("etablissements", "eleves", "responsables", "liens", "comptes")
 TARGETS = {"reunion": 10.0, "national": 180.0, "demo": 10.0}
 
 
+class _Measures(list):
+    def append(self, m: Measure) -> None:  # type: ignore[override]
+        super().append(m)
+        progress(m)
+
+
 @dataclass
 class Measure:
     label: str
@@ -121,9 +127,15 @@ print(sum(len(o) for o in out), "aggregate rows")
 '''
 
 
+def progress(m: Measure) -> None:
+    """Each measure as soon as it is known (a national run takes long: partial results survive an interruption)."""
+    print(f"[bench_ingest] {m.label}: {fmt(m.seconds, '.1f')} s, CPU {fmt(m.cpu, '.1f')} s, "
+          f"peak {fmt(m.peak_mb, ',.0f')} MB {m.note}", file=sys.stderr, flush=True)
+
+
 def bench(profile: str, seed: int, start: dt.date, data: Path | None, workdir: Path, peer: bool,
           peer_max_mb: float) -> list[Measure]:
-    measures: list[Measure] = []
+    measures = _Measures()
     if data is None:
         data = workdir / "gen"
         secs, peak, rc, tail = run_child(
