@@ -101,6 +101,17 @@ def stage_file(con: q.Connection, table: str, path: Path, required: tuple[str, .
         utf8.unlink(missing_ok=True)
 
 
+def check_uai(uai: str) -> str:
+    """The --uai of an export: 7 digits and the check letter UAI_LETTERS[n mod 23]."""
+    u = uai.strip().upper()
+    if not re.fullmatch(r"[0-9]{7}[A-Z]", u):
+        raise IngestError(f"UAI {uai} : format invalide (attendu : 7 chiffres et une lettre).")
+    expected = q.UAI_LETTERS[int(u[:7]) % 23]
+    if u[7] != expected:
+        raise IngestError(f"UAI {u} : lettre de contrôle invalide (attendue : {expected}).")
+    return u
+
+
 def resolve_jobs(paths: list[Path], uai: str | None, d: date | None) -> list[Job]:
     """Snapshot folders (or folders of them) and console export files; snapshots sorted by date."""
     jobs: list[Job] = []
@@ -116,7 +127,7 @@ def resolve_jobs(paths: list[Path], uai: str | None, d: date | None) -> list[Job
         elif p.is_file():
             if uai is None or d is None:
                 raise IngestError(f"{p} : l'import d'un export de la console demande --uai et --date.")
-            jobs.append(Job("export", p, d, uai.upper()))
+            jobs.append(Job("export", p, d, check_uai(uai)))
         else:
             raise IngestError(f"{p} : fichier ou dossier introuvable.")
     return jobs

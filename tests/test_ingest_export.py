@@ -141,6 +141,10 @@ def test_export_needs_uai_and_date(mini_warehouse, tmp_path) -> None:
     p = export_file(tmp_path, GUIDE_ROWS)
     with pytest.raises(IngestError, match="--uai et --date"):
         ingest(mini_warehouse, [p])
+    with pytest.raises(IngestError, match="UAI 9740501X : lettre de contrôle invalide \\(attendue : B\\)"):
+        ingest(mini_warehouse, [p], uai="9740501x", d=D)
+    with pytest.raises(IngestError, match="format invalide"):
+        ingest(mini_warehouse, [p], uai="974-0501", d=D)
 
 
 def test_export_beside_full_snapshots(mini_warehouse, tmp_path) -> None:
