@@ -144,3 +144,21 @@ def test_cli_errors(mini_warehouse, monkeypatch, capsys) -> None:
 def test_cli_no_warehouse(settings, monkeypatch, capsys) -> None:
     rc, _, err = run_cli(settings, monkeypatch, capsys, "--scope", "academie:28")
     assert rc == 2 and "Aucun entrepôt publié" in err
+
+
+def test_table_number_format_and_alignment() -> None:
+    from datetime import datetime
+
+    from queries.stats import Synthese
+
+    rows = [{"origine": o, "comptes": 0, "NON_NOTIFIE": 0, "NOTIFIE_NON_ACTIVE": 0, "EN_COURS_ACTIVATION": 0,
+             "ACTIVE": 0, "DESACTIVE": 0} for o in ORDER[:-1]]
+    rows[2].update(comptes=12345, ACTIVE=12345)
+    rows.append({**rows[2], "origine": "TOTAL"})
+    s = Synthese(Scope.parse("academie:28"), date(2020, 8, 12), datetime(2020, 8, 12, 19, 46), rows)
+    text = stats_cli.render_table(s)
+    assert "12\u202f345" in text
+    assert text.rstrip().endswith("Dernière mise à jour le 12/08/2020 à 19:46")
+    body = [line for line in text.splitlines() if line.startswith(("ATEN", "Établissement", "Total"))]
+    assert len({len(line) for line in body}) == 1  # aligned columns
+    assert stats_cli.render_csv(s).splitlines()[3] == "ETABLISSEMENT;12345;0;0;0;12345;0"
