@@ -80,7 +80,7 @@ def _unknown_params(allowed: set[str]) -> None:
 def _check(settings: Settings, principal: Any, scope: Scope, day: date | None) -> date:
     """Remit check in SQL; AccessDenied propagates to the central 403 handler (which audits it)."""
     try:
-        s = stats_series.asof(settings, day)
+        s = stats_series.asof(settings, day, stats_series.cov_of(settings, scope))
         stats_series.check_scope(settings, principal, scope, s)
     except stats_series.ScopeNotFound as exc:
         raise ApiError(404, str(exc)) from None

@@ -56,6 +56,7 @@ class ScopeInfo:
     degre_applicable: bool  # académie and département can be split by degree
     etab_degre: str | None  # '1D'/'2D' for an establishment, class or MEF
     academie: str
+    cov: str = COV  # coverage answering the scope ('uai:<UAI>' for console exports)
 
 
 @dataclass(frozen=True)
@@ -92,20 +93,34 @@ def principal_pred(principal: Principal, alias: str = "e") -> tuple[str, list[st
     return _pred(alias, principal.scope.level), [principal.scope.code]
 
 
-def dates(settings: Settings) -> list[date]:
-    """Ingested dates of the full coverage, oldest first."""
+def cov_of(settings: Settings, scope: Scope) -> str:
+    """Coverage answering a scope: 'full', or 'uai:<UAI>' for an establishment known only through console
+    exports (as queries.stats does for the synthesis)."""
+    if scope.uai is None:
+        return COV
     with warehouse.connect(settings) as con:
-        rows = con.execute("SELECT date FROM snapshot WHERE cov = ? ORDER BY date", [COV]).fetchall()
+        if con.execute("SELECT count(*) FROM etab_h WHERE cov = ? AND uai = ?", [COV, scope.uai]).fetchone()[0]:
+            return COV
+        own = f"uai:{scope.uai}"
+        if con.execute("SELECT count(*) FROM snapshot WHERE cov = ?", [own]).fetchone()[0]:
+            return own
+    return COV
+
+
+def dates(settings: Settings, cov: str = COV) -> list[date]:
+    """Ingested dates of a coverage, oldest first."""
+    with warehouse.connect(settings) as con:
+        rows = con.execute("SELECT date FROM snapshot WHERE cov = ? ORDER BY date", [cov]).fetchall()
     return [r[0] for r in rows]
 
 
-def asof(settings: Settings, day: date | None) -> date:
+def asof(settings: Settings, day: date | None, cov: str = COV) -> date:
     """The ingested date serving `day` (the latest when None). NoData when there is none."""
     with warehouse.connect(settings) as con:
         if day is None:
-            row = con.execute("SELECT max(date) FROM snapshot WHERE cov = ?", [COV]).fetchone()
+            row = con.execute("SELECT max(date) FROM snapshot WHERE cov = ?", [cov]).fetchone()
         else:
-            row = con.execute("SELECT asof(?, ?)", [COV, day]).fetchone()
+            row = con.execute("SELECT asof(?, ?)", [cov, day]).fetchone()
     if row is None or row[0] is None:
         if day is None:
             raise NoData("L'entrepôt ne contient encore aucune donnée.")
@@ -125,7 +140,8 @@ def _allowed_depth(principal: Principal, scope: Scope) -> None:
 def check_scope(settings: Settings, principal: Principal, scope: Scope, day: date | None = None) -> ScopeInfo:
     """Names of `scope` if the principal may see it; AccessDenied outside the remit, ScopeNotFound if unknown."""
     _allowed_depth(principal, scope)
-    s = asof(settings, day)
+    cov = cov_of(settings, scope)
+    s = asof(settings, day, cov)
     ppred, pargs = principal_pred(principal)
     spred, sargs = scope.etab_predicate("e")
     with warehouse.connect(settings) as con:
@@ -135,12 +151,12 @@ def check_scope(settings: Settings, principal: Principal, scope: Scope, day: dat
                        any_value(e.circonscription_code), any_value(e.circonscription_nom),
                        any_value(e.nom), any_value(e.degre), any_value(e.type), count(*)
                 FROM etab_at(?, ?) e WHERE {spred} AND {ppred}""",  # noqa: S608 - fixed column names
-            [COV, s, *sargs, *pargs],
+            [cov, s, *sargs, *pargs],
         ).fetchone()
         if row is None or row[9] == 0:
             exists = con.execute(
                 f"SELECT count(*) FROM etab_h e WHERE e.cov = ? AND {spred}",  # noqa: S608
-                [COV, *sargs],
+                [cov, *sargs],
             ).fetchone()[0]
             if exists:
                 raise AccessDenied(f"Le périmètre {scope} ne fait pas partie du vôtre.")
@@ -152,14 +168,14 @@ def check_scope(settings: Settings, principal: Principal, scope: Scope, day: dat
             hit = con.execute(
                 f"""SELECT any_value(mef_libelle), count(*) FROM eleve_h
                     WHERE cov = ? AND uai = ? AND {col} = ?""",  # noqa: S608 - fixed column name
-                [COV, scope.code, scope.sub],
+                [cov, scope.code, scope.sub],
             ).fetchone()
             if not hit or not hit[1]:
                 what = "Classe" if scope.level is Level.CLASSE else "MEF"
                 raise ScopeNotFound(f"{what} « {scope.sub} » inconnu(e) dans l'établissement {scope.code}.")
             mef_libelle = hit[0]
-    chain: list[Crumb] = [Crumb(Scope(Level.ACADEMIE, aca), f"Académie de {aca_nom or aca}")]
-    if scope.level is not Level.ACADEMIE:
+    chain: list[Crumb] = [Crumb(Scope(Level.ACADEMIE, aca), f"Académie de {aca_nom or aca}")] if aca else []
+    if scope.level is not Level.ACADEMIE and dep:
         chain.append(Crumb(Scope(Level.DEPARTEMENT, dep), f"{dep_nom or 'Département'} ({dep})"))
     on_1d_path = scope.level is Level.CIRCONSCRIPTION or (
         DEPTH[scope.level] >= 3 and etab_degre == "1D" and circo
@@ -182,7 +198,8 @@ def check_scope(settings: Settings, principal: Principal, scope: Scope, day: dat
         chain=tuple(chain),
         degre_applicable=scope.level in (Level.ACADEMIE, Level.DEPARTEMENT),
         etab_degre=etab_degre if DEPTH[scope.level] >= 3 else None,
-        academie=aca,
+        academie=aca or "",
+        cov=cov,
     )
 
 
@@ -192,14 +209,14 @@ def _key(scope: Scope, degre: str) -> tuple[str, str, str, str]:
     return scope.level.value, scope.code, scope.sub or "", d
 
 
-def _guard(principal: Principal, scope: Scope) -> tuple[str, list]:
-    """EXISTS clause repeating, in SQL, that `scope` lies inside the principal's remit (latest date `?`)."""
+def _guard(principal: Principal, scope: Scope, cov: str, s: date) -> tuple[str, list]:
+    """EXISTS clause repeating, in SQL, that `scope` lies inside the principal's remit at ingested date `s`."""
     _allowed_depth(principal, scope)
     ppred, pargs = principal_pred(principal, "g")
     spred, sargs = scope.etab_predicate("g")
     return (
-        f"EXISTS (SELECT 1 FROM etab_at('{COV}', ?) g WHERE {spred} AND {ppred})",  # noqa: S608
-        [*sargs, *pargs],
+        f"EXISTS (SELECT 1 FROM etab_at(?, ?) g WHERE {spred} AND {ppred})",  # noqa: S608
+        [cov, s, *sargs, *pargs],
     )
 
 
@@ -211,8 +228,9 @@ def evolution(
     d_from: date | None = None, d_to: date | None = None,
 ) -> pd.DataFrame:
     """Long table (date, origine, etat, n) of distinct accounts of the scope at each ingested date in range."""
-    s = asof(settings, d_to)
-    guard, gargs = _guard(principal, scope)
+    cov = cov_of(settings, scope)
+    s = asof(settings, d_to, cov)
+    guard, gargs = _guard(principal, scope, cov, s)
     level, code, sub, d = _key(scope, degre)
     with warehouse.connect(settings) as con:
         df = con.execute(
@@ -220,7 +238,7 @@ def evolution(
                 WHERE a.cov = ? AND a.level = ? AND a.code = ? AND a.sub = ? AND a.degre = ?
                   AND a.date BETWEEN ? AND ? AND {guard}
                 ORDER BY a.date""",  # noqa: S608 - guard built from fixed fragments
-            [COV, level, code, sub, d, d_from or date(1900, 1, 1), s, s, *gargs],
+            [cov, level, code, sub, d, d_from or date(1900, 1, 1), s, *gargs],
         ).df()
     df["date"] = pd.to_datetime(df["date"]).dt.date
     return df
@@ -255,11 +273,12 @@ def rentree(d: date) -> date:
 
 def kpis(settings: Settings, principal: Principal, scope: Scope, degre: str = "ALL", day: date | None = None) -> dict:
     """Accounts, activated, rate at the date; their change over 7 days and since the rentrée."""
-    s = asof(settings, day)
+    cov = cov_of(settings, scope)
+    s = asof(settings, day, cov)
     with warehouse.connect(settings) as con:
-        s7 = con.execute("SELECT asof(?, ?)", [COV, s - timedelta(days=7)]).fetchone()[0]
+        s7 = con.execute("SELECT asof(?, ?)", [cov, s - timedelta(days=7)]).fetchone()[0]
         s0 = con.execute(
-            "SELECT min(date) FROM snapshot WHERE cov = ? AND date >= ? AND date <= ?", [COV, rentree(s), s]
+            "SELECT min(date) FROM snapshot WHERE cov = ? AND date >= ? AND date <= ?", [cov, rentree(s), s]
         ).fetchone()[0]
     df = evolution(settings, principal, scope, degre, min(x for x in (s7, s0, s) if x is not None), s)
     r = rate_series(df).set_index("date")
@@ -308,7 +327,7 @@ def child_spec(scope: Scope, degre: str = "ALL", par: str = "classe") -> list[Ch
     return []
 
 
-def _children_sql(scope: Scope, spec: ChildSpec, principal: Principal, s: date) -> tuple[str, list]:
+def _children_sql(scope: Scope, spec: ChildSpec, principal: Principal, s: date, cov: str) -> tuple[str, list]:
     """Child members (level, code, sub, label) inside scope ∩ remit at ingested date `s`."""
     spred, sargs = scope.etab_predicate("e")
     ppred, pargs = principal_pred(principal, "e")
@@ -335,8 +354,8 @@ def _children_sql(scope: Scope, spec: ChildSpec, principal: Principal, s: date) 
         tail = f"WHERE {spred} AND {ppred} AND coalesce(p.{col}, '') <> '' GROUP BY e.uai, p.{col}"
         if lv is Level.CLASSE:
             tail += ", p.classe"
-        return f"{sel} {src} {tail}", [COV, s, COV, s, *sargs, *pargs]  # noqa: S608
-    return f"{sel} {src} WHERE {spred} AND {ppred} {deg}", [COV, s, *sargs, *pargs, *dargs]  # noqa: S608
+        return f"{sel} {src} {tail}", [cov, s, cov, s, *sargs, *pargs]  # noqa: S608
+    return f"{sel} {src} WHERE {spred} AND {ppred} {deg}", [cov, s, *sargs, *pargs, *dargs]  # noqa: S608
 
 
 def children(
@@ -344,11 +363,12 @@ def children(
     par: str = "classe",
 ) -> pd.DataFrame:
     """One row per child: level, code, sub, label, comptes, actives, notifies_non_actives, taux (NaN if no account)."""
-    s = asof(settings, day)
+    cov = cov_of(settings, scope)
+    s = asof(settings, day, cov)
     _allowed_depth(principal, scope)
     frames = []
     for spec in child_spec(scope, degre, par):
-        members, margs = _children_sql(scope, spec, principal, s)
+        members, margs = _children_sql(scope, spec, principal, s, cov)
         agg_deg = degre if spec.level is Level.DEPARTEMENT else "ALL"
         with warehouse.connect(settings) as con:
             df = con.execute(
@@ -362,7 +382,7 @@ def children(
                       ON a.cov = ? AND a.date = ? AND a.level = m.level AND a.code = m.code AND a.sub = m.sub
                      AND a.degre = ?
                     GROUP BY ALL""",  # noqa: S608 - fragments from fixed maps
-                [*margs, COV, s, agg_deg],
+                [*margs, cov, s, agg_deg],
             ).df()
         df["kind"] = spec.kind
         frames.append(df)
@@ -408,11 +428,12 @@ def children_series(
     d_from: date | None = None, d_to: date | None = None, par: str = "classe",
 ) -> pd.DataFrame:
     """Activation rate of each child at the last ingested date of each week (for the heatmap child × week)."""
-    s = asof(settings, d_to)
+    cov = cov_of(settings, scope)
+    s = asof(settings, d_to, cov)
     _allowed_depth(principal, scope)
     frames = []
     for spec in child_spec(scope, degre, par):
-        members, margs = _children_sql(scope, spec, principal, s)
+        members, margs = _children_sql(scope, spec, principal, s, cov)
         agg_deg = degre if spec.level is Level.DEPARTEMENT else "ALL"
         with warehouse.connect(settings) as con:
             df = con.execute(
@@ -425,7 +446,7 @@ def children_series(
                       ON a.cov = ? AND a.level = m.level AND a.code = m.code AND a.sub = m.sub AND a.degre = ?
                     JOIN wk ON wk.date = a.date
                     GROUP BY ALL ORDER BY a.date""",  # noqa: S608 - fixed fragments
-                [*margs, COV, d_from or date(1900, 1, 1), s, COV, agg_deg],
+                [*margs, cov, d_from or date(1900, 1, 1), s, cov, agg_deg],
             ).df()
         frames.append(df)
     if not frames:
@@ -444,15 +465,16 @@ def a_relancer(
     settings: Settings, principal: Principal, scope: Scope, day: date | None = None, limit: int = 15
 ) -> pd.DataFrame:
     """Classes of the scope with the most notified-but-not-activated accounts (uai, etab, classe, n, comptes)."""
-    s = asof(settings, day)
-    guard, gargs = _guard(principal, scope)
+    cov = cov_of(settings, scope)
+    s = asof(settings, day, cov)
+    guard, gargs = _guard(principal, scope, cov, s)
     spred, sargs = scope.etab_predicate("e")
     ppred, pargs = principal_pred(principal, "e")
     cls = "AND a.sub = ?" if scope.level is Level.CLASSE else ""
     cargs = [scope.sub] if scope.level is Level.CLASSE else []
     if scope.level is Level.MEF:  # the classes holding pupils of that MEF
         cls = ("AND a.sub IN (SELECT DISTINCT classe FROM eleve_at(?, ?) WHERE uai = ? AND mef_code = ?)")
-        cargs = [COV, s, scope.code, scope.sub]
+        cargs = [cov, s, scope.code, scope.sub]
     with warehouse.connect(settings) as con:
         df = con.execute(
             f"""SELECT a.code AS uai, any_value(e.nom) AS etablissement, a.sub AS classe,
@@ -465,7 +487,7 @@ def a_relancer(
                 HAVING coalesce(sum(a.n) FILTER (WHERE a.etat = 'NOTIFIE_NON_ACTIVE'), 0) > 0
                 ORDER BY notifies_non_actives DESC, uai, classe
                 LIMIT ?""",  # noqa: S608 - fixed fragments
-            [COV, s, COV, s, *sargs, *pargs, *cargs, s, *gargs, int(limit)],
+            [cov, s, cov, s, *sargs, *pargs, *cargs, *gargs, int(limit)],
         ).df()
     return df
 
@@ -476,8 +498,9 @@ def a_relancer(
 def funnel_weeks(settings: Settings, principal: Principal, scope: Scope, degre: str = "ALL",
                  day: date | None = None) -> list[date]:
     """Weeks (Mondays) with at least one notification in the scope, most recent first."""
-    s = asof(settings, day)
-    guard, gargs = _guard(principal, scope)
+    cov = cov_of(settings, scope)
+    s = asof(settings, day, cov)
+    guard, gargs = _guard(principal, scope, cov, s)
     level, code, sub, d = _key(scope, degre)
     with warehouse.connect(settings) as con:
         rows = con.execute(
@@ -485,7 +508,7 @@ def funnel_weeks(settings: Settings, principal: Principal, scope: Scope, degre: 
                 WHERE cov = ? AND date = ? AND level = ? AND code = ? AND sub = ? AND degre = ? AND notifies > 0
                   AND {guard}
                 ORDER BY semaine DESC""",  # noqa: S608
-            [COV, s, level, code, sub, d, s, *gargs],
+            [cov, s, level, code, sub, d, *gargs],
         ).fetchall()
     return [r[0] for r in rows]
 
@@ -504,20 +527,21 @@ def funnel(
 ) -> pd.DataFrame:
     """Per child (classes of an establishment…) and for the scope itself (first row, kind 'total'):
     accounts notified in the week, activated within 7 and 30 days."""
-    s = asof(settings, day)
-    guard, gargs = _guard(principal, scope)
+    cov = cov_of(settings, scope)
+    s = asof(settings, day, cov)
+    guard, gargs = _guard(principal, scope, cov, s)
     level, code, sub, d = _key(scope, degre)
     with warehouse.connect(settings) as con:
         total = con.execute(
             f"""SELECT level, code, sub, 'Ensemble du périmètre' AS label, notifies, actives_7j, actives_30j
                 FROM agg_funnel WHERE cov = ? AND date = ? AND level = ? AND code = ? AND sub = ? AND degre = ?
                   AND semaine = ? AND {guard}""",  # noqa: S608
-            [COV, s, level, code, sub, d, semaine, s, *gargs],
+            [cov, s, level, code, sub, d, semaine, *gargs],
         ).df()
     total["kind"] = "total"
     frames = [total]
     for spec in child_spec(scope, degre, par):
-        members, margs = _children_sql(scope, spec, principal, s)
+        members, margs = _children_sql(scope, spec, principal, s, cov)
         agg_deg = degre if spec.level is Level.DEPARTEMENT else "ALL"
         with warehouse.connect(settings) as con:
             df = con.execute(
@@ -527,7 +551,7 @@ def funnel(
                       ON f.cov = ? AND f.date = ? AND f.level = m.level AND f.code = m.code AND f.sub = m.sub
                      AND f.degre = ? AND f.semaine = ?
                     ORDER BY f.notifies DESC, m.label""",  # noqa: S608
-                [*margs, COV, s, agg_deg, semaine],
+                [*margs, cov, s, agg_deg, semaine],
             ).df()
         df["kind"] = spec.kind
         frames.append(df)

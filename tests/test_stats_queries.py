@@ -225,3 +225,23 @@ def test_breadcrumb_chain_starts_at_the_principal_scope(mini_warehouse):
     assert [str(c.scope) for c in chain] == ["circonscription:974-SUD", "etablissement:9740101S"]
     info = S.check_scope(s, CHEF, Scope.parse("mef:9740501B:10115001110"))
     assert info.label == "MEF 3EME PREPA-METIERS" and info.etab_degre == "2D"
+
+
+def test_establishment_known_only_through_a_console_export(settings, tmp_path):
+    """Coverage 'uai:<UAI>' (the console's export, issue 2): the statistics answer from it for its head."""
+    from test_ingest_export import GUIDE_ROWS, export_file, run
+
+    oc, _, _ = run(settings, export_file(tmp_path, GUIDE_ROWS), uai="9740001H")
+    assert oc.error is None
+    chef = Principal(9, "chef", Role.CHEF, Scope.parse("etablissement:9740001H"))
+    scope = Scope.parse("etablissement:9740001H")
+    assert S.cov_of(settings, scope) == "uai:9740001H"
+    info = S.check_scope(settings, chef, scope)
+    assert info.cov == "uai:9740001H" and info.chain[-1].scope == scope
+    r = S.rate_series(S.evolution(settings, chef, scope))
+    assert (int(r["comptes"].iloc[-1]), int(r["actives"].iloc[-1])) == (6, 1)
+    classes = {row.sub: int(row.comptes) for row in S.children(settings, chef, scope).itertuples()}
+    assert classes == {"3EME J": 2, "5EME A": 3, "6EME D": 2, "4EME A": 1}
+    assert S.a_relancer(settings, chef, scope).iloc[0]["notifies_non_actives"] == 1
+    with pytest.raises(AccessDenied):  # another head never sees it
+        S.check_scope(settings, CHEF, scope)

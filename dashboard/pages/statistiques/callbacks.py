@@ -79,7 +79,8 @@ def cached(settings: Settings, name: str, fn: Callable[[], Any], *key: Any) -> A
 
 def checked(settings: Settings, principal: Principal, view: View) -> tuple[stats_series.ScopeInfo, date]:
     """Remit check in SQL for this principal's scope (cached per principal scope and role, never across)."""
-    s = cached(settings, "asof", lambda: stats_series.asof(settings, view.date), view.date)
+    cov = cached(settings, "cov", lambda: stats_series.cov_of(settings, view.scope), view.scope)
+    s = cached(settings, "asof", lambda: stats_series.asof(settings, view.date, cov), view.date, cov)
     info = cached(
         settings, "check", lambda: stats_series.check_scope(settings, principal, view.scope, s),
         principal.role.value, principal.scope, view.scope, s,
@@ -123,7 +124,8 @@ def _fname(view: View, what: str, s: date) -> str:
 
 
 def _range(view: View, s: date, settings: Settings) -> tuple[date, date]:
-    ds = cached(settings, "dates", lambda: stats_series.dates(settings))
+    cov = cached(settings, "cov", lambda: stats_series.cov_of(settings, view.scope), view.scope)
+    ds = cached(settings, "dates", lambda: stats_series.dates(settings, cov), cov)
     start = stats_series.rentree(s)
     default_from = next((d for d in ds if start <= d <= s), s)
     return view.d_from or default_from, view.d_to or s
@@ -455,7 +457,11 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         # The latest date is the default: keep the URL short (and following new publications) when it is chosen.
         values = {"date": d, "from": f, "to": t, "degre": degre, "par": par}
         if not latest:
-            ds = stats_series.dates(auth.settings_of())
+            st = auth.settings_of()
+            try:
+                ds = stats_series.dates(st, stats_series.cov_of(st, Scope.parse((data or {}).get("scope", ""))))
+            except ValueError:
+                ds = []
             if ds and d == ds[-1].isoformat():
                 values["date"] = None
                 if t == d:

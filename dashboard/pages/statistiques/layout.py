@@ -243,13 +243,14 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
     view, messages = parse_view(principal, params)
     try:
-        ds = stats_series.dates(settings)
+        cov = stats_series.cov_of(settings, view.scope)
+        ds = stats_series.dates(settings, cov)
         if not ds:
             raise stats_series.NoData("L'entrepôt ne contient encore aucune donnée.")
         if view.date and view.date < ds[0]:
             messages.append(f"Aucune donnée au {F.fmt_date(view.date)} : affichage de la dernière date.")
             view = replace(view, date=None)
-        s = stats_series.asof(settings, view.date)
+        s = stats_series.asof(settings, view.date, cov)
         info = stats_series.check_scope(settings, principal, view.scope, s)
     except AccessDenied as exc:
         return denied(settings, principal, view.scope, str(exc))
@@ -257,7 +258,8 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
         messages.append(f"{exc} Affichage de votre périmètre.")
         view = View(scope=principal.scope)  # type: ignore[arg-type]
         try:
-            s = stats_series.asof(settings, None)
+            ds = stats_series.dates(settings, stats_series.cov_of(settings, view.scope))
+            s = stats_series.asof(settings, None, stats_series.cov_of(settings, view.scope))
             info = stats_series.check_scope(settings, principal, view.scope, s)
         except (AccessDenied, stats_series.ScopeNotFound) as exc2:
             return html.Div([html.H1("Statistiques"), F.alert(str(exc2), "error")])
