@@ -304,8 +304,10 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         return True, False, None, None
 
     # Focus to the panel's heading when an account opens or the panel closes (static function in
-    # assets/dashAgGridFunctions.js: no inline script, so no CSP hash; no output, nothing sent to the server).
-    app.clientside_callback(ClientsideFunction("responsables", "focusDetail"), Input(Ids.CURRENT, "data"),
+    # assets/dashAgGridFunctions.js: no inline script, so no CSP hash; runs in the browser only and always
+    # answers no_update; its output is a harmless data-* attribute of the heading).
+    app.clientside_callback(ClientsideFunction("responsables", "focusDetail"),
+                            Output(Ids.D_TITLE, "data-focus"), Input(Ids.CURRENT, "data"),
                             prevent_initial_call=True)
 
     @app.callback(
