@@ -258,6 +258,7 @@ def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
             return [cell && cell.getAttribute('col-id'), id && id.innerText.trim()];
         }""")
         assert focused[0] and focused[0] != "ag-Grid-SelectionColumn" and focused[1], focused
+        page.screenshot(path=str(shots / "console-keyboard-focus.png"))
         page.keyboard.press("Enter")
 
         content = page.locator("#resp-d-content")
