@@ -495,30 +495,39 @@ def a_relancer(
 # --------------------------------------------------------------------------------------------------- funnel
 
 
-def funnel_weeks(settings: Settings, principal: Principal, scope: Scope, degre: str = "ALL",
-                 day: date | None = None) -> list[date]:
-    """Weeks (Mondays) with at least one notification in the scope, most recent first."""
+def funnel_week_counts(settings: Settings, principal: Principal, scope: Scope, degre: str = "ALL",
+                       day: date | None = None) -> list[tuple[date, int]]:
+    """(week Monday, accounts notified that week) for weeks with notifications in the scope, most recent first."""
     cov = cov_of(settings, scope)
     s = asof(settings, day, cov)
     guard, gargs = _guard(principal, scope, cov, s)
     level, code, sub, d = _key(scope, degre)
     with warehouse.connect(settings) as con:
         rows = con.execute(
-            f"""SELECT semaine FROM agg_funnel
+            f"""SELECT semaine, notifies FROM agg_funnel
                 WHERE cov = ? AND date = ? AND level = ? AND code = ? AND sub = ? AND degre = ? AND notifies > 0
                   AND {guard}
                 ORDER BY semaine DESC""",  # noqa: S608
             [cov, s, level, code, sub, d, *gargs],
         ).fetchall()
-    return [r[0] for r in rows]
+    return [(r[0], int(r[1])) for r in rows]
 
 
-def default_week(weeks: list[date], s: date) -> date | None:
-    """The most recent week whose 30-day window is complete, else the most recent one."""
-    for w in weeks:
-        if w + timedelta(days=6 + 30) <= s:
-            return w
-    return weeks[0] if weeks else None
+def funnel_weeks(settings: Settings, principal: Principal, scope: Scope, degre: str = "ALL",
+                 day: date | None = None) -> list[date]:
+    """Weeks (Mondays) with at least one notification in the scope, most recent first."""
+    return [w for w, _ in funnel_week_counts(settings, principal, scope, degre, day)]
+
+
+def default_week(weeks: list[date] | list[tuple[date, int]], s: date) -> date | None:
+    """The most recent week whose 30-day window is complete and that saw a real notification wave (at least a
+    quarter of the busiest complete week: a lone re-notification says little), else the most recent week."""
+    counted = [(w, 1) if isinstance(w, date) else w for w in weeks]
+    complete = [(w, n) for w, n in counted if w + timedelta(days=6 + 30) <= s]
+    if complete:
+        top = max(n for _, n in complete)
+        return next(w for w, n in complete if n >= max(1, top / 4))
+    return counted[0][0] if counted else None
 
 
 def funnel(

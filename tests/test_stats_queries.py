@@ -154,6 +154,11 @@ def test_funnel_from_the_ingestion_aggregate(mini_warehouse):
     assert by["3EME B"] == (1, 1, 1)  # j.techer: 4 days
     assert by[""] == (2, 1, 2)  # the establishment's own row
     assert S.default_week(weeks, D3) == date(2026, 6, 22)  # the latest week with a complete 30-day window
+    counts = S.funnel_week_counts(s, PILOTE, aca, "ALL", D3)
+    assert counts == [(date(2026, 8, 24), 3), (date(2026, 6, 22), 2)]
+    # A lone re-notification is skipped for the default: the last real wave with a complete window is shown.
+    assert S.default_week([(date(2026, 10, 5), 1), (date(2026, 9, 28), 2), (date(2026, 9, 7), 40)],
+                          date(2026, 12, 1)) == date(2026, 9, 7)
 
 
 def test_projection_is_bounded_and_labelled():

@@ -316,7 +316,7 @@ def render_children(settings: Settings, principal: Principal, view: View, info: 
          "Notifiés non activés"], rows,
     )
     med = html.P(f"Médiane académique ({kinds}) : {F.fmt_pct(median)}", className="fr-text--sm") if median is not None else None
-    fig = F.ranked_bar(ch, f"Taux d'activation par {kinds} (les plus faibles en bas)", median)
+    fig = F.ranked_bar(ch, f"Taux d'activation par {kinds} (les plus faibles en haut)", median)
     return html.Div([
         med,
         F.graph(fig, "stats-g-children", _fname(view, "comparaison", s), f"Graphique : taux d'activation par {kinds}"),
@@ -345,19 +345,20 @@ def render_heatmap(settings: Settings, principal: Principal, view: View, info: A
 
 def render_funnel(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
     weeks = cached(settings, "funnel-weeks",
-                   lambda: stats_series.funnel_weeks(settings, principal, view.scope, view.degre, s),
+                   lambda: stats_series.funnel_week_counts(settings, principal, view.scope, view.degre, s),
                    view.scope, view.degre, s)
     if not weeks:
         return F.alert("Aucune notification enregistrée dans ce périmètre.", "info")
-    week = view.semaine if view.semaine in weeks else stats_series.default_week(weeks, s)
+    week = view.semaine if view.semaine in dict(weeks) else stats_series.default_week(weeks, s)
     assert week is not None
     fn = cached(settings, "funnel",
                 lambda: stats_series.funnel(settings, principal, view.scope, week, view.degre, s, view.par),
                 view.scope, week, view.degre, s, view.par)
     chooser = html.Div([
         html.Label("Semaine de notification (lundi)", htmlFor=Ids.SEMAINE, className="fr-label"),
-        dcc.Dropdown(id=Ids.SEMAINE, options=[{"label": f"Semaine du {F.fmt_date(w)}", "value": w.isoformat()}
-                                             for w in weeks], value=week.isoformat(), clearable=False,
+        dcc.Dropdown(id=Ids.SEMAINE, options=[{"label": f"Semaine du {F.fmt_date(w)} ({F.fmt_int(n)} notifiés)",
+                                               "value": w.isoformat()} for w, n in weeks],
+                     value=week.isoformat(), clearable=False,
                      className="stats-dropdown"),
         html.Button("Afficher", id=Ids.SEMAINE_APPLY, type="button", className="fr-btn fr-btn--secondary fr-btn--sm"),
     ], className="stats-inline-form")
