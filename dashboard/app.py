@@ -14,7 +14,7 @@ from dashboard.cache import init_cache
 from dashboard.ids import Shell
 from dashboard.pages import Page, load_pages
 from meteocomptes.settings import Settings
-from queries import warehouse
+from queries import audit, warehouse
 from queries.scope import Principal
 from queries.store import init_db
 
@@ -159,8 +159,10 @@ def create_app(settings: Settings | None = None) -> Dash:
     def healthz():  # noqa: ANN202
         try:
             info = warehouse.data_info(settings)
-        except warehouse.WarehouseUnavailable as exc:
-            return jsonify(status="indisponible", erreur=str(exc)), 503
+        except warehouse.WarehouseUnavailable:
+            # No path or driver message on a public route: the server log has the detail.
+            server.logger.exception("healthz: entrepôt illisible")
+            return jsonify(status="indisponible", erreur="Entrepôt de données indisponible ou vide."), 503
         return jsonify(status="ok", data_date=info.date.isoformat(), ingested_at=info.ingested_at.isoformat())
 
     app.layout = shell_layout(settings)
@@ -190,6 +192,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         if page is None:
             return html.Div([html.H1("Page introuvable"), dcc.Link("Retour à l'accueil", href="/")]), menu, "", user
         if not page.allowed(principal):
+            audit.record(settings, principal, "forbidden", detail={"page": page.path}, outcome="denied")
             return html.Div([html.H1("Accès refusé"), html.P("Cette page ne fait pas partie de vos droits.")]), menu, "", user
         params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
         return page.layout(principal, params), menu, data_date_label(settings), user

@@ -49,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EXPORT_MAX_ROWS", "100000", "Lignes maximales d'un export CSV ou PDF.", int),
     Setting("SESSION_IDLE_MINUTES", "30", "Durée d'inactivité avant expiration de la session.", int),
     Setting("SESSION_MAX_HOURS", "12", "Durée absolue maximale d'une session.", int),
-    Setting("LOGIN_MAX_FAILURES", "5", "Échecs de connexion tolérés par compte ou par adresse IP avant blocage temporaire.", int),
+    Setting("LOGIN_MAX_FAILURES", "5", "Échecs de connexion tolérés par compte avant blocage temporaire (par adresse IP : quatre fois plus, car un établissement partage souvent une adresse).", int),
     Setting("LOGIN_LOCK_MINUTES", "15", "Durée du blocage après trop d'échecs.", int),
     Setting("TRUSTED_HEADER_AUTH", "false", "Active l'authentification par en-têtes posés par le portail (mandataire inverse).", _bool),
     Setting("TRUSTED_PROXIES", "", "Adresses IP des mandataires dont les en-têtes d'identité sont acceptés (séparées par des virgules).", _csv),
