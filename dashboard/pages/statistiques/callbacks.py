@@ -296,6 +296,10 @@ def compute_children(settings: Settings, principal: Principal, view: View, info:
     return ch, median
 
 
+def _plural(kinds: str) -> str:
+    return ", ".join(k if k == "MEF" else k + "s" for k in kinds.split(", "))
+
+
 def render_children(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
     ch, median = compute_children(settings, principal, view, info, s)
     if ch.empty:
@@ -311,7 +315,7 @@ def render_children(settings: Settings, principal: Principal, view: View, info: 
         rows.append([dcc.Link(label, href=href, className="fr-link"), F.fmt_int(x.comptes), F.fmt_int(x.actives),
                      F.fmt_pct(x.taux), F.fmt_pts(gap), F.fmt_int(x.notifies_non_actives)])
     tbl = F.table(
-        f"Comparaison des {kinds} au {F.fmt_date(s)}, du taux d'activation le plus faible au plus élevé",
+        f"Comparaison des {_plural(kinds)} au {F.fmt_date(s)}, du taux d'activation le plus faible au plus élevé",
         ["Périmètre", "Comptes", "Activés", "Taux d'activation", "Écart à la médiane académique",
          "Notifiés non activés"], rows,
     )
