@@ -61,6 +61,7 @@ SORT_COLUMNS: dict[str, str] = {
 DEFAULT_ORDER = "uai, k_eleve, k_resp, rid"
 
 _SPACES = re.compile(r"\s+")
+UAI_RE = re.compile(r"^\d{3}\d{4}[A-Z]$")
 _CTRL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -109,6 +110,14 @@ def _listish(v: Any) -> list[str]:
     return []
 
 
+def valid_uai(v: Any) -> str | None:
+    """An establishment code (UAI: 7 digits + 1 letter, upper-cased) or None: anything else is dropped."""
+    if not isinstance(v, str):
+        return None
+    v = v.strip().upper()
+    return v if len(v) == 8 and UAI_RE.fullmatch(v) else None
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the user asked. Everything is validated here; unknown codes are dropped."""
@@ -119,6 +128,7 @@ class Filters:
     origines: tuple[str, ...] = ()
     email: bool | None = None  # True: with an email, False: without, None: either
     mobile: bool | None = None
+    uai: str | None = None  # one establishment, ANDed with the principal's scope (never replacing it)
 
     @classmethod
     def build(
@@ -129,25 +139,35 @@ class Filters:
         origines: Any = None,
         email: Any = None,
         mobile: Any = None,
+        uai: Any = None,
     ) -> Filters:
         q = q if isinstance(q, str) else ""
         cl = tuple(dict.fromkeys(c.strip()[:40] for c in _listish(classes) if c.strip()))[:MAX_CLASSES]
         et = tuple(e for e in dict.fromkeys(_listish(etats)) if e in ETATS)
         og = tuple(o for o in dict.fromkeys(_listish(origines)) if o in ORIGINES)
-        return cls(q[: MAX_QUERY_CHARS], cl, et, og, _yes_no(email), _yes_no(mobile))
+        return cls(q[: MAX_QUERY_CHARS], cl, et, og, _yes_no(email), _yes_no(mobile), valid_uai(uai))
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Filters:
-        """From URL parameters (`classe`, `etat`, `origine`, `mail`, `mobile`; `q` only when given)."""
+        """From URL parameters (`uai`, `classe`, `etat`, `origine`, `mail`, `mobile`; `q` only when given)."""
         return cls.build(
             params.get("q", ""), params.get("classe"), params.get("etat"), params.get("origine"),
-            params.get("mail"), params.get("mobile"),
+            params.get("mail"), params.get("mobile"), params.get("uai"),
         )
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Filters:
+        """From `as_dict()` (export token, grid context): validated again, like any browser input."""
+        d = d if isinstance(d, Mapping) else {}
+        return cls.build(d.get("q"), d.get("classe"), d.get("etat"), d.get("origine"), d.get("mail"),
+                         d.get("mobile"), d.get("uai"))
 
     def url_params(self) -> dict[str, str]:
         """URL form. The search text is left out on purpose: names typed in the search box would otherwise end
         up in browser history, proxies' and gunicorn's access logs. Only codes and class names go in the URL."""
         p: dict[str, str] = {}
+        if self.uai:
+            p["uai"] = self.uai
         if self.classes:
             p["classe"] = ",".join(self.classes)
         if self.etats:
@@ -163,13 +183,15 @@ class Filters:
     def as_dict(self) -> dict[str, Any]:
         return {"q": self.q, "classe": list(self.classes), "etat": list(self.etats), "origine": list(self.origines),
                 "mail": None if self.email is None else ("oui" if self.email else "non"),
-                "mobile": None if self.mobile is None else ("oui" if self.mobile else "non")}
+                "mobile": None if self.mobile is None else ("oui" if self.mobile else "non"), "uai": self.uai}
 
     def describe(self) -> str:
         """French one-line summary (audit, PDF header). The search text is included: the user typed it."""
         parts = []
         if self.q.strip():
             parts.append(f"recherche « {self.q.strip()[:40]} »")
+        if self.uai:
+            parts.append(f"établissement {self.uai}")
         if self.classes:
             parts.append("classes " + ", ".join(self.classes))
         if self.etats:
@@ -251,7 +273,10 @@ def _base(settings: Settings, snap: Snapshot) -> tuple[str, list[Any]]:
 
 def _where(principal: Principal, f: Filters) -> tuple[str, list[Any]]:
     pred, params = scope_sql(principal)
-    clauses = [pred]
+    clauses = [pred]  # the scope always stays: the establishment filter only narrows it
+    if f.uai:
+        clauses.append("c.uai = ?")
+        params.append(f.uai)
     for term in search_terms(f.q):
         clauses.append("contains(c.k_all, ?)")
         params.append(term)
@@ -431,19 +456,36 @@ def accounts_of_rows(settings: Settings, principal: Principal, rids: Iterable[An
         return [r[0] for r in con.execute(sql, [ids, *params]).fetchall()]
 
 
-def classes(settings: Settings, principal: Principal) -> list[str]:
-    """Classes of the scope, for the filter (sorted). Across the académie the list is too long: empty."""
+def classes(settings: Settings, principal: Principal, uai: Any = None) -> list[str]:
+    """Classes of the scope, for the filter (sorted). Across the académie the list is too long: empty, unless one
+    establishment is chosen (`uai`, ANDed with the scope: an establishment outside it has no class)."""
     require_console(principal)
     scope = principal.scope
     assert scope is not None
-    if scope.uai is None:
+    one = valid_uai(uai)
+    if scope.uai is None and one is None:
         return []
     pred, params = scope_sql(principal)
+    if one is not None:
+        pred, params = f"{pred} AND c.uai = ?", [*params, one]
     with warehouse.connect(settings) as con:
         rows = con.execute(
             f"SELECT DISTINCT classe FROM console_row c WHERE {pred} AND classe IS NOT NULL ORDER BY 1", params  # noqa: S608
         ).fetchall()
     return [r[0] for r in rows]
+
+
+def establishments(settings: Settings, principal: Principal) -> list[tuple[str, str]]:
+    """(UAI, name) of the establishments of the scope that have console rows, by name (establishment filter)."""
+    require_console(principal)
+    pred, params = scope_sql(principal)
+    with warehouse.connect(settings) as con:
+        rows = con.execute(
+            f"""SELECT c.uai, coalesce(any_value(c.etab_nom), '') AS nom FROM console_row c
+                WHERE {pred} AND c.uai IS NOT NULL GROUP BY c.uai ORDER BY nom, c.uai""",  # noqa: S608
+            params,
+        ).fetchall()
+    return [(r[0], r[1]) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------------------

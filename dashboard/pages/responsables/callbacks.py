@@ -43,8 +43,8 @@ def _d(v: Any) -> str:
     return v.strftime("%d/%m/%Y") if isinstance(v, (date, datetime)) else ""
 
 
-def _filters(q: Any, classes: Any, etats: Any, origines: Any, mail: Any, mobile: Any) -> Filters:
-    return Filters.build(q, classes, etats, origines, mail or None, mobile or None)
+def _filters(q: Any, classes: Any, etats: Any, origines: Any, mail: Any, mobile: Any, uai: Any = None) -> Filters:
+    return Filters.build(q, classes, etats, origines, mail or None, mobile or None, uai or None)
 
 
 def _audit_filters(f: Filters, known_classes: list[str] | None = None) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def export_view(settings: Settings, fmt: str) -> Response:
         audit.record(settings, principal, "export", outcome="denied", detail={"raison": "limite d'exports"})
         return Response("Trop d'exports en peu de temps, réessayez plus tard.", status=429, mimetype="text/plain")
     s = saved["f"]
-    f = Filters.build(s.get("q"), s.get("classe"), s.get("etat"), s.get("origine"), s.get("mail"), s.get("mobile"))
+    f = Filters.from_dict(s)  # uai included: the export re-runs the same scoped query as the grid
     cap = int(settings["EXPORT_MAX_ROWS"])
     if fmt == "pdf":
         cap = min(cap, PDF_MAX_ROWS)  # a table of 100 000 lines is not read, and costs minutes: the CSV is for that
@@ -227,18 +227,19 @@ def register_callbacks(app: Any, settings: Settings) -> None:
                         lambda fmt: export_view(settings, fmt))
 
     FILTER_STATES = [State(Ids.Q, "value"), State(Ids.CLASSES, "value"), State(Ids.ETATS, "value"),
-                     State(Ids.ORIGINES, "value"), State(Ids.MAIL, "value"), State(Ids.MOBILE, "value")]
+                     State(Ids.ORIGINES, "value"), State(Ids.MAIL, "value"), State(Ids.MOBILE, "value"),
+                     State(Ids.UAI, "value")]
 
     @app.callback(
         Output(Ids.GRID_WRAP, "children"), Output(Ids.COUNT, "children"), Output(Ids.URL, "search"),
         Output(Ids.EXPORT_CSV, "href"), Output(Ids.EXPORT_PDF, "href"),
         Input(Ids.SEARCH, "n_clicks"), Input(Ids.Q, "value"), Input(Ids.CLASSES, "value"),
         Input(Ids.ETATS, "value"), Input(Ids.ORIGINES, "value"), Input(Ids.MAIL, "value"),
-        Input(Ids.MOBILE, "value"),
+        Input(Ids.MOBILE, "value"), Input(Ids.UAI, "value"),
     )
-    def run_search(_n, q, classes, etats, origines, mail, mobile):  # noqa: ANN001, ANN202
+    def run_search(_n, q, classes, etats, origines, mail, mobile, uai):  # noqa: ANN001, ANN202
         principal = auth.require_principal("console")
-        f = _filters(q, classes, etats, origines, mail, mobile)
+        f = _filters(q, classes, etats, origines, mail, mobile, uai)
         try:
             g, count = _new_grid(settings, principal, f)
         except warehouse.WarehouseUnavailable as exc:
@@ -249,6 +250,16 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         token = export_token(principal, f)
         return (g, count, ("?" + urlencode(params)) if params else "",
                 f"/export/responsables.csv?t={token}", f"/export/responsables.pdf?t={token}")
+
+    @app.callback(Output(Ids.CLASSES, "options"), Input(Ids.UAI, "value"), prevent_initial_call=True)
+    def class_options(uai):  # noqa: ANN001, ANN202
+        # Classes of the chosen establishment (ANDed with the scope in SQL: another one has none); across the
+        # whole académie the list would be too long, so none is offered until an establishment is chosen.
+        principal = auth.require_principal("console")
+        try:
+            return [{"label": c, "value": c} for c in console.classes(settings, principal, uai)]
+        except warehouse.WarehouseUnavailable:
+            return []
 
     @app.callback(
         Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
@@ -263,7 +274,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end or start > MAX_START_ROW:
             raise PreventUpdate
         c = req.get("context") if isinstance(req.get("context"), dict) else {}
-        f = Filters.build(c.get("q"), c.get("classe"), c.get("etat"), c.get("origine"), c.get("mail"), c.get("mobile"))
+        f = Filters.from_dict(c)
         # filterModel is ignored (no column filter in this grid); sortModel is whitelisted by console.order_by.
         res = console.search(settings, principal, f, start, min(end - start, console.MAX_PAGE), req.get("sortModel"))
         return {"rowData": res.rows, "rowCount": res.total}

@@ -8,6 +8,7 @@ GRID_TYPE = "resp-grid"  # pattern-matching id {"type": GRID_TYPE, "gen": n}: a 
 class Ids(StrEnum):
     URL = "resp-url"  # page-local dcc.Location (refresh=False): filters go to the URL without re-rendering
     Q = "resp-q"
+    UAI = "resp-uai"  # establishment filter (shown to principals wider than one establishment)
     CLASSES = "resp-classes"
     ETATS = "resp-etats"
     ORIGINES = "resp-origines"

@@ -1,6 +1,6 @@
 """Layout of the « Responsables » console.
 
-Filters live in the URL (`/responsables?classe=…&etat=…&origine=…&mail=oui&mobile=non`), except the search
+Filters live in the URL (`/responsables?uai=…&classe=…&etat=…&origine=…&mail=oui&mobile=non`), except the search
 text: a name typed in the box would end up in browser history and access logs, so it stays in the form only.
 No personal data goes in a dcc.Store: the only Store holds the opaque row id of the open account.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import dash_ag_grid as dag
@@ -95,9 +96,24 @@ def _dropdown(id_: str, options: list[dict[str, str]], value: Any, label: str, m
     )
 
 
-def filters_form(principal: Principal, f: Filters, class_options: list[str]) -> html.Div:
+def etab_field(f: Filters, etabs: list[tuple[str, str]] | None) -> html.Div:
+    """« Établissement »: one establishment of the scope. `etabs` None (a single-establishment principal): the
+    control still exists, so that the callbacks' inputs are always there, but it is hidden and empty."""
+    options = [{"label": f"{nom or uai} ({uai})", "value": uai} for uai, nom in etabs or []]
+    value = f.uai if f.uai and any(o["value"] == f.uai for o in options) else None
+    return html.Div(
+        [html.Label("Établissement", htmlFor=Ids.UAI, className="fr-label"),
+         dcc.Dropdown(id=Ids.UAI, options=options, value=value, multi=False, placeholder="Tous",
+                      clearable=True, searchable=True)],
+        className="fr-col-12 fr-col-md-8 fr-mb-2w", hidden=etabs is None,
+    )
+
+
+def filters_form(principal: Principal, f: Filters, class_options: list[str],
+                 etabs: list[tuple[str, str]] | None = None) -> html.Div:
     return html.Div(
         [
+            etab_field(f, etabs),
             html.Div(
                 [html.Label("Nom ou prénom de l'élève ou du responsable", htmlFor=Ids.Q, className="fr-label"),
                  dcc.Input(id=Ids.Q, type="search", value=f.q, debounce=True, maxLength=console.MAX_QUERY_CHARS,
@@ -221,10 +237,16 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
 
     settings = auth.settings_of()
     f = Filters.from_params({k: v for k, v in params.items() if k != "q"})
+    wide = principal.scope is not None and principal.scope.uai is None  # support: more than one establishment
+    etabs: list[tuple[str, str]] | None = [] if wide else None
     try:
-        class_options = console.classes(settings, principal)
+        if wide:
+            etabs = console.establishments(settings, principal)
+        class_options = console.classes(settings, principal, f.uai if wide else None)
     except Exception:  # no warehouse yet: the search callback says so
         class_options = []
+    if not wide or not any(u == f.uai for u, _ in etabs or []):
+        f = replace(f, uai=None)  # single establishment: its own scope already; wide: not one of its establishments
     return html.Div(
         [
             dcc.Location(id=Ids.URL, refresh=False),
@@ -233,7 +255,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
             html.H1("Gestion des comptes responsables"),
             html.P(f"Périmètre : {scope_label(settings, principal)}. Pour gérer les comptes, choisissez vos critères "
                    "de recherche.", id=Ids.SCOPE, className="fr-text--sm"),
-            filters_form(principal, f, class_options),
+            filters_form(principal, f, class_options, etabs),
             html.P(id=Ids.COUNT, className="fr-text--bold", **{"aria-live": "polite"}),
             html.Div(id=Ids.GRID_WRAP),
             html.P("Pour ouvrir un compte : cliquez sur sa ligne, ou, au clavier, placez-vous sur la ligne avec les "
