@@ -155,9 +155,9 @@ def test_export_beside_full_snapshots(mini_warehouse, tmp_path) -> None:
     assert wh_rows(mini_warehouse, "SELECT count(*) FROM snapshot WHERE cov = 'uai:9740501B'") == [(1,)]
 
 
-@pytest.mark.xfail(reason="per_date_20_funnel.sql inserts NULL académie/département codes (NOT NULL) for an "
-                          "establishment unknown to the full snapshots", strict=False)
 def test_export_of_unknown_establishment(settings, tmp_path) -> None:
+    """No full snapshot knows the UAI: the establishment row has only its UAI, the export still counts."""
     oc, _, _ = run(settings, export_file(tmp_path, GUIDE_ROWS), uai="9740001H")
     assert oc.error is None
     assert table(settings, "etablissement:9740001H")["TOTAL"]["comptes"] == 6
+    assert table(settings, "classe:9740001H:6EME D")["TOTAL"]["comptes"] == 2
