@@ -61,7 +61,7 @@ SORT_COLUMNS: dict[str, str] = {
 DEFAULT_ORDER = "uai, k_eleve, k_resp, rid"
 
 _SPACES = re.compile(r"\s+")
-UAI_RE = re.compile(r"^\d{3}\d{4}[A-Z]$")
+UAI_RE = re.compile(r"^\d{3}\d{4}[A-Z]$", re.ASCII)  # ASCII: \d would accept other scripts' digits
 _CTRL = re.compile(r"[\x00-\x1f\x7f]")
 
 
