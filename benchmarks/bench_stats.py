@@ -204,9 +204,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold-reps", type=int, default=8)
     ap.add_argument("--dir", default=None)
     ap.add_argument("--markdown", default=None, help="write the result table to this Markdown file")
+    ap.add_argument("--warehouse", default=None,
+                    help="an already ingested warehouse folder (e.g. bench_ingest --profile national --workdir W "
+                         "leaves W/warehouse): no generation, and no pandas peer (it does not fit in 8 GB there)")
     args = ap.parse_args(argv)
     args.dir = args.dir or str(ROOT / "var" / f"bench-stats-{args.profile}")
-    settings, snap = prepare(args)
+    if args.warehouse:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
+        settings = Settings.from_env({"METEOCOMPTES_DATA_DIR": str(Path(args.dir).resolve()),
+                                      "METEOCOMPTES_WAREHOUSE": str(Path(args.warehouse).resolve())})
+        snap = None
+    else:
+        settings, snap = prepare(args)
 
     from queries import catalog
 
@@ -215,12 +224,20 @@ def main(argv: list[str] | None = None) -> int:
     s = ds[-1]
     aca = Scope.parse(sc["academie"])
     with warehouse.connect(settings) as con:
+        # The académie holding the chosen collège, so every measured scope is inside the pilote's remit.
+        aca_code = con.execute(
+            "SELECT academie_code FROM etab_at('full', ?) WHERE uai = ?", [s, Scope.parse(sc["college"]).code]
+        ).fetchone()[0]
+        aca = Scope.parse(f"academie:{aca_code}")
+        circ = con.execute(
+            """SELECT circonscription_code FROM etab_at('full', ?) WHERE academie_code = ? AND degre = '1D'
+               AND circonscription_code IS NOT NULL ORDER BY 1 LIMIT 1""", [s, aca.code]).fetchone()[0]
         classe = con.execute(
             "SELECT classe FROM eleve_at('full', ?) WHERE uai = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
             [s, Scope.parse(sc["college"]).code]).fetchone()[0]
     scopes = {
         "académie": aca,
-        "circonscription": Scope.parse(sc["circonscription"]),
+        "circonscription": Scope.parse(f"circonscription:{circ}"),
         "collège": Scope.parse(sc["college"]),
         "classe": Scope.parse(f"classe:{Scope.parse(sc['college']).code}:{classe}"),
     }
@@ -243,18 +260,22 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Profil {args.profile} : {len(ds)} dates ingérées ({ds[0]} → {s}), entrepôt "
           f"{warehouse.current_target(settings.warehouse_dir).stat().st_size / 1e6:.0f} Mo")
-    print("Chargement des instantanés bruts en pandas pour la comparaison naïve…", flush=True)
-    naive = Naive(snap, ds)
-    print(f"  {naive.load_seconds:.1f} s de lecture (exclues des temps naïfs ci-dessous)")
-    naive_fn = {
-        "synthese": lambda x: naive.synthese(s, x),
-        "evolution": lambda x: naive.evolution(x),
-        "kpis": lambda x: [naive.synthese(d, x) for d in {ds[0], ds[max(0, len(ds) - 2)], s}],
-        "children": lambda x: naive.children(s, x),
-        "heatmap": lambda x: [naive.children(d, x) for d in ds],
-        "relance": lambda x: naive.children(s, x),
-        "funnel": lambda x: naive.funnel(s, x, week),
-    }
+    naive_fn: dict[str, Callable[[Scope], object]] = {}
+    if snap is None:
+        print("Pas de pair pandas sur un entrepôt donné (à l'échelle nationale il dépasse 8 Go : voir bench_ingest).")
+    else:
+        print("Chargement des instantanés bruts en pandas pour la comparaison naïve…", flush=True)
+        naive = Naive(snap, ds)
+        print(f"  {naive.load_seconds:.1f} s de lecture (exclues des temps naïfs ci-dessous)")
+        naive_fn = {
+            "synthese": lambda x: naive.synthese(s, x),
+            "evolution": lambda x: naive.evolution(x),
+            "kpis": lambda x: [naive.synthese(d, x) for d in {ds[0], ds[max(0, len(ds) - 2)], s}],
+            "children": lambda x: naive.children(s, x),
+            "heatmap": lambda x: [naive.children(d, x) for d in ds],
+            "relance": lambda x: naive.children(s, x),
+            "funnel": lambda x: naive.funnel(s, x, week),
+        }
 
     # Flask-Caching layer of the page, in an app context (FileSystemCache under the bench data dir).
     from flask import Flask
