@@ -30,6 +30,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from data import names as N
+from meteocomptes.cli import iso_date
 
 PROFILES = ("demo", "reunion", "national")
 TABLES = ("etablissements", "eleves", "responsables", "liens", "comptes")
@@ -1072,13 +1073,6 @@ def generate(profile: str, seed: int, start: dt.date, days: int, every: int, out
 # --------------------------------------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------------------------------------
-def _date_arg(s: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"date invalide : {s!r} (attendu AAAA-MM-JJ)") from e
-
-
 def _handle(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     folders, rows = _run(args.profile, args.seed, args.start, args.days, args.every, Path(args.out),
@@ -1103,7 +1097,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", choices=PROFILES, default="demo",
                    help="demo (petit), reunion (académie de La Réunion), national (~30 académies)")
     p.add_argument("--seed", type=int, default=1, help="graine aléatoire (défaut : 1)")
-    p.add_argument("--start", type=_date_arg, default=dt.date(2026, 9, 1),
+    p.add_argument("--start", type=iso_date, default=dt.date(2026, 9, 1),
                    help="date du premier instantané, AAAA-MM-JJ (défaut : 2026-09-01)")
     p.add_argument("--days", type=int, default=1, help="nombre de jours couverts (défaut : 1)")
     p.add_argument("--every", type=int, default=1, help="un instantané tous les K jours (défaut : 1)")

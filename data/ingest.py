@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
+from meteocomptes.cli import iso_date
 from meteocomptes.settings import Settings
 from queries import ingest as q
 from queries.publish import TMP_PREFIX, writable_copy
@@ -217,13 +218,6 @@ def ingest(settings: Settings, paths: list[Path], force: bool = False, uai: str 
 
 
 # ------------------------------------------------------------------------------------------------------- CLI
-def _date_arg(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu : AAAA-MM-JJ)") from None
-
-
 def _run(args: argparse.Namespace) -> int:
     if args.verbose:
         os.environ["METEOCOMPTES_INGEST_VERBOSE"] = "1"
@@ -247,6 +241,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true",
                    help="accepter une baisse du nombre de lignes supérieure à INGEST_MAX_DROP")
     p.add_argument("--uai", help="UAI de l'établissement d'un export de la console")
-    p.add_argument("--date", type=_date_arg, help="date (AAAA-MM-JJ) de l'extraction d'un export de la console")
+    p.add_argument("--date", type=iso_date, help="date (AAAA-MM-JJ) de l'extraction d'un export de la console")
     p.add_argument("-v", "--verbose", action="store_true", help="afficher la durée de chaque étape")
     p.set_defaults(func=_run)

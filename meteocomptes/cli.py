@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from datetime import date
 
 # module exposing `register(subparsers)`; imported lazily so a missing optional part does not break the others.
 COMMANDS = (
@@ -15,6 +16,14 @@ COMMANDS = (
     "meteocomptes.outbox_cli",
     "meteocomptes.serve",
 )
+
+
+def iso_date(text: str) -> date:
+    """argparse type for `AAAA-MM-JJ` dates, with a French error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu : AAAA-MM-JJ)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,8 +7,8 @@ import csv
 import io
 import json
 import sys
-from datetime import date
 
+from meteocomptes.cli import iso_date
 from meteocomptes.settings import Settings
 from queries.labels import ETATS, SYNTHESE_COLUMNS, origine_label
 from queries.scope import Scope, ScopeError
@@ -63,13 +63,6 @@ def render_json(s: Synthese) -> str:
 RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
 
 
-def _date_arg(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu : AAAA-MM-JJ)") from None
-
-
 def _run(args: argparse.Namespace) -> int:
     try:
         scope = Scope.parse(args.scope)
@@ -90,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scope", required=True,
                    help="academie:28, departement:974, circonscription:CODE, etablissement:UAI, "
                         "classe:UAI:CLASSE ou mef:UAI:CODE_MEF")
-    p.add_argument("--date", type=_date_arg, help="AAAA-MM-JJ : données au dernier instantané à cette date ou avant")
+    p.add_argument("--date", type=iso_date, help="AAAA-MM-JJ : données au dernier instantané à cette date ou avant")
     p.add_argument("--degre", choices=("1D", "2D"), help="académie ou département : un seul degré")
     p.add_argument("--format", choices=tuple(RENDERERS), default="table")
     p.set_defaults(func=_run)

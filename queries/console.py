@@ -19,25 +19,12 @@ from datetime import date, datetime
 from typing import Any
 
 from meteocomptes.settings import Settings
-from queries import warehouse
+from queries import labels, warehouse
 from queries.scope import AccessDenied, Level, Principal
 
-# Vocabularies (DOMAIN.md): code -> label, in the console's order.
-ORIGINES: dict[str, str] = {
-    "ATEN": "ATEN",
-    "ENT": "ENT",
-    "ETABLISSEMENT": "Établissement",
-    "FRANCECONNECT": "FranceConnect",
-    "RESPONSABLE": "Responsable",
-    "NON_RENSEIGNE": "Non renseigné",
-}
-ETATS: dict[str, str] = {
-    "NON_NOTIFIE": "Non notifié",
-    "NOTIFIE_NON_ACTIVE": "Notifié et non activé",
-    "EN_COURS_ACTIVATION": "En cours d'activation",
-    "ACTIVE": "Activé",
-    "DESACTIVE": "Désactivé",
-}
+# Vocabularies (DOMAIN.md): the console writes "Non renseigné" where the statistics write "N/A".
+ORIGINES: dict[str, str] = {**labels.ORIGINES, "NON_RENSEIGNE": "Non renseigné"}
+ETATS: dict[str, str] = labels.ETATS
 
 MAX_QUERY_CHARS = 100  # longer searches are cut (a 10 000-character search is not an error, just truncated)
 MAX_TERMS = 6

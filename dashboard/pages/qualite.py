@@ -12,6 +12,7 @@ from typing import Any
 from dash import html
 
 from dashboard import auth
+from dashboard.components import simple_table
 from dashboard.pages import Page
 from queries import audit, console, warehouse
 from queries.scope import Principal
@@ -19,17 +20,6 @@ from queries.scope import Principal
 
 def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f} %".replace(".", ",") if d else "—"
-
-
-def _table(caption: str, head: list[str], rows: list[list[Any]]) -> html.Div:
-    return html.Div(
-        html.Table([
-            html.Caption(caption),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-            html.Tbody([html.Tr([html.Td("" if c is None else c) for c in r]) for r in rows]),
-        ]),
-        className="fr-table fr-table--sm",
-    )
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
@@ -51,7 +41,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
                 "ces responsables ne peuvent ni s'inscrire par SMS ni recevoir un courriel."),
     ])
     label = "Classe" if group == "classe" else "Établissement"
-    grp = _table(
+    grp = simple_table(
         f"Fiches sans portable ou sans courriel, par {label.lower()} (les plus incomplètes d'abord)",
         [label, "Code" if group == "etablissement" else "", "Fiches", "Sans portable", "%", "Sans courriel", "%"],
         [[r["libelle"], r["code"] if group == "etablissement" else "", r["fiches"], r["sans_portable"],
@@ -70,10 +60,10 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
         parts.append(html.P("Aucune ligne en quarantaine lors de la dernière ingestion."))
     else:
         parts.append(html.P(f"Ingestion du {quar['date']:%d/%m/%Y à %H:%M}.", className="fr-text--sm"))
-        parts.append(_table("Lignes en quarantaine par table et motif", ["Table", "Motif", "Lignes"],
+        parts.append(simple_table("Lignes en quarantaine par table et motif", ["Table", "Motif", "Lignes"],
                             [[r["table_name"], r["reason"], r["n"]] for r in quar["resume"]]))
         if quar["detail"]:
-            parts.append(_table("Détail des lignes en quarantaine",
+            parts.append(simple_table("Détail des lignes en quarantaine",
                                 ["Date", "Table", "Fichier", "Ligne", "Colonne", "Valeur", "Motif"],
                                 [[f"{r['date']:%d/%m/%Y}", r["table_name"], r["file"], r["line"], r["column_name"],
                                   r["value"], r["reason"]] for r in quar["lignes"]]))

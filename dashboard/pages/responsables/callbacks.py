@@ -20,6 +20,7 @@ from flask import Response, request
 
 from dashboard import auth
 from dashboard.cache import cache
+from dashboard.components import simple_table
 from dashboard.exports_console import letters_pdf, list_csv, list_pdf
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from dashboard.pages.responsables.layout import grid
@@ -112,19 +113,6 @@ def export_view(settings: Settings, fmt: str) -> Response:
 # ------------------------------------------------------------------------------------------------ detail
 
 
-def _table(caption: str, head: list[str], rows: list[list[Any]], empty: str = "Aucun") -> html.Div:
-    if not rows:
-        return html.Div([html.H4(caption, className="fr-h6"), html.P(empty, className="fr-text--sm")])
-    return html.Div(
-        html.Table([
-            html.Caption(caption),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-            html.Tbody([html.Tr([html.Td("" if c is None else c) for c in r]) for r in rows]),
-        ]),
-        className="fr-table fr-table--sm",
-    )
-
-
 def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
     c = d.compte
     info = [
@@ -148,21 +136,21 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
                  f"{e['etablissement']} ({e['uai']})"] for e in lst]
     head = ["Prénom", "Nom", "Date de naissance", "Classe", "INE", "Établissement"]
     parts: list[Any] = [
-        _table("Informations du compte", ["Champ", "Valeur"], info),
-        _table("Informations des sources de données",
+        simple_table("Informations du compte", ["Champ", "Valeur"], info),
+        simple_table("Informations des sources de données",
                ["Académie", "Base", "Identifiant ONDE / SIECLE", "UAI", "Établissement", "Fiche", "Portable",
                 "Courriel"], sources),
         html.H4("Élèves rattachés au compte", className="fr-h6 fr-mt-2w"),
-        _table("Insérés dans l'établissement", head, pupils(d.eleves_ici)),
-        _table("Insérés dans un autre établissement", head, pupils(d.eleves_ailleurs)),
+        simple_table("Insérés dans l'établissement", head, pupils(d.eleves_ici)),
+        simple_table("Insérés dans un autre établissement", head, pupils(d.eleves_ailleurs)),
     ]
     if d.corrections:
-        parts.append(_table("Corrections demandées", ["Date", "Champ", "Nouvelle valeur", "Statut", "Par"],
+        parts.append(simple_table("Corrections demandées", ["Date", "Champ", "Nouvelle valeur", "Statut", "Par"],
                             [[_d(x["at"]), "Courriel" if x["champ"] == "courriel" else "Téléphone portable",
                               x["nouvelle_valeur"], x["statut"], x["login"]] for x in d.corrections]))
     mails = outbox.messages(settings, identifiants=[d.identifiant], limit=10)
     if mails:
-        parts.append(_table("Courriels de notification", ["Créé le", "Destinataire", "Statut", "Tentatives",
+        parts.append(simple_table("Courriels de notification", ["Créé le", "Destinataire", "Statut", "Tentatives",
                                                           "Dernière erreur"],
                             [[x["created_at"].strftime("%d/%m/%Y %H:%M"), x["to_addr"], x["statut"],
                               x["attempts"], x["last_error"] or ""] for x in mails]))
@@ -183,7 +171,7 @@ def render_diagnostic(findings: list[console.Finding]) -> html.Div:
     homonymes = [x for x in findings if x.kind == "homonyme"]
     parts: list[Any] = []
     if probable:
-        parts.append(_table("Je ne vois pas tous mes enfants : fiches à rapprocher", head, rows(probable)))
+        parts.append(simple_table("Je ne vois pas tous mes enfants : fiches à rapprocher", head, rows(probable)))
         parts.append(html.P("Un doublon se corrige dans ONDE ou SIECLE en alignant le champ indiqué sur l'une des "
                             "fiches : le compte sera rapproché le lendemain.", className="fr-text--xs"))
     else:
@@ -192,7 +180,7 @@ def render_diagnostic(findings: list[console.Finding]) -> html.Div:
         parts.append(html.Details([
             html.Summary(f"{len(homonymes)} homonyme(s) : mêmes nom et prénoms, autres coordonnées — d'autres "
                          "personnes, ne rien modifier"),
-            _table("Homonymes", head, rows(homonymes)),
+            simple_table("Homonymes", head, rows(homonymes)),
         ]))
     return html.Div(parts)
 

@@ -1,0 +1,21 @@
+"""Small display components shared by several pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+
+def simple_table(caption: str, head: list[str], rows: list[list[Any]], empty: str | None = "Aucun") -> html.Div:
+    """A compact DSFR table with caption and column headers; `empty` (None: an empty table) replaces it when there are no rows."""
+    if not rows and empty is not None:
+        return html.Div([html.H4(caption, className="fr-h6"), html.P(empty, className="fr-text--sm")])
+    return html.Div(
+        html.Table([
+            html.Caption(caption),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+            html.Tbody([html.Tr([html.Td("" if c is None else c) for c in r]) for r in rows]),
+        ]),
+        className="fr-table fr-table--sm",
+    )
