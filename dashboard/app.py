@@ -91,7 +91,7 @@ def shell_layout(settings: Settings) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=Shell.URL, refresh="callback-nav"),
-            html.A("Aller au contenu", href="#contenu", className="fr-link fr-sr-only-focusable skip-link"),
+            html.A("Aller au contenu", href="#contenu", className="fr-link skip-link"),
             header(settings),
             html.Nav(id=Shell.NAV, className="fr-container", role="navigation", **{"aria-label": "Menu principal"}),
             html.Main(

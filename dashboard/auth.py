@@ -286,9 +286,10 @@ LOGIN_HTML = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Connexion — MétéoComptes</title>
 <link rel="stylesheet" href="/assets/dsfr/dsfr.main.min.css">
+<link rel="stylesheet" href="/assets/app.css">
 </head>
 <body>
-<a class="fr-link fr-sr-only-focusable" href="#contenu">Aller au contenu</a>
+<a class="fr-link skip-link" href="#contenu">Aller au contenu</a>
 <header role="banner" class="fr-header">
   <div class="fr-header__body"><div class="fr-container"><div class="fr-header__body-row">
     <div class="fr-header__brand">
