@@ -6,38 +6,24 @@ real ingestion from tests/test_console_data.py.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
-import socket
-import threading
 from pathlib import Path
 
 import pytest
+from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, free_port, serve
 from test_console_data import COLLEGE, build_warehouse
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 PASSWORD = "Console-Test-2026!x"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium absent (/usr/bin/chromium) : "
-                       "apt-get install chromium (scripts/system-deps.sh)"),
-]
+pytestmark = BROWSER_MARKS
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def live_app(settings):
-    from werkzeug.serving import make_server
-
     from dashboard.app import create_app
     from queries import users
 
@@ -45,12 +31,8 @@ def live_app(settings):
     app = create_app(settings)
     users.create_user(settings, "chef.college", "chef", f"etablissement:{COLLEGE}", "Chef du collège",
                       password=PASSWORD)
-    port = _free_port()
-    srv = make_server("127.0.0.1", port, app.server, threaded=True)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{port}", settings
-    srv.shutdown()
+    with serve(app) as url:
+        yield url, settings
 
 
 def test_search_open_notify_download(live_app, tmp_path: Path):
@@ -136,7 +118,6 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
     (aiosmtpd) via the worker's background sender, and the account shows the message's status."""
     from aiosmtpd.controller import Controller
     from playwright.sync_api import expect, sync_playwright
-    from werkzeug.serving import make_server
 
     from dashboard.app import create_app
     from meteocomptes.settings import Settings
@@ -149,18 +130,15 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
             received.append(envelope.content.decode("utf-8", "replace"))
             return "250 OK"
 
-    smtp_port = _free_port()
+    smtp_port = free_port()
     ctl = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
     ctl.start()
     s = Settings({**settings.values, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "SMTP_TLS": "none"})
     build_warehouse(s)
     app = create_app(s)
     users.create_user(s, "chef.mail", "chef", f"etablissement:{COLLEGE}", "Chef", password=PASSWORD)
-    port = _free_port()
-    srv = make_server("127.0.0.1", port, app.server, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with serve(app) as url, contextlib.ExitStack() as stack:
+        stack.callback(ctl.stop)  # the SMTP server stops whatever the outcome
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(locale="fr-FR")
@@ -190,9 +168,6 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
             expect(page.locator("#resp-detail-body")).to_contain_text("Envoyé", timeout=20_000)
             page.screenshot(path=str(tmp_path / "courriel.png"), full_page=True)
             browser.close()
-    finally:
-        srv.shutdown()
-        ctl.stop()
 
 
 def _login(page, url: str, login: str, nxt: str = "/responsables") -> None:  # noqa: ANN001

@@ -7,22 +7,14 @@ is caught here rather than in production).
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
 from datetime import timedelta
 
 import pytest
+from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, serve
 from test_auth_kit import PASSWORD, add_user
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium absent (/usr/bin/chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 # Installed before any page script: collects CSP violations and keeps them in window.__csp.
 COLLECT = """
@@ -33,27 +25,17 @@ document.addEventListener('securitypolicyviolation', e => {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def live(mini_warehouse):
-    from werkzeug.serving import make_server
-
     from dashboard.app import create_app
 
     s = mini_warehouse
     app = create_app(s)
     add_user(s, "b.chef", "chef", "etablissement:9740501B")
     add_user(s, "b.admin", "admin")
-    port = _free_port()
-    srv = make_server("127.0.0.1", port, app.server, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}", s
-    srv.shutdown()
+    with serve(app) as url:
+        yield url, s
 
 
 @pytest.mark.parametrize(("login", "paths"), [

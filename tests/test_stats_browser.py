@@ -5,44 +5,26 @@ Drill-down links, the form writing the view into the URL, back/forward restoring
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
 
 import pytest
+from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, serve
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 PASSWORD = "Stats-Test-2026!x"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium absent (/usr/bin/chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def live(mini_warehouse):
-    from werkzeug.serving import make_server
-
     from dashboard.app import create_app
     from queries import users
 
     app = create_app(mini_warehouse)
     users.create_user(mini_warehouse, "pilote.stats", "pilote", "academie:28", "Pilote", password=PASSWORD)
-    port = _free_port()
-    srv = make_server("127.0.0.1", port, app.server, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    srv.shutdown()
+    with serve(app) as url:
+        yield url
 
 
 def test_drill_down_url_and_back_forward(live):
