@@ -1,7 +1,7 @@
 """Console « Responsables »: search, account detail, siblings, « Je ne vois pas tous mes enfants » diagnostic.
 
 Every function takes the Principal and filters by its scope IN SQL (on the derived table `console_row`, built
-by sql/latest_10_console.sql for the latest snapshot). Values always travel as parameters; the only strings
+by queries/console_tables.py for the latest snapshot). Values always travel as parameters; the only strings
 composed into SQL are constant fragments chosen from whitelists in this module. Search terms are matched with
 `contains()` on normalised keys, so `%`, `_`, quotes and other meta-characters are plain characters.
 

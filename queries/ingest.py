@@ -11,7 +11,7 @@ Flow for one snapshot (cov, D), on the writer's private copy (queries/publish.py
                       (typed rows not in quarantine)
   check_drop()      → refusal when a table shrinks by more than INGEST_MAX_DROP against the previous snapshot
   commit_snapshot() → quarantine/ingest_log/snapshot rows, history update, per_date_*.sql (one transaction)
-  run_latest()      → latest_*.sql, once per run
+  run_latest()      → console tables of the latest full date (queries/console_tables.py), once per run
 """
 
 # Dynamic SQL here only splices identifiers and fragments from the fixed SPECS/CHECKS of this module (S608).
@@ -405,8 +405,14 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
         {"cov": cov, "d": d},
     ).fetchone()[0]  # type: ignore[index]
     if has_old:
-        run(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM {new_rows} n ANTI JOIN {at_d} o ON {same('n', 'o')}")
-        run(f"CREATE OR REPLACE TEMP TABLE gone AS SELECT * FROM {at_d} o ANTI JOIN {new_rows} n ON {same('o', 'n')}")
+        # One full outer join finds both sides of the change (two anti joins would hash both big inputs twice).
+        o_cols = ", ".join(f"o.{k} AS o_{k}" for k in (*key, "h"))
+        run(f"""CREATE OR REPLACE TEMP TABLE hdiff AS SELECT n.*, {o_cols}
+            FROM {new_rows} n FULL JOIN {at_d} o ON {same('n', 'o')} WHERE n.h IS NULL OR o.h IS NULL""")
+        con.execute("CREATE OR REPLACE TEMP TABLE fresh AS SELECT h, " + cols + " FROM hdiff WHERE h IS NOT NULL")
+        con.execute("CREATE OR REPLACE TEMP TABLE gone AS SELECT "
+                    + ", ".join(f"o_{k} AS {k}" for k in (*key, "h")) + " FROM hdiff WHERE o_h IS NOT NULL")
+        con.execute("DROP TABLE hdiff")
         in_gone = f"EXISTS (SELECT 1 FROM gone g WHERE {same('g', t)})"
         contains = f"cov = $cov AND d_from <= $d AND $d <= d_to AND {in_gone}"
         # 1. split: right part [next, d_to] as new rows, left part [d_from, prev] in place, drop what starts at d.
@@ -452,12 +458,11 @@ def run_aggregates(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> None:
             execute_script(con, sql_text(name), {"cov": cov, "date": d})
 
 
-def run_latest(con: duckdb.DuckDBPyConnection) -> None:
-    """Every latest_*.sql once, after all the dates of a run (derived tables of the latest 'full' date)."""
-    row = con.execute("SELECT max(date) FROM snapshot WHERE cov = 'full'").fetchone()
-    for name in sql_files("latest_"):
-        with step(name):
-            execute_script(con, sql_text(name), {"cov": "full", "date": row[0] if row else None})
+def run_latest(con: duckdb.DuckDBPyConnection) -> str:
+    """Derived tables of the latest full date, once after all the dates of a run (the console's tables)."""
+    from queries import console_tables  # late import: console_tables uses this module's helpers
+
+    return console_tables.refresh(con)
 
 
 # ---------------------------------------------------------------------------------------------------- commit
@@ -503,6 +508,10 @@ def commit_snapshot(
             [cov, d, kind, ingested_at, source_path, json.dumps(rows)],
         )
         run_aggregates(con, cov, d)
+        if cov == "full":
+            from queries import console_tables  # late import: console_tables uses this module's helpers
+
+            console_tables.invalidate(con, d)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

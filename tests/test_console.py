@@ -191,7 +191,7 @@ def test_audit_entries_for_actions(wh):
 
 
 def test_console_tables_built_on_the_mini_fixture(mini_warehouse):
-    """The real ingestion of the shared mini fixture runs latest_10_console.sql too."""
+    """The real ingestion of the shared mini fixture builds the console tables too."""
     sup = Principal(9, "s", Role.SUPPORT, Scope.parse("academie:28"))
     init_db(mini_warehouse)
     res = console.search(mini_warehouse, sup, Filters.build(q="dupont"), limit=100)

@@ -1,7 +1,7 @@
 """A tiny hand-made warehouse for the console tests (no test here; imported by tests/test_console*.py).
 
 It follows docs/ARCHITECTURE.md (interval-encoded history tables, `asof` / `*_at` macros, `snapshot`,
-`quarantine`) and then runs queries/sql/latest_10_console.sql, as the ingestion does after each snapshot.
+`quarantine`) and then builds the console tables (queries/console_tables.py), as the ingestion does after each run.
 The people mirror the guide's table (ABBEYEM, LATCHOUMY, HOARAU…) plus the diagnostic's tricky cases.
 """
 
@@ -126,7 +126,7 @@ def write_snapshots(root: Path) -> Path:
 
 
 def build_warehouse(settings: Settings) -> Settings:
-    """Ingests the two snapshots with the real ingestion (which runs latest_*.sql) into settings' warehouse."""
+    """Ingests the two snapshots with the real ingestion (which builds the console tables) into settings' warehouse."""
     import io
 
     from data.ingest import ingest

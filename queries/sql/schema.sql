@@ -72,3 +72,8 @@ CREATE OR REPLACE MACRO lien_at(_cov, _s) AS TABLE
     SELECT * EXCLUDE (cov, d_from, d_to, h) FROM lien_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
 CREATE OR REPLACE MACRO compte_at(_cov, _s) AS TABLE
     SELECT * EXCLUDE (cov, d_from, d_to, h) FROM compte_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
+
+-- The latest full date the console tables (console_row, console_resp) hold, and how many of their rows were
+-- appended by incremental refreshes since the last full rebuild (queries/console_tables.py). Empty or NULL:
+-- the next refresh rebuilds them whole.
+CREATE TABLE IF NOT EXISTS console_meta (built_for DATE, n_rows BIGINT NOT NULL, n_appended BIGINT NOT NULL);
