@@ -251,18 +251,25 @@ def test_search_callback_writes_uai_to_the_url_grid_context_and_export(env):
 def test_class_options_follow_the_chosen_establishment(env):
     settings, app = env
 
-    def options(login: str, uai: str | None) -> list[str]:
+    def options(login: str, uai: str | None, selected: list[str] | None = None) -> tuple[list[str], list[str]]:
         c = logged_client(app, login)
-        body = {"output": f"{Ids.CLASSES}.options", "outputs": {"id": str(Ids.CLASSES), "property": "options"},
-                "inputs": [{"id": str(Ids.UAI), "property": "value", "value": uai}], "state": [],
+        body = {"output": f"..{Ids.CLASSES}.options...{Ids.CLASSES}.value..",
+                "outputs": [{"id": str(Ids.CLASSES), "property": "options"},
+                            {"id": str(Ids.CLASSES), "property": "value"}],
+                "inputs": [{"id": str(Ids.UAI), "property": "value", "value": uai}],
+                "state": [{"id": str(Ids.CLASSES), "property": "value", "value": selected}],
                 "changedPropIds": [f"{Ids.UAI}.value"]}
         r = c.post("/_dash-update-component", json=body)
         assert r.status_code == 200, r.get_data(as_text=True)[:300]
-        return [o["value"] for o in r.get_json()["response"][str(Ids.CLASSES)]["options"]]
+        out = r.get_json()["response"][str(Ids.CLASSES)]
+        return [o["value"] for o in out["options"]], out["value"]
 
-    assert options("support.aca", LYCEE) == ["2NDE 1"]
-    assert options("support.aca", None) == []
-    assert options("chef.college", LYCEE) == []  # another establishment's classes: none
+    assert options("support.aca", LYCEE) == (["2NDE 1"], [])
+    assert options("support.aca", None) == ([], [])
+    assert options("chef.college", LYCEE) == ([], [])  # another establishment's classes: none
+    # Switching establishment keeps only the chosen classes that the new one has.
+    assert options("support.aca", LYCEE, ["6EME A", "2NDE 1"]) == (["2NDE 1"], ["2NDE 1"])
+    assert options("support.aca", COLLEGE, ["2NDE 1"])[1] == []
 
 
 def test_export_with_the_uai_filter_contains_only_that_establishment(env):

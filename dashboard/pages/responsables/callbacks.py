@@ -239,15 +239,19 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         return (g, count, ("?" + urlencode(params)) if params else "",
                 f"/export/responsables.csv?t={token}", f"/export/responsables.pdf?t={token}")
 
-    @app.callback(Output(Ids.CLASSES, "options"), Input(Ids.UAI, "value"), prevent_initial_call=True)
-    def class_options(uai):  # noqa: ANN001, ANN202
+    @app.callback(Output(Ids.CLASSES, "options"), Output(Ids.CLASSES, "value"), Input(Ids.UAI, "value"),
+                  State(Ids.CLASSES, "value"), prevent_initial_call=True)
+    def class_options(uai, selected):  # noqa: ANN001, ANN202
         # Classes of the chosen establishment (ANDed with the scope in SQL: another one has none); across the
         # whole académie the list would be too long, so none is offered until an establishment is chosen.
+        # A class chosen in the previous establishment is dropped: kept, it would silently empty the results.
         principal = auth.require_principal("console")
         try:
-            return [{"label": c, "value": c} for c in console.classes(settings, principal, uai)]
+            names = console.classes(settings, principal, uai)
         except warehouse.WarehouseUnavailable:
-            return []
+            names = []
+        kept = [c for c in selected if c in names] if isinstance(selected, list) else []
+        return [{"label": c, "value": c} for c in names], kept
 
     @app.callback(
         Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
