@@ -215,6 +215,7 @@ def messages(settings: Settings, *, batch: str | None = None, identifiants: list
 
 _wake = threading.Event()
 _threads: dict[tuple[int, str, str, int], threading.Thread] = {}
+_stops: dict[tuple[int, str, str, int], threading.Event] = {}
 _thread_lock = threading.Lock()
 
 
@@ -223,10 +224,13 @@ def kick() -> None:
     _wake.set()
 
 
-def _loop(settings: Settings) -> None:
-    while True:
+def _loop(settings: Settings, stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    while not stop.is_set():
         _wake.wait(POLL_SECONDS)
         _wake.clear()
+        if stop.is_set():
+            break
         try:
             while deliver_pending(settings).sent:
                 pass
@@ -245,10 +249,23 @@ def start_background_sender(settings: Settings) -> None:
         t = _threads.get(key)
         if t is not None and t.is_alive():
             return
-        t = threading.Thread(target=_loop, args=(settings,), name="outbox-sender", daemon=True)
+        _stops[key] = stop = threading.Event()
+        t = threading.Thread(target=_loop, args=(settings, stop), name="outbox-sender", daemon=True)
         t.start()
         _threads[key] = t
         _wake.set()
+
+
+def stop_background_senders(database_url: str) -> None:
+    """Stop and join this process's senders for one store (a test dropping its database: no polling after)."""
+    with _thread_lock:
+        keys = [k for k in _threads if k[1] == database_url]
+        for k in keys:
+            _stops.pop(k).set()
+        _wake.set()
+        threads = [_threads.pop(k) for k in keys]
+    for t in threads:
+        t.join(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:

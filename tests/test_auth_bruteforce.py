@@ -15,7 +15,7 @@ from test_auth_kit import PASSWORD, add_user, login, make_app, make_settings
 
 from dashboard.auth import GENERIC_LOGIN_ERROR, IP_FAILURE_FACTOR
 from meteocomptes.settings import Settings
-from queries import audit, ratelimit, store, users
+from queries import audit, outbox, ratelimit, store, users
 from queries.scope import Principal, Role, Scope
 
 REDIS_URL_TEST = os.environ.get("REDIS_URL_TEST", "redis://127.0.0.1:6379/15")
@@ -206,6 +206,7 @@ def pg_settings(tmp_path):
     try:
         yield s
     finally:
+        outbox.stop_background_senders(s.database_url)  # the test app's sender would poll a dropped database
         for key in [k for k in store._engines if k[1] == store._normalise(url)]:
             store._engines.pop(key).dispose()
         with admin.connect() as con:

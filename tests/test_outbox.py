@@ -124,3 +124,17 @@ def test_notify_by_email_draws_password_at_delivery(smtp_settings):
         assert actions.verify_provisional(settings, "s.abbeym12", pw)
     finally:
         ctl.stop()
+
+
+def test_background_sender_stops_for_its_store(settings):
+    """A test that drops its database stops that store's sender first: no thread polls a store that is gone."""
+    init_db(settings)
+    outbox.start_background_sender(settings)
+    mine = [t for k, t in outbox._threads.items() if k[1] == settings.database_url]
+    assert len(mine) == 1 and mine[0].is_alive()
+    outbox.stop_background_senders(settings.database_url)
+    assert not mine[0].is_alive()
+    assert not [k for k in outbox._threads if k[1] == settings.database_url]
+    outbox.start_background_sender(settings)  # and it can start again (a later app on the same store)
+    assert [t.is_alive() for k, t in outbox._threads.items() if k[1] == settings.database_url] == [True]
+    outbox.stop_background_senders(settings.database_url)
