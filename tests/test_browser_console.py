@@ -195,6 +195,12 @@ def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
         _login(page, url, "chef.college")
         expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
         expect(page.locator("#resp-scope")).to_contain_text(f"Périmètre : Collège Bois de Nèfles ({COLLEGE}).")
+        # Dropdowns are named by their label first, then their value (assets/dropdown-label.js).
+        names = page.evaluate("""() => [...document.querySelectorAll('.dash-dropdown[aria-labelledby]')].map(e =>
+            e.getAttribute('aria-labelledby').split(' ').map(i => document.getElementById(i)?.textContent ?? ''))""")
+        assert [n[0] for n in names] == ["Établissement", "Classe(s)", "État(s) de compte", "Origine du compte",
+                                         "Adresse mail", "Téléphone portable"], names
+        assert names[1][-1] == "Tous" and names[4][-1] == "Indifférent", names  # then the value, as before
 
         # No account open: a hint, no buttons, no empty correction fields.
         expect(page.locator("#resp-d-hint")).to_be_visible()
