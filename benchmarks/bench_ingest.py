@@ -3,6 +3,9 @@
 
     python -m benchmarks.bench_ingest --profile reunion
     python -m benchmarks.bench_ingest --profile national --data /tmp/gen/national   # reuse generated days
+    python -m benchmarks.bench_ingest --profile reunion --workdir /srv/bench --pg-peer  # + PostgreSQL COPY peer
+
+(the PostgreSQL peer uses server-side COPY: the server must be able to read the files, hence --workdir)
 
 Every measured step runs in its own child process; peak memory is the child's resident set size, sampled
 with psutil (and cross-checked with getrusage of children). Targets: reunion day < 10 s; national < 3 min
@@ -127,6 +130,31 @@ print(sum(len(o) for o in out), "aggregate rows")
 '''
 
 
+# PostgreSQL peer: the same five files loaded with server-side COPY into UNLOGGED text tables (no validation,
+# history, aggregate nor index) — the floor of what a relational server needs just to take the files in.
+PG_PEER = r'''
+import sys, uuid, psycopg
+from psycopg import sql
+day, url = sys.argv[1], sys.argv[2]
+schema = "bench_" + uuid.uuid4().hex[:8]
+with psycopg.connect(url, autocommit=True) as con:
+    con.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        n = 0
+        for t in ("etablissements", "eleves", "responsables", "liens", "comptes"):
+            path = f"{day}/{t}.csv"
+            with open(path, encoding="utf-8-sig") as f:
+                cols = f.readline().strip().split(";")
+            con.execute(f'CREATE UNLOGGED TABLE "{schema}".{t} (' + ", ".join(f'"{c}" text' for c in cols) + ")")
+            cur = con.execute(sql.SQL("COPY {}.{} FROM {} WITH (FORMAT csv, DELIMITER ';', HEADER true)").format(
+                sql.Identifier(schema), sql.Identifier(t), sql.Literal(path)))
+            n += cur.rowcount
+        print(n, "rows")
+    finally:
+        con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+'''
+
+
 def progress(m: Measure) -> None:
     """Each measure as soon as it is known (a national run takes long: partial results survive an interruption)."""
     print(f"[bench_ingest] {m.label}: {fmt(m.seconds, '.1f')} s, CPU {fmt(m.cpu, '.1f')} s, "
@@ -134,7 +162,7 @@ def progress(m: Measure) -> None:
 
 
 def bench(profile: str, seed: int, start: dt.date, data: Path | None, workdir: Path, peer: bool,
-          peer_max_mb: float) -> list[Measure]:
+          peer_max_mb: float, pg_url: str | None = None) -> list[Measure]:
     measures = _Measures()
     if data is None:
         data = workdir / "gen"
@@ -166,6 +194,13 @@ def bench(profile: str, seed: int, start: dt.date, data: Path | None, workdir: P
                                    else f"ÉCHEC / FAILED: {tail[-300:]}")
         measures.append(Measure("pair pandas (5 read_csv + synthèse) / pandas peer", secs if rc == 0 else None, peak,
                                 rows, note=note, cpu=LAST_CPU[0]))
+    if pg_url:
+        rows = count_rows(days[0])
+        secs, _peak, rc, tail = run_child([sys.executable, "-c", PG_PEER, str(days[0].resolve()), pg_url])
+        measures.append(Measure("pair PostgreSQL (COPY des 5 fichiers) / PostgreSQL COPY peer",
+                                secs if rc == 0 else None, None, rows,
+                                note="mémoire : celle du serveur, non mesurée / server memory not measured" if rc == 0
+                                else f"ÉCHEC / FAILED: {tail[-300:]}"))
     return measures
 
 
@@ -204,6 +239,7 @@ def report(profile: str, measures: list[Measure]) -> str:
     cold = next((m for m in measures if "cold" in m.label), None)
     inc = next((m for m in measures if "incremental" in m.label), None)
     peer = next((m for m in measures if "pandas" in m.label), None)
+    pg = next((m for m in measures if "PostgreSQL" in m.label), None)
     lines.append("")
     target = TARGETS.get(profile)
     for m in (cold, inc):
@@ -214,6 +250,12 @@ def report(profile: str, measures: list[Measure]) -> str:
         lines.append(f"- ratio temps pandas / DuckDB (1er jour) / time ratio: {peer.seconds / cold.seconds:.2f}×"
                      f" (pandas ne valide pas, n'historise pas et ne publie pas / pandas does no validation, history"
                      f" or publication)")
+    if pg and pg.seconds:
+        for m in (cold, inc):
+            if m and m.seconds:
+                lines.append(f"- ratio temps COPY PostgreSQL / ingestion DuckDB ({m.label}) / time ratio: "
+                             f"{pg.seconds / m.seconds:.2f}× (COPY seul : ni validation, ni historique, ni agrégat, "
+                             f"ni console / COPY only)")
     if cold and peer and cold.cpu and peer.cpu and peer.seconds:
         lines.append(f"- ratio CPU pandas / DuckDB (1er jour) / CPU ratio: {peer.cpu / cold.cpu:.2f}×")
     if cold and peer and cold.peak_mb and peer.peak_mb:
@@ -239,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire, supprimé)")
     ap.add_argument("--no-peer", action="store_true", help="ne pas mesurer le pair pandas")
     ap.add_argument("--peer-max-mb", type=float, default=16000, help="arrêter le pair pandas au-delà (MB)")
+    ap.add_argument("--pg-peer", nargs="?", const=os.environ.get("DATABASE_URL_TEST",
+                    "postgresql://postgres@127.0.0.1:5432/test"), metavar="URL",
+                    help="mesurer aussi le pair PostgreSQL (COPY côté serveur : le serveur doit pouvoir lire les fichiers)")
     ap.add_argument("--json", type=Path, help="écrire aussi les mesures en JSON")
     args = ap.parse_args(argv)
     tmp = None
@@ -248,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        measures = bench(args.profile, args.seed, args.start, args.data, workdir, not args.no_peer, args.peer_max_mb)
+        measures = bench(args.profile, args.seed, args.start, args.data, workdir, not args.no_peer, args.peer_max_mb,
+                         args.pg_peer)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
