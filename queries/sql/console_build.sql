@@ -12,6 +12,7 @@
 
 INSERT INTO console_resp BY NAME
 WITH e AS (SELECT uai, nom, academie_code FROM etab_at('full', $b))
+SELECT *, split_part(k_prenoms, ' ', 1) AS k_prenom1 FROM (
 SELECT
     r.responsable_id, r.source, r.uai, e.nom AS etab_nom, e.academie_code, r.identifiant,
     r.civilite, r.nom_usage, r.nom_naissance, r.prenoms,
@@ -20,14 +21,14 @@ SELECT
     lower(strip_accents(trim(coalesce(r.nom_usage, '')))) AS k_nom_usage,
     lower(strip_accents(trim(coalesce(r.nom_naissance, '')))) AS k_nom_naissance,
     lower(strip_accents(trim(coalesce(r.prenoms, '')))) AS k_prenoms,
-    lower(strip_accents(split_part(trim(coalesce(r.prenoms, '')), ' ', 1))) AS k_prenom1,
     -- the national significant number: the last 9 digits ("0692 12…", "+262 692 12…" and "00262…" agree)
     nullif(right(regexp_replace(coalesce(r.telephone_portable, ''), '[^0-9]', '', 'g'), 9), '') AS k_mobile,
     nullif(lower(trim(coalesce(r.courriel, ''))), '') AS k_courriel
 FROM resp_at('full', $b) r
 LEFT JOIN e ON e.uai = r.uai
 WHERE r.identifiant IS NOT NULL AND r.identifiant <> ''
-  AND r.responsable_id IN (SELECT responsable_id FROM console_resp_ids);
+  AND r.responsable_id IN (SELECT responsable_id FROM console_resp_ids)
+);
 
 INSERT INTO console_row BY NAME
 SELECT
