@@ -259,7 +259,10 @@ def report(profile: str, measures: list[Measure]) -> str:
     if cold and peer and cold.cpu and peer.cpu and peer.seconds:
         lines.append(f"- ratio CPU pandas / DuckDB (1er jour) / CPU ratio: {peer.cpu / cold.cpu:.2f}×")
     if cold and peer and cold.peak_mb and peer.peak_mb:
-        lines.append(f"- ratio mémoire pandas / DuckDB / memory ratio: {peer.peak_mb / cold.peak_mb:.2f}×")
+        # A peer stopped at the memory cap would have needed more: its ratio is only a lower bound.
+        bound = "" if peer.seconds else "≥ "
+        note = "" if peer.seconds else " (pair arrêté à ce plafond / peer stopped at that cap)"
+        lines.append(f"- ratio mémoire pandas / DuckDB / memory ratio: {bound}{peer.peak_mb / cold.peak_mb:.2f}×{note}")
     for m in (cold, inc):
         if m and m.seconds:
             own, other = split_steps(m.note)
