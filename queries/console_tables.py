@@ -5,17 +5,25 @@ A national full rebuild writes 22 M wide rows (the largest step of a first load)
 rows of the accounts, records, pupils, links and establishments that changed, typically a few per cent.
 Appended rows are not clustered by UAI like the rebuilt table, so once they exceed REBUILD_SHARE of the table
 the next refresh rebuilds it whole, which restores the clustering that establishment searches rely on.
+A full rebuild inserts the rows one slice of UAIs at a time (SLICE_ROWS links each): every slice's joins and
+sort fit in memory instead of spilling (national: 136 s → 116 s for console_row), and the table stays in UAI
+order because the slices are inserted in order.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from itertools import pairwise
 
 import duckdb
 
 from queries.ingest import execute_script, sql_text, step
 
 REBUILD_SHARE = 0.25
+SLICE_ROWS = 3_000_000
+TEMP_TABLES = ("console_links", "console_links_all", "console_resp_ids", "cx_ine", "cx_resp", "cx_lien", "cx_acc",
+               "cx_uai")
 
 
 def latest_full_date(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -55,8 +63,32 @@ def refresh(con: duckdb.DuckDBPyConnection) -> str:
             execute_script(con, sql_text("console_full.sql"), {"b": b})
         n_appended = 0
     with step(f"console : construction ({mode})"):
-        execute_script(con, sql_text("console_build.sql"), {"b": b})
+        execute_script(con, sql_text("console_build_resp.sql"), {"b": b})
+        if mode == "full":
+            _build_rows_in_slices(con, b)
+        else:
+            execute_script(con, sql_text("console_build_rows.sql"), {"b": b})
+    for t in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {t}")  # names from the fixed tuple above
     n_rows = int(con.execute("SELECT count(*) FROM console_row").fetchone()[0])  # type: ignore[index]
     con.execute("DELETE FROM console_meta")
     con.execute("INSERT INTO console_meta VALUES (?, ?, ?)", [b, n_rows, n_appended])
     return mode
+
+
+def _build_rows_in_slices(con: duckdb.DuckDBPyConnection, b: date | None) -> None:
+    """console_row from console_links_all, in consecutive UAI ranges of about SLICE_ROWS links each."""
+    n = int(con.execute("SELECT count(*) FROM console_links_all").fetchone()[0])  # type: ignore[index]
+    k = max(1, math.ceil(n / SLICE_ROWS))
+    bounds: list[str] = []
+    if k > 1:
+        row = con.execute("SELECT quantile_disc(uai, ?) FROM console_links_all", [[i / k for i in range(1, k)]])
+        bounds = sorted(set(row.fetchone()[0]))  # type: ignore[index]
+    edges: list[str | None] = [None, *bounds, None]
+    for lo, hi in pairwise(edges):
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE console_links AS SELECT responsable_id, ine, lien FROM console_links_all
+            WHERE (CAST($lo AS VARCHAR) IS NULL OR uai >= $lo) AND (CAST($hi AS VARCHAR) IS NULL OR uai < $hi)""",
+            {"lo": lo, "hi": hi},
+        )
+        execute_script(con, sql_text("console_build_rows.sql"), {"b": b})

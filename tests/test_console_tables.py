@@ -120,3 +120,17 @@ def test_too_many_appended_rows_trigger_a_full_rebuild(
     monkeypatch.setattr(console_tables, "REBUILD_SHARE", 0.0)
     assert all(o.error is None for o in ingest(settings, [day2]))
     assert meta(settings)[0] == dt.date(2026, 9, 8) and meta(settings)[2] == 0
+
+
+def test_full_rebuild_in_uai_slices_equals_one_pass_and_keeps_uai_order(
+    demo_days: list[Path], settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert all(o.error is None for o in ingest(settings, [demo_days[0]]))  # one pass: 12 k links < SLICE_ROWS
+    monkeypatch.setattr(console_tables, "SLICE_ROWS", 1_000)  # about a dozen slices
+    assert differences_with_full_rebuild(settings, tmp_path) == {t: (0, 0) for t in TABLES}
+    with duckdb.connect(str(tmp_path / "rebuild.duckdb"), read_only=True) as con:
+        inversions = con.execute(
+            "SELECT count(*) FROM (SELECT uai < lag(uai) OVER (ORDER BY rowid) AS bad FROM console_row) WHERE bad"
+        ).fetchone()[0]  # type: ignore[index]
+        uais = con.execute("SELECT count(DISTINCT uai) FROM console_row").fetchone()[0]  # type: ignore[index]
+    assert inversions == 0 and uais > 10

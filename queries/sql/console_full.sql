@@ -1,5 +1,5 @@
 -- Console « Responsables », full rebuild for the latest full date $b (queries/console_tables.py):
--- empty tables, and every guardian record and every link of $b to build (console_build.sql).
+-- empty tables, and every guardian record and every link of $b to build (console_build_*.sql).
 
 CREATE OR REPLACE TABLE console_resp (
     responsable_id VARCHAR, source VARCHAR, uai VARCHAR, etab_nom VARCHAR, academie_code VARCHAR,
@@ -21,4 +21,7 @@ CREATE OR REPLACE TABLE console_row (
 
 CREATE OR REPLACE TEMP TABLE console_resp_ids AS SELECT responsable_id FROM resp_at('full', $b);
 
-CREATE OR REPLACE TEMP TABLE console_links AS SELECT responsable_id, ine, lien FROM lien_at('full', $b);
+-- every link with its pupil's UAI: the rows are built one slice of UAIs at a time (queries/console_tables.py)
+CREATE OR REPLACE TEMP TABLE console_links_all AS
+SELECT l.responsable_id, l.ine, l.lien, p.uai
+FROM lien_at('full', $b) l JOIN eleve_at('full', $b) p USING (ine);

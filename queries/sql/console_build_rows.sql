@@ -1,0 +1,36 @@
+-- Console « Responsables »: insert the console_row rows of the latest full date $b for the links in
+-- `console_links` (the changed ones: console_changes.sql; for a full rebuild, one slice of UAIs at a time taken
+-- from console_full.sql's `console_links_all`, so that each slice's joins and sort stay in memory).
+-- See console_build_resp.sql for what the two tables hold. console_resp must be built first (name keys).
+
+INSERT INTO console_row BY NAME
+SELECT
+    substr(md5(l.ine || '|' || l.responsable_id), 1, 16) AS rid,
+    l.ine, l.responsable_id, l.lien,
+    p.nom AS eleve_nom, p.prenom AS eleve_prenom, p.date_naissance,
+    trim(upper(p.nom) || ' ' || coalesce(p.prenom, '')) AS eleve,
+    p.uai, p.classe, p.mef_code, p.mef_libelle,
+    e.nom AS etab_nom, e.type AS etab_type, e.degre, e.circonscription_code, e.departement_code, e.academie_code,
+    r.source, r.uai AS resp_uai, r.civilite, r.nom_usage, r.nom_naissance, r.prenoms,
+    trim(upper(r.nom_usage) || ' ' || coalesce(r.prenoms, '')) AS responsable,
+    r.identifiant,
+    coalesce(c.origine, 'NON_RENSEIGNE') AS origine,
+    coalesce(c.etat, 'NON_NOTIFIE') AS etat,
+    c.date_notification, c.date_activation, c.date_derniere_connexion, c.date_demande_reinit_mdp,
+    nullif(trim(c.courriel), '') AS compte_courriel,
+    nullif(trim(c.telephone_portable), '') AS compte_mobile,
+    r.courriel AS resp_courriel,
+    r.telephone_portable AS resp_mobile,
+    coalesce(nullif(trim(c.courriel), ''), r.courriel) IS NOT NULL AS has_email,
+    coalesce(nullif(trim(c.telephone_portable), ''), r.telephone_portable) IS NOT NULL AS has_mobile,
+    trim(lower(strip_accents(coalesce(p.nom, '') || ' ' || coalesce(p.prenom, '')))) AS k_eleve,
+    trim(r.k_nom_usage || ' ' || r.k_prenoms) AS k_resp,
+    -- one key for infix search on pupil and guardian names (birth name included: parents search by it too)
+    lower(strip_accents(coalesce(p.nom, '') || ' ' || coalesce(p.prenom, ''))) || ' | ' || r.k_nom_usage || ' '
+        || r.k_nom_naissance || ' ' || r.k_prenoms AS k_all
+FROM console_links l
+JOIN eleve_at('full', $b) p USING (ine)
+JOIN console_resp r USING (responsable_id)
+JOIN etab_at('full', $b) e ON e.uai = p.uai
+LEFT JOIN compte_at('full', $b) c ON c.identifiant = r.identifiant
+ORDER BY p.uai;
