@@ -7,23 +7,23 @@
 
 CREATE OR REPLACE TEMP TABLE cx_ine AS
 SELECT DISTINCT ine FROM eleve_h
-WHERE cov = 'full' AND (d_from <= $a AND $a <= d_to) <> (d_from <= $b AND $b <= d_to);
+WHERE cov = 'full' AND changed_between(d_from, d_to, $a, $b);
 
 CREATE OR REPLACE TEMP TABLE cx_resp AS
 SELECT DISTINCT responsable_id FROM resp_h
-WHERE cov = 'full' AND (d_from <= $a AND $a <= d_to) <> (d_from <= $b AND $b <= d_to);
+WHERE cov = 'full' AND changed_between(d_from, d_to, $a, $b);
 
 CREATE OR REPLACE TEMP TABLE cx_lien AS
 SELECT DISTINCT ine, responsable_id FROM lien_h
-WHERE cov = 'full' AND (d_from <= $a AND $a <= d_to) <> (d_from <= $b AND $b <= d_to);
+WHERE cov = 'full' AND changed_between(d_from, d_to, $a, $b);
 
 CREATE OR REPLACE TEMP TABLE cx_acc AS
 SELECT DISTINCT identifiant FROM compte_h
-WHERE cov = 'full' AND (d_from <= $a AND $a <= d_to) <> (d_from <= $b AND $b <= d_to);
+WHERE cov = 'full' AND changed_between(d_from, d_to, $a, $b);
 
 CREATE OR REPLACE TEMP TABLE cx_uai AS
 SELECT DISTINCT uai FROM etab_h
-WHERE cov = 'full' AND (d_from <= $a AND $a <= d_to) <> (d_from <= $b AND $b <= d_to);
+WHERE cov = 'full' AND changed_between(d_from, d_to, $a, $b);
 
 CREATE OR REPLACE TEMP TABLE console_resp_ids AS
 SELECT responsable_id FROM resp_at('full', $b)

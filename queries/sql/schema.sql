@@ -61,6 +61,10 @@ CREATE TABLE IF NOT EXISTS agg_synthese (
 CREATE OR REPLACE MACRO "asof"(_cov, _x) AS  -- quoted: ASOF is a keyword (ASOF JOIN)
     (SELECT max(s.date) FROM snapshot s WHERE s.cov = _cov AND s.date <= _x);
 
+-- A history row valid at exactly one of two ingested dates: its key changed between them.
+CREATE OR REPLACE MACRO changed_between(_from, _to, _a, _b) AS
+    (_from <= _a AND _a <= _to) <> (_from <= _b AND _b <= _to);
+
 -- Rows valid at ingested date `_s` (an ingested date: use asof() first for an arbitrary day).
 CREATE OR REPLACE MACRO etab_at(_cov, _s) AS TABLE
     SELECT * EXCLUDE (cov, d_from, d_to, h) FROM etab_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
