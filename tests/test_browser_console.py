@@ -195,7 +195,11 @@ def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
         _login(page, url, "chef.college")
         expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
         expect(page.locator("#resp-scope")).to_contain_text(f"Périmètre : Collège Bois de Nèfles ({COLLEGE}).")
-        # Dropdowns are named by their label first, then their value (assets/dropdown-label.js).
+        # Dropdowns are named by their label first, then their value (assets/dropdown-label.js, which patches
+        # them as they render: wait until the six are there and patched).
+        page.wait_for_function("""() => { const d = [...document.querySelectorAll('.dash-dropdown[aria-labelledby]')];
+            return d.length >= 6 && d.every(e => document.getElementById(
+                e.getAttribute('aria-labelledby').split(' ')[0])?.tagName === 'LABEL'); }""", timeout=20_000)
         names = page.evaluate("""() => [...document.querySelectorAll('.dash-dropdown[aria-labelledby]')].map(e =>
             e.getAttribute('aria-labelledby').split(' ').map(i => document.getElementById(i)?.textContent ?? ''))""")
         assert [n[0] for n in names] == ["Établissement", "Classe(s)", "État(s) de compte", "Origine du compte",
