@@ -423,12 +423,16 @@ SESSION_JS_PATH = "/_auth/session.js"
 # Loaded by every Dash page (external script, allowed by script-src 'self'): when a callback answers 401 (idle
 # or absolute expiry, logout in another tab, account disabled), go to the login page instead of leaving a page
 # that silently stops updating.
+# Several callbacks in flight all get their 401: only the first one navigates, so that a second assign() does not
+# abort the first navigation.
 SESSION_JS = """(function () {
   var orig = window.fetch;
+  var leaving = false;
   if (!orig) { return; }
   window.fetch = function () {
     return orig.apply(this, arguments).then(function (resp) {
-      if (resp.status === 401 && resp.url.indexOf('/_dash-') !== -1) {
+      if (!leaving && resp.status === 401 && resp.url.indexOf('/_dash-') !== -1) {
+        leaving = true;
         var next = window.location.pathname + window.location.search;
         window.location.assign('/login?raison=expiree&next=' + encodeURIComponent(next));
       }
