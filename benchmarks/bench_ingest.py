@@ -267,7 +267,7 @@ def report(profile: str, measures: list[Measure]) -> str:
         if m and m.seconds:
             own, other = split_steps(m.note)
             lines.append(f"- {m.label} : cœur de l'ingestion / ingestion core {own:.1f} s ; tables dérivées des autres "
-                         f"modules / other modules' derived tables (per_date_2x, console_*) {other:.1f} s ; "
+                         f"modules / other modules' derived tables (console_*) {other:.1f} s ; "
                          f"démarrage, publication / start-up, publication {m.seconds - own - other:.1f} s")
     notes = [f"  - {m.label}: {m.note}" for m in measures if m.note]
     if notes:

@@ -1,6 +1,12 @@
--- agg_synthese for one ingested (cov, date): distinct accounts linked to at least one pupil enrolled in the scope
--- that day, per origine × etat (docs/ARCHITECTURE.md). Idempotent: delete (cov, date), then insert.
--- An account counts once per scope: the académie's figure is not the sum of its establishments'.
+-- agg_synthese and agg_funnel for one ingested (cov, date). Idempotent: delete (cov, date), then insert.
+-- * agg_synthese: distinct accounts linked to at least one pupil enrolled in the scope that day, per
+--   origine × etat (docs/ARCHITECTURE.md).
+-- * agg_funnel: notification → activation funnel. For each scope and each week of notification (Monday, within
+--   400 days before the date), the distinct accounts notified that week, and how many of them were activated
+--   within 7 and within 30 days of the notification.
+-- An account counts once per scope in both: the académie's figure is not the sum of its establishments'.
+-- Console exports (cov 'uai:<UAI>') may know an establishment without its académie/département: those levels
+-- are skipped.
 --
 -- Why this shape (national day: 22 M links, 14 M accounts, 2 cores). A count(DISTINCT) per level over string keys
 -- took half of a 40 s run; here every large step works on integers and no step counts distinct per level.
@@ -18,8 +24,12 @@
 --   single-threaded row_number() over 14 M rows. The account and (pupil, cell) sides are materialised first so
 --   that the join order does not depend on the date's statistics (one plan carried origine and etat strings
 --   through every join).
+-- * Both aggregates count the same accounts over the same cells: an account's category `oe` is its
+--   origine × etat × (notification week, activated within 7 / 30 days), so one pass of masks serves both and the
+--   roll-up is summed per aggregate at the end (the funnel used to redo the four-way join with count(DISTINCT)).
 
 DELETE FROM agg_synthese WHERE cov = $cov AND date = $date;
+DELETE FROM agg_funnel WHERE cov = $cov AND date = $date;
 
 CREATE OR REPLACE TEMP TABLE agg_etab AS
 SELECT uai, degre, academie_code, departement_code, circonscription_code,
@@ -41,8 +51,25 @@ SELECT row_number() OVER () AS cell, d.uai, d.classe, d.mef_code, e.g0, e.g1, e.
 FROM (SELECT DISTINCT uai, classe, mef_code FROM eleve_at($cov, $date)) d
 JOIN agg_etab e ON e.uai = d.uai;
 
+-- every account of the date with its category; funnel week NULL when not notified within the 400 days before it
+-- (a macro, read twice: cheaper than materialising 14 M rows with their identifiant)
+CREATE OR REPLACE TEMP MACRO agg_acc(_cov, _date) AS TABLE
+SELECT acc, identifiant, origine, etat, semaine,
+       CASE WHEN semaine IS NOT NULL THEN coalesce(date_activation >= date_notification
+            AND date_activation <= date_notification + 7, false) END AS a7,
+       CASE WHEN semaine IS NOT NULL THEN coalesce(date_activation >= date_notification
+            AND date_activation <= date_notification + 30, false) END AS a30
+FROM (
+    SELECT rowid AS acc, identifiant, origine, etat, date_notification, date_activation,
+           CASE WHEN date_notification <= _date AND date_notification > CAST(_date AS DATE) - INTERVAL 400 DAY
+                THEN CAST(date_trunc('week', date_notification) AS DATE) END AS semaine
+    FROM compte_h
+    WHERE cov = _cov AND d_from <= _date AND _date <= d_to
+);
+
 CREATE OR REPLACE TEMP TABLE agg_oe AS
-SELECT row_number() OVER () AS oe, origine, etat FROM (SELECT DISTINCT origine, etat FROM compte_at($cov, $date));
+SELECT row_number() OVER () AS oe, origine, etat, semaine, a7, a30
+FROM (SELECT DISTINCT origine, etat, semaine, a7, a30 FROM agg_acc($cov, $date));
 
 -- one row per link: (account, origine × etat, cell)
 CREATE OR REPLACE TEMP TABLE agg_cells AS
@@ -52,10 +79,11 @@ WITH pupil AS MATERIALIZED (
     JOIN agg_dim d
       ON d.uai = el.uai AND d.classe IS NOT DISTINCT FROM el.classe AND d.mef_code IS NOT DISTINCT FROM el.mef_code
 ), account AS MATERIALIZED (
-    SELECT c.rowid AS acc, o.oe, c.identifiant
-    FROM compte_h c
+    SELECT c.acc, o.oe, c.identifiant
+    FROM agg_acc($cov, $date) c
     JOIN agg_oe o ON o.origine IS NOT DISTINCT FROM c.origine AND o.etat IS NOT DISTINCT FROM c.etat
-    WHERE c.cov = $cov AND c.d_from <= $date AND $date <= c.d_to
+        AND o.semaine IS NOT DISTINCT FROM c.semaine AND o.a7 IS NOT DISTINCT FROM c.a7
+        AND o.a30 IS NOT DISTINCT FROM c.a30
 )
 SELECT a.acc, a.oe, p.cell
 FROM pupil p
@@ -123,9 +151,10 @@ FROM (
 )
 GROUP BY ALL;
 
--- Roll-up. Levels up to the establishment depend on a cell only through g0..g5: summed over those first.
-INSERT INTO agg_synthese
-SELECT $cov, $date, v.level, v.code, v.sub, v.degre, o.origine, o.etat, s.n
+-- Roll-up per (level id, category). Levels up to the establishment depend on a cell only through g0..g5:
+-- summed over those first.
+CREATE OR REPLACE TEMP TABLE agg_roll AS
+SELECT s.g, s.oe, s.n
 FROM (
     SELECT d.g6 AS g, m.oe, sum(m.n) AS n
     FROM agg_mask m JOIN agg_dim d ON d.cell = m.cell
@@ -150,22 +179,41 @@ FROM (
     )
     WHERE g IS NOT NULL
     GROUP BY ALL
-) s
-JOIN (
-    SELECT DISTINCT g0 AS g, 'academie' AS level, academie_code AS code, '' AS sub, 'ALL' AS degre FROM agg_etab
-    UNION ALL SELECT DISTINCT g1, 'academie', academie_code, '', degre FROM agg_etab
-    UNION ALL SELECT DISTINCT g2, 'departement', departement_code, '', 'ALL' FROM agg_etab
-    UNION ALL SELECT DISTINCT g3, 'departement', departement_code, '', degre FROM agg_etab
-    UNION ALL SELECT DISTINCT g4, 'circonscription', circonscription_code, '', 'ALL' FROM agg_etab
-    UNION ALL SELECT DISTINCT g5, 'etablissement', uai, '', 'ALL' FROM agg_etab
-    UNION ALL SELECT DISTINCT g6, 'classe', uai, classe, 'ALL' FROM agg_dim
-    UNION ALL SELECT DISTINCT g7, 'mef', uai, mef_code, 'ALL' FROM agg_dim
-) v ON v.g = s.g
-JOIN agg_oe o ON o.oe = s.oe;
+) s;
 
+-- level id -> (level, code, sub, degre)
+CREATE OR REPLACE TEMP TABLE agg_lab AS
+SELECT DISTINCT g0 AS g, 'academie' AS level, academie_code AS code, '' AS sub, 'ALL' AS degre FROM agg_etab
+UNION ALL SELECT DISTINCT g1, 'academie', academie_code, '', degre FROM agg_etab
+UNION ALL SELECT DISTINCT g2, 'departement', departement_code, '', 'ALL' FROM agg_etab
+UNION ALL SELECT DISTINCT g3, 'departement', departement_code, '', degre FROM agg_etab
+UNION ALL SELECT DISTINCT g4, 'circonscription', circonscription_code, '', 'ALL' FROM agg_etab
+UNION ALL SELECT DISTINCT g5, 'etablissement', uai, '', 'ALL' FROM agg_etab
+UNION ALL SELECT DISTINCT g6, 'classe', uai, classe, 'ALL' FROM agg_dim
+UNION ALL SELECT DISTINCT g7, 'mef', uai, mef_code, 'ALL' FROM agg_dim;
+
+INSERT INTO agg_synthese
+SELECT $cov, $date, v.level, v.code, v.sub, v.degre, s.origine, s.etat, s.n
+FROM (SELECT r.g, o.origine, o.etat, sum(r.n) AS n FROM agg_roll r JOIN agg_oe o ON o.oe = r.oe GROUP BY ALL) s
+JOIN agg_lab v ON v.g = s.g;
+
+INSERT INTO agg_funnel
+SELECT $cov, CAST($date AS DATE), v.level, v.code, v.sub, v.degre, s.semaine, s.n, s.n7, s.n30
+FROM (
+    SELECT r.g, o.semaine, sum(r.n) AS n, coalesce(sum(r.n) FILTER (WHERE o.a7), 0) AS n7,
+           coalesce(sum(r.n) FILTER (WHERE o.a30), 0) AS n30
+    FROM agg_roll r JOIN agg_oe o ON o.oe = r.oe
+    WHERE o.semaine IS NOT NULL
+    GROUP BY ALL
+) s
+JOIN agg_lab v ON v.g = s.g;
+
+DROP TABLE agg_roll;
+DROP TABLE agg_lab;
 DROP TABLE agg_mask;
 DROP TABLE agg_n;
 DROP TABLE agg_cells;
 DROP TABLE agg_oe;
+DROP MACRO TABLE agg_acc;
 DROP TABLE agg_dim;
 DROP TABLE agg_etab;

@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS agg_synthese (
     degre VARCHAR NOT NULL, origine VARCHAR NOT NULL, etat VARCHAR NOT NULL, n BIGINT NOT NULL
 );
 
+-- Notification → activation funnel per scope and week of notification (per_date_10_synthese.sql).
+CREATE TABLE IF NOT EXISTS agg_funnel (
+    cov VARCHAR NOT NULL, date DATE NOT NULL, level VARCHAR NOT NULL, code VARCHAR NOT NULL, sub VARCHAR NOT NULL,
+    degre VARCHAR NOT NULL, semaine DATE NOT NULL,
+    notifies BIGINT NOT NULL, actives_7j BIGINT NOT NULL, actives_30j BIGINT NOT NULL
+);
+
 -- As-of: the ingested date of `_cov` used for day `_x` (NULL when there is none at or before it).
 CREATE OR REPLACE MACRO "asof"(_cov, _x) AS  -- quoted: ASOF is a keyword (ASOF JOIN)
     (SELECT max(s.date) FROM snapshot s WHERE s.cov = _cov AND s.date <= _x);
