@@ -55,10 +55,10 @@ JOIN agg_etab e ON e.uai = d.uai;
 -- (a macro, read twice: cheaper than materialising 14 M rows with their identifiant)
 CREATE OR REPLACE TEMP MACRO agg_acc(_cov, _date) AS TABLE
 SELECT acc, identifiant, origine, etat, semaine,
-       CASE WHEN semaine IS NOT NULL THEN coalesce(date_activation >= date_notification
-            AND date_activation <= date_notification + 7, false) END AS a7,
-       CASE WHEN semaine IS NOT NULL THEN coalesce(date_activation >= date_notification
-            AND date_activation <= date_notification + 30, false) END AS a30
+       CASE WHEN semaine IS NOT NULL
+            THEN coalesce(date_activation BETWEEN date_notification AND date_notification + 7, false) END AS a7,
+       CASE WHEN semaine IS NOT NULL
+            THEN coalesce(date_activation BETWEEN date_notification AND date_notification + 30, false) END AS a30
 FROM (
     SELECT rowid AS acc, identifiant, origine, etat, date_notification, date_activation,
            CASE WHEN date_notification <= _date AND date_notification > CAST(_date AS DATE) - INTERVAL 400 DAY
@@ -154,32 +154,29 @@ GROUP BY ALL;
 -- Roll-up per (level id, category). Levels up to the establishment depend on a cell only through g0..g5:
 -- summed over those first.
 CREATE OR REPLACE TEMP TABLE agg_roll AS
-SELECT s.g, s.oe, s.n
+SELECT d.g6 AS g, m.oe, sum(m.n) AS n
+FROM agg_mask m JOIN agg_dim d ON d.cell = m.cell
+WHERE m.mask & 64 <> 0 AND d.g6 IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT d.g7, m.oe, sum(m.n)
+FROM agg_mask m JOIN agg_dim d ON d.cell = m.cell
+WHERE m.mask & 128 <> 0 AND d.g7 IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT g, oe, sum(n)
 FROM (
-    SELECT d.g6 AS g, m.oe, sum(m.n) AS n
-    FROM agg_mask m JOIN agg_dim d ON d.cell = m.cell
-    WHERE m.mask & 64 <> 0 AND d.g6 IS NOT NULL
-    GROUP BY ALL
-    UNION ALL
-    SELECT d.g7, m.oe, sum(m.n)
-    FROM agg_mask m JOIN agg_dim d ON d.cell = m.cell
-    WHERE m.mask & 128 <> 0 AND d.g7 IS NOT NULL
-    GROUP BY ALL
-    UNION ALL
-    SELECT g, oe, sum(n)
+    SELECT unnest([CASE WHEN mask & 1 <> 0 THEN g0 END, CASE WHEN mask & 2 <> 0 THEN g1 END,
+                   CASE WHEN mask & 4 <> 0 THEN g2 END, CASE WHEN mask & 8 <> 0 THEN g3 END,
+                   CASE WHEN mask & 16 <> 0 THEN g4 END, CASE WHEN mask & 32 <> 0 THEN g5 END]) AS g, oe, n
     FROM (
-        SELECT unnest([CASE WHEN mask & 1 <> 0 THEN g0 END, CASE WHEN mask & 2 <> 0 THEN g1 END,
-                       CASE WHEN mask & 4 <> 0 THEN g2 END, CASE WHEN mask & 8 <> 0 THEN g3 END,
-                       CASE WHEN mask & 16 <> 0 THEN g4 END, CASE WHEN mask & 32 <> 0 THEN g5 END]) AS g, oe, n
-        FROM (
-            SELECT d.g0, d.g1, d.g2, d.g3, d.g4, d.g5, m.oe, m.mask & 63 AS mask, sum(m.n) AS n
-            FROM agg_mask m JOIN agg_dim d ON d.cell = m.cell
-            GROUP BY ALL
-        )
+        SELECT d.g0, d.g1, d.g2, d.g3, d.g4, d.g5, m.oe, m.mask & 63 AS mask, sum(m.n) AS n
+        FROM agg_mask m JOIN agg_dim d ON d.cell = m.cell
+        GROUP BY ALL
     )
-    WHERE g IS NOT NULL
-    GROUP BY ALL
-) s;
+)
+WHERE g IS NOT NULL
+GROUP BY ALL;
 
 -- level id -> (level, code, sub, degre)
 CREATE OR REPLACE TEMP TABLE agg_lab AS
