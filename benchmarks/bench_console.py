@@ -55,7 +55,7 @@ def terms(settings, n: int, seed: int = 1) -> list[str]:  # noqa: ANN001
 
     with warehouse.connect(settings) as con:
         names = [r[0] for r in con.execute(
-            "SELECT DISTINCT k_eleve FROM console_row USING SAMPLE 2000 ROWS").fetchall()]
+            "SELECT DISTINCT split_part(k_all, ' | ', 1) FROM console_row USING SAMPLE 2000 ROWS").fetchall()]
         resp = [r[0] for r in con.execute(
             "SELECT DISTINCT k_resp FROM console_row USING SAMPLE 2000 ROWS").fetchall()]
     rnd = random.Random(seed)
@@ -89,7 +89,7 @@ def bench_duckdb(settings, principal, qs: list[str]) -> dict[str, float]:  # noq
 def pg_setup(url: str, settings, schema: str):  # noqa: ANN001, ANN201
     import psycopg
 
-    from queries import warehouse
+    from queries import console, warehouse
 
     pg = psycopg.connect(url, autocommit=True)
     pg.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -97,12 +97,13 @@ def pg_setup(url: str, settings, schema: str):  # noqa: ANN001, ANN201
     pg.execute(f'CREATE SCHEMA "{schema}"')
     pg.execute(f'''CREATE TABLE "{schema}".console_row (rid text, uai text, academie_code text, eleve text, classe text,
         mef_libelle text, responsable text, identifiant text, has_email boolean, etat text, origine text,
-        date_notification date, date_derniere_connexion date, k_eleve text, k_resp text, k_all text)''')
+        date_notification date, date_derniere_connexion date, k_resp text, k_all text)''')
     cols = ("rid, uai, academie_code, eleve, classe, mef_libelle, responsable, identifiant, has_email, etat, origine, "
-            "date_notification, date_derniere_connexion, k_eleve, k_resp, k_all")
+            "date_notification, date_derniere_connexion, k_resp, k_all")
+    select = cols.replace("eleve,", f"{console.ELEVE},", 1).replace("responsable,", f"{console.RESPONSABLE},", 1)
     t = time.perf_counter()
     with warehouse.connect(settings) as con:
-        df = con.execute(f"SELECT {cols} FROM console_row").fetch_df()  # noqa: S608 (constant)
+        df = con.execute(f"SELECT {select} FROM console_row").fetch_df()  # noqa: S608 (constant)
     buf = io.StringIO()
     df.to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
     buf.seek(0)
@@ -124,7 +125,7 @@ def bench_pg(pg, schema: str, column: str, code: str, qs: list[str]) -> dict[str
     sql_count = f'SELECT count(*) FROM "{schema}".console_row WHERE {column} = %s AND k_all LIKE %s'  # noqa: S608
     sql_page = (f'SELECT rid, eleve, classe, mef_libelle, responsable, identifiant, has_email, etat, origine, '  # noqa: S608
                 f'date_notification, date_derniere_connexion FROM "{schema}".console_row '
-                f'WHERE {column} = %s AND k_all LIKE %s ORDER BY k_eleve, k_resp, rid LIMIT 100')
+                f'WHERE {column} = %s AND k_all LIKE %s ORDER BY k_all, rid LIMIT 100')
     pg.execute(sql_count, [code, like(fold(qs[0]))])
     samples = []
     for q in qs:
@@ -176,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env({"METEOCOMPTES_DATA_DIR": str(data_dir)})
     init_db(settings)
     with warehouse.connect(settings) as con:
-        uai, n_uai = con.execute("""SELECT uai, count(*) FROM console_row WHERE etab_type = 'COLLEGE'
+        uai, n_uai = con.execute("""SELECT uai, count(*) FROM console_row
+                                   WHERE uai IN (SELECT uai FROM etab_h WHERE type = 'COLLEGE')
                                    GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""").fetchone()
         aca, n_rows = con.execute("SELECT min(academie_code), count(*) FROM console_row").fetchone()
     chef = Principal(1, "bench.chef", Role.CHEF, Scope.parse(f"etablissement:{uai}"))

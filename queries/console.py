@@ -33,7 +33,7 @@ MAX_PAGE = 500  # whatever the grid asks, one request returns at most this many 
 
 # Grid column id -> SQL sort expression (whitelist: anything else is ignored).
 SORT_COLUMNS: dict[str, str] = {
-    "eleve": "k_eleve",
+    "eleve": "k_all",  # k_all starts with the pupil's name key
     "classe": "classe",
     "mef": "mef_libelle",
     "responsable": "k_resp",
@@ -45,7 +45,7 @@ SORT_COLUMNS: dict[str, str] = {
     "date_derniere_connexion": "date_derniere_connexion",
     "etablissement": "etab_nom",
 }
-DEFAULT_ORDER = "uai, k_eleve, k_resp, rid"
+DEFAULT_ORDER = "uai, k_all, rid"  # pupil, then guardian (k_all: pupil | guardian names)
 
 _SPACES = re.compile(r"\s+")
 UAI_RE = re.compile(r"^\d{3}\d{4}[A-Z]$", re.ASCII)  # ASCII: \d would accept other scripts' digits
@@ -304,8 +304,11 @@ def order_by(sort_model: Any) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # Search
 
+# Display names are composed here, on the rows of one page, rather than stored on every console_row.
+ELEVE = "trim(upper(eleve_nom) || ' ' || coalesce(eleve_prenom, '')) AS eleve"
+RESPONSABLE = "trim(upper(nom_usage) || ' ' || coalesce(prenoms, '')) AS responsable"
 GRID_COLUMNS = (
-    "rid, eleve, classe, mef_libelle, responsable, identifiant, has_email, etat, origine, "
+    f"rid, {ELEVE}, classe, mef_libelle, {RESPONSABLE}, identifiant, has_email, etat, origine, "
     "date_notification, date_derniere_connexion, uai, etab_nom"
 )
 
@@ -390,7 +393,7 @@ def search(
 
 
 EXPORT_COLUMNS = (
-    "eleve, classe, mef_libelle, responsable, identifiant, has_email, etat, origine, date_notification, "
+    f"{ELEVE}, classe, mef_libelle, {RESPONSABLE}, identifiant, has_email, etat, origine, date_notification, "
     "date_derniere_connexion, uai, etab_nom"
 )
 
@@ -520,7 +523,7 @@ def account_detail(settings: Settings, principal: Principal, identifiant: str) -
         rows = _fetch_dicts(
             con,
             f"""SELECT c.*, {pred} AS in_scope FROM {base} WHERE c.identifiant = ?
-                ORDER BY c.degre DESC, c.uai, c.k_eleve""",  # noqa: S608
+                ORDER BY c.degre DESC, c.uai, c.k_all""",  # noqa: S608
             [*sp, *bp, identifiant],
         )
         raw = con.execute(

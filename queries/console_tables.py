@@ -87,7 +87,7 @@ def _build_rows_in_slices(con: duckdb.DuckDBPyConnection, b: date | None) -> Non
     edges: list[str | None] = [None, *bounds, None]
     for lo, hi in pairwise(edges):
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE console_links AS SELECT responsable_id, ine, lien FROM console_links_all
+            """CREATE OR REPLACE TEMP TABLE console_links AS SELECT responsable_id, ine FROM console_links_all
             WHERE (CAST($lo AS VARCHAR) IS NULL OR uai >= $lo) AND (CAST($hi AS VARCHAR) IS NULL OR uai < $hi)""",
             {"lo": lo, "hi": hi},
         )

@@ -38,7 +38,8 @@ def wh(mini_warehouse: Settings) -> Settings:
 
 def pupils_of(settings: Settings, uai: str, classe: str | None = None) -> set[str]:
     """Expected pupils (grid « Élève » labels) of one establishment, straight from the derived table."""
-    sql = "SELECT DISTINCT eleve FROM console_row WHERE uai = ? AND (? IS NULL OR classe = ?)"
+    sql = ("SELECT DISTINCT trim(upper(eleve_nom) || ' ' || coalesce(eleve_prenom, '')) FROM console_row "
+           "WHERE uai = ? AND (? IS NULL OR classe = ?)")
     return {r[0] for r in wh_rows(settings, sql, [uai, classe, classe])}
 
 

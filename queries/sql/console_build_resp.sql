@@ -6,7 +6,7 @@
 --               « Je ne vois pas tous mes enfants » diagnostic. Built first: console_row reuses its name keys
 --               (accent stripping is the costly part, done once per record rather than once per link).
 -- console_row:  one row per (pupil, guardian source record) link, with display labels, accent-free lower-case
---               search keys (`k_eleve`, `k_resp`, `k_all` for infix search) and the account's state. Inserted
+--               search keys (`k_resp`, and `k_all` for infix search and the pupil-then-guardian order) and the account's state. Inserted
 --               in UAI order so that DuckDB's zone maps skip most row groups when a search is limited to one
 --               establishment. `rid` is an opaque row id (md5 prefix): the only thing the browser holds.
 

@@ -6,13 +6,11 @@
 INSERT INTO console_row BY NAME
 SELECT
     substr(md5(l.ine || '|' || l.responsable_id), 1, 16) AS rid,
-    l.ine, l.responsable_id, l.lien,
+    l.ine, l.responsable_id,
     p.nom AS eleve_nom, p.prenom AS eleve_prenom, p.date_naissance,
-    trim(upper(p.nom) || ' ' || coalesce(p.prenom, '')) AS eleve,
     p.uai, p.classe, p.mef_code, p.mef_libelle,
-    e.nom AS etab_nom, e.type AS etab_type, e.degre, e.circonscription_code, e.departement_code, e.academie_code,
-    r.source, r.uai AS resp_uai, r.civilite, r.nom_usage, r.nom_naissance, r.prenoms,
-    trim(upper(r.nom_usage) || ' ' || coalesce(r.prenoms, '')) AS responsable,
+    e.nom AS etab_nom, e.degre, e.circonscription_code, e.departement_code, e.academie_code,
+    r.source, r.civilite, r.nom_usage, r.prenoms,
     r.identifiant,
     coalesce(c.origine, 'NON_RENSEIGNE') AS origine,
     coalesce(c.etat, 'NON_NOTIFIE') AS etat,
@@ -23,7 +21,6 @@ SELECT
     r.telephone_portable AS resp_mobile,
     coalesce(nullif(trim(c.courriel), ''), r.courriel) IS NOT NULL AS has_email,
     coalesce(nullif(trim(c.telephone_portable), ''), r.telephone_portable) IS NOT NULL AS has_mobile,
-    trim(lower(strip_accents(coalesce(p.nom, '') || ' ' || coalesce(p.prenom, '')))) AS k_eleve,
     trim(r.k_nom_usage || ' ' || r.k_prenoms) AS k_resp,
     -- one key for infix search on pupil and guardian names (birth name included: parents search by it too)
     lower(strip_accents(coalesce(p.nom, '') || ' ' || coalesce(p.prenom, ''))) || ' | ' || r.k_nom_usage || ' '

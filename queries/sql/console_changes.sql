@@ -30,7 +30,7 @@ SELECT responsable_id FROM resp_at('full', $b)
 WHERE responsable_id IN (SELECT responsable_id FROM cx_resp) OR uai IN (SELECT uai FROM cx_uai);
 
 CREATE OR REPLACE TEMP TABLE console_links AS
-SELECT l.responsable_id, l.ine, l.lien FROM lien_at('full', $b) l
+SELECT l.responsable_id, l.ine FROM lien_at('full', $b) l
 WHERE l.ine IN (SELECT ine FROM cx_ine)
    OR l.ine IN (SELECT ine FROM eleve_at('full', $b) WHERE uai IN (SELECT uai FROM cx_uai))
    OR l.responsable_id IN (SELECT responsable_id FROM cx_resp)
