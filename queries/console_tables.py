@@ -1,5 +1,6 @@
-"""Console derived tables (`console_row`, `console_resp`) for the latest full snapshot, refreshed once per
-ingestion run: rebuilt whole, or only for the keys that changed since the date they were built for.
+"""Console derived table `console_row` for the latest full snapshot, refreshed once per ingestion run: rebuilt
+whole, or only for the keys that changed since the date it was built for. (The guardian records with their keys
+are not copied: the view `console_resp` reads them from resp_h at the date in console_meta, schema.sql.)
 
 A national full rebuild writes 22 M wide rows (the largest step of a first load); a daily refresh touches the
 rows of the accounts, records, pupils, links and establishments that changed, typically a few per cent.
@@ -22,8 +23,7 @@ from queries.ingest import execute_script, sql_text, step
 
 REBUILD_SHARE = 0.25
 SLICE_ROWS = 3_000_000
-TEMP_TABLES = ("console_links", "console_links_all", "console_resp_ids", "cx_ine", "cx_resp", "cx_lien", "cx_acc",
-               "cx_uai")
+TEMP_TABLES = ("console_links", "console_links_all", "cx_ine", "cx_resp", "cx_lien", "cx_acc", "cx_uai")
 
 
 def latest_full_date(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -40,11 +40,11 @@ def refresh(con: duckdb.DuckDBPyConnection) -> str:
     """Bring the console tables to the latest full date; return the mode used: full, incremental, unchanged."""
     b = latest_full_date(con)
     meta = con.execute("SELECT built_for, n_rows, n_appended FROM console_meta").fetchone()
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND table_name IN ('console_row', 'console_resp')"
-    ).fetchall()}
+    has_table = bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND table_name = 'console_row'"
+    ).fetchone()[0])  # type: ignore[index]
     a, n_rows, n_appended = meta if meta else (None, 0, 0)
-    usable = a is not None and len(tables) == 2 and b is not None and a <= b and bool(con.execute(
+    usable = a is not None and has_table and b is not None and a <= b and bool(con.execute(
         "SELECT count(*) FROM snapshot WHERE cov = 'full' AND date = ?", [a]).fetchone()[0])  # type: ignore[index]
     if usable and a == b:
         return "unchanged"
@@ -63,7 +63,6 @@ def refresh(con: duckdb.DuckDBPyConnection) -> str:
             execute_script(con, sql_text("console_full.sql"), {"b": b})
         n_appended = 0
     with step(f"console : construction ({mode})"):
-        execute_script(con, sql_text("console_build_resp.sql"), {"b": b})
         if mode == "full":
             _build_rows_in_slices(con, b)
         else:

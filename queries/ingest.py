@@ -72,10 +72,34 @@ class TableSpec:
     key: tuple[str, ...]
     columns: tuple[str, ...]  # input columns, in contract order
     dates: tuple[str, ...] = ()  # columns typed DATE
+    # (column, SQL expression over `columns`) stored beside them in the history: functions of the payload, so a
+    # row's (key, h) still identifies it. Computed once, for the rows a date changes.
+    derived: tuple[tuple[str, str], ...] = ()
 
     @property
     def payload(self) -> tuple[str, ...]:
         return tuple(c for c in self.columns if c not in self.key)
+
+    @property
+    def stored(self) -> tuple[str, ...]:
+        return self.columns + tuple(name for name, _ in self.derived)
+
+
+def _fold(col: str) -> str:
+    return f"lower(strip_accents(trim(coalesce({col}, ''))))"
+
+
+# Normalised keys of a guardian record, for the console: name search and the « Je ne vois pas tous mes enfants »
+# diagnostic (accent stripping is the costly part: done once per record version, not per query or per link).
+RESP_KEYS: tuple[tuple[str, str], ...] = (
+    ("k_nom_usage", _fold("nom_usage")),
+    ("k_nom_naissance", _fold("nom_naissance")),
+    ("k_prenoms", _fold("prenoms")),
+    ("k_prenom1", f"split_part({_fold('prenoms')}, ' ', 1)"),
+    # the national significant number: the last 9 digits ("0692 12…", "+262 692 12…" and "00262…" agree)
+    ("k_mobile", "nullif(right(regexp_replace(coalesce(telephone_portable, ''), '[^0-9]', '', 'g'), 9), '')"),
+    ("k_courriel", "nullif(lower(trim(coalesce(courriel, ''))), '')"),
+)
 
 
 SPECS: dict[str, TableSpec] = {
@@ -95,6 +119,7 @@ SPECS: dict[str, TableSpec] = {
             "responsables", "resp_h", ("responsable_id",),
             ("responsable_id", "source", "uai", "civilite", "nom_usage", "nom_naissance", "prenoms",
              "telephone_portable", "courriel", "identifiant"),
+            derived=RESP_KEYS,
         ),
         TableSpec("liens", "lien_h", ("responsable_id", "ine"), ("responsable_id", "ine", "lien")),
         TableSpec(
@@ -129,7 +154,24 @@ def execute_script(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, o
 
 
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    _migrate(con)
     execute_script(con, sql_text("schema.sql"))
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse written by an earlier version to schema.sql: guardian record keys stored in resp_h
+    (computed here for the rows already there), console_resp a view of them rather than a copy."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    if "console_resp" in tables:
+        con.execute("DROP TABLE console_resp")
+    if "resp_h" not in tables:
+        return
+    have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'resp_h'").fetchall()}
+    missing = [(name, expr) for name, expr in RESP_KEYS if name not in have]
+    for name, _ in missing:
+        con.execute(f"ALTER TABLE resp_h ADD COLUMN {name} VARCHAR")
+    if missing:
+        con.execute("UPDATE resp_h SET " + ", ".join(f"{name} = {expr}" for name, expr in missing))
 
 
 def _q(ident: str) -> str:
@@ -389,7 +431,7 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
     """
     prev, nxt = _neighbours(con, cov, d)
     t, key = spec.hist, spec.key
-    cols = ", ".join(spec.columns)
+    cols = ", ".join(spec.stored)
     keys = ", ".join(key)
     same = lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in (*key, "h"))  # noqa: E731
     p = {"cov": cov, "d": d, "prev": prev, "next": nxt, "open": OPEN_END}
@@ -398,7 +440,8 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
         con.execute(sql, {k: v for k, v in p.items() if re.search(rf"\${k}\b", sql)})
 
     h = "hash(" + ", ".join(spec.payload) + ")" if spec.payload else "hash(0)"
-    new_rows = f"(SELECT {h} AS h, {cols} FROM ok_{spec.name})"
+    derived = "".join(f", {expr} AS {name}" for name, expr in spec.derived)
+    new_rows = f"(SELECT {h} AS h, {', '.join(spec.columns)}{derived} FROM ok_{spec.name})"
     at_d = f"(SELECT {keys}, h FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to)"
     has_old = con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to LIMIT 1)",

@@ -17,6 +17,7 @@ from data.generate import generate
 from data.ingest import ingest
 from meteocomptes.settings import Settings
 from queries import console_tables
+from queries.ingest import RESP_KEYS
 from queries.warehouse import current_target
 
 TABLES = ("console_row", "console_resp")
@@ -134,3 +135,28 @@ def test_full_rebuild_in_uai_slices_equals_one_pass_and_keeps_uai_order(
         ).fetchone()[0]  # type: ignore[index]
         uais = con.execute("SELECT count(DISTINCT uai) FROM console_row").fetchone()[0]  # type: ignore[index]
     assert inversions == 0 and uais > 10
+
+
+def test_warehouse_of_an_earlier_version_gets_the_record_keys_and_the_console_view(
+    demo_days: list[Path], settings: Settings
+) -> None:
+    """Earlier versions kept console_resp as a table and resp_h without keys: the next ingestion migrates both."""
+    day1, day2, _ = demo_days
+    assert all(o.error is None for o in ingest(settings, [day1]))
+    keys = ", ".join(name for name, _ in RESP_KEYS)
+    day1_keys = f"SELECT responsable_id, {keys} FROM resp_h WHERE d_from = DATE '2026-09-01' ORDER BY ALL"  # noqa: S608
+    with duckdb.connect(str(current_target(settings.warehouse_dir))) as con:
+        expected = con.execute(day1_keys).fetchall()
+        con.execute("DROP VIEW console_resp")
+        for name, _ in RESP_KEYS:
+            con.execute(f"ALTER TABLE resp_h DROP COLUMN {name}")
+        con.execute("CREATE TABLE console_resp AS SELECT * FROM resp_h")  # the copy earlier versions kept
+    assert all(o.error is None for o in ingest(settings, [day2]))
+    with duckdb.connect(str(current_target(settings.warehouse_dir)), read_only=True) as con:
+        assert con.execute(day1_keys).fetchall() == expected
+        assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'console_resp'").fetchone() == (1,)
+        n_view, n_records = con.execute(
+            "SELECT (SELECT count(*) FROM console_resp), (SELECT count(*) FROM resp_at('full', DATE '2026-09-08'))"
+        ).fetchone()  # type: ignore[misc]
+    assert len(expected) > 5_000 and any(row[1] != "" for row in expected)
+    assert n_view == n_records > 5_000

@@ -1,7 +1,12 @@
 -- Console « Responsables »: insert the console_row rows of the latest full date $b for the links in
 -- `console_links` (the changed ones: console_changes.sql; for a full rebuild, one slice of UAIs at a time taken
 -- from console_full.sql's `console_links_all`, so that each slice's joins and sort stay in memory).
--- See console_build_resp.sql for what the two tables hold. console_resp must be built first (name keys).
+--
+-- console_row: one row per (pupil, guardian source record) link, with display labels, accent-free lower-case
+--              search keys (`k_resp`, and `k_all` for infix search and the pupil-then-guardian order) and the
+--              account's state. Inserted in UAI order so that DuckDB's zone maps skip most row groups when a
+--              search is limited to one establishment. `rid` is an opaque row id (md5 prefix): the only thing the
+--              browser holds. The guardian record's name keys come from resp_h (computed when it was written).
 
 INSERT INTO console_row BY NAME
 SELECT
@@ -27,7 +32,8 @@ SELECT
         || r.k_nom_naissance || ' ' || r.k_prenoms AS k_all
 FROM console_links l
 JOIN eleve_at('full', $b) p USING (ine)
-JOIN console_resp r USING (responsable_id)
+JOIN resp_at('full', $b) r USING (responsable_id)
 JOIN etab_at('full', $b) e ON e.uai = p.uai
 LEFT JOIN compte_at('full', $b) c ON c.identifiant = r.identifiant
+WHERE r.identifiant IS NOT NULL AND r.identifiant <> ''
 ORDER BY p.uai;

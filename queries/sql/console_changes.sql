@@ -25,10 +25,6 @@ CREATE OR REPLACE TEMP TABLE cx_uai AS
 SELECT DISTINCT uai FROM etab_h
 WHERE cov = 'full' AND changed_between(d_from, d_to, $a, $b);
 
-CREATE OR REPLACE TEMP TABLE console_resp_ids AS
-SELECT responsable_id FROM resp_at('full', $b)
-WHERE responsable_id IN (SELECT responsable_id FROM cx_resp) OR uai IN (SELECT uai FROM cx_uai);
-
 CREATE OR REPLACE TEMP TABLE console_links AS
 SELECT l.responsable_id, l.ine FROM lien_at('full', $b) l
 WHERE l.ine IN (SELECT ine FROM cx_ine)

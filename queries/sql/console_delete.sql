@@ -1,9 +1,6 @@
 -- Console « Responsables », incremental refresh: delete the rows selected by the changed keys of
 -- console_changes.sql (as they were at the date the tables were built for).
 
-DELETE FROM console_resp
-WHERE responsable_id IN (SELECT responsable_id FROM cx_resp) OR uai IN (SELECT uai FROM cx_uai);
-
 DELETE FROM console_row c
 WHERE c.ine IN (SELECT ine FROM cx_ine)
    OR c.responsable_id IN (SELECT responsable_id FROM cx_resp)

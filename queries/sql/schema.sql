@@ -22,7 +22,10 @@ CREATE TABLE IF NOT EXISTS eleve_h (
 CREATE TABLE IF NOT EXISTS resp_h (
     cov VARCHAR NOT NULL, d_from DATE NOT NULL, d_to DATE NOT NULL, h UBIGINT NOT NULL,
     responsable_id VARCHAR NOT NULL, source VARCHAR, uai VARCHAR, civilite VARCHAR, nom_usage VARCHAR,
-    nom_naissance VARCHAR, prenoms VARCHAR, telephone_portable VARCHAR, courriel VARCHAR, identifiant VARCHAR
+    nom_naissance VARCHAR, prenoms VARCHAR, telephone_portable VARCHAR, courriel VARCHAR, identifiant VARCHAR,
+    -- normalised keys (queries/ingest.py RESP_KEYS), derived from the columns above when a row is written
+    k_nom_usage VARCHAR, k_nom_naissance VARCHAR, k_prenoms VARCHAR, k_prenom1 VARCHAR, k_mobile VARCHAR,
+    k_courriel VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS lien_h (
@@ -84,7 +87,17 @@ CREATE OR REPLACE MACRO lien_at(_cov, _s) AS TABLE
 CREATE OR REPLACE MACRO compte_at(_cov, _s) AS TABLE
     SELECT * EXCLUDE (cov, d_from, d_to, h) FROM compte_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
 
--- The latest full date the console tables (console_row, console_resp) hold, and how many of their rows were
+-- The latest full date the console table console_row (and the view console_resp) holds, and how many of their rows were
 -- appended by incremental refreshes since the last full rebuild (queries/console_tables.py). Empty or NULL:
 -- the next refresh rebuilds them whole.
 CREATE TABLE IF NOT EXISTS console_meta (built_for DATE, n_rows BIGINT NOT NULL, n_appended BIGINT NOT NULL);
+
+-- Console « Responsables »: the guardian source records of the date the console tables were built for, with
+-- their keys and establishment (account detail, « Je ne vois pas tous mes enfants »). A view: the records and
+-- their keys are already stored once in resp_h, and these queries look up a few accounts or names at a time.
+CREATE OR REPLACE VIEW console_resp AS
+SELECT r.* EXCLUDE (cov, d_from, d_to, h), e.nom AS etab_nom, e.academie_code
+FROM console_meta m
+JOIN resp_h r ON r.cov = 'full' AND r.d_from <= m.built_for AND m.built_for <= r.d_to
+LEFT JOIN etab_h e ON e.cov = 'full' AND e.uai = r.uai AND e.d_from <= m.built_for AND m.built_for <= e.d_to
+WHERE r.identifiant IS NOT NULL AND r.identifiant <> '';
