@@ -57,7 +57,7 @@ def terms(settings, n: int, seed: int = 1) -> list[str]:  # noqa: ANN001
         names = [r[0] for r in con.execute(
             "SELECT DISTINCT split_part(k_all, ' | ', 1) FROM console_row USING SAMPLE 2000 ROWS").fetchall()]
         resp = [r[0] for r in con.execute(
-            "SELECT DISTINCT k_resp FROM console_row USING SAMPLE 2000 ROWS").fetchall()]
+            "SELECT DISTINCT split_part(k_all, ' | ', 2) FROM console_row USING SAMPLE 2000 ROWS").fetchall()]
     rnd = random.Random(seed)
     out = []
     for i in range(n):
@@ -100,7 +100,8 @@ def pg_setup(url: str, settings, schema: str):  # noqa: ANN001, ANN201
         date_notification date, date_derniere_connexion date, k_resp text, k_all text)''')
     cols = ("rid, uai, academie_code, eleve, classe, mef_libelle, responsable, identifiant, has_email, etat, origine, "
             "date_notification, date_derniere_connexion, k_resp, k_all")
-    select = cols.replace("eleve,", f"{console.ELEVE},", 1).replace("responsable,", f"{console.RESPONSABLE},", 1)
+    select = (cols.replace("eleve,", f"{console.ELEVE},", 1).replace("responsable,", f"{console.RESPONSABLE},", 1)
+              .replace("k_resp,", f"{console.SORT_COLUMNS['responsable']} AS k_resp,", 1))
     t = time.perf_counter()
     with warehouse.connect(settings) as con:
         df = con.execute(f"SELECT {select} FROM console_row").fetch_df()  # noqa: S608 (constant)

@@ -36,7 +36,7 @@ SORT_COLUMNS: dict[str, str] = {
     "eleve": "k_all",  # k_all starts with the pupil's name key
     "classe": "classe",
     "mef": "mef_libelle",
-    "responsable": "k_resp",
+    "responsable": "split_part(k_all, ' | ', 2)",  # the guardian's part of k_all
     "identifiant": "identifiant",
     "messagerie": "has_email",
     "etat": "etat",
@@ -724,15 +724,18 @@ def recipients(settings: Settings, principal: Principal, identifiants: Sequence[
     snap = latest_snapshot(settings)
     base, bp = _base(settings, snap)
     pred, sp = scope_sql(principal)
-    sql = f"""SELECT identifiant, any_value(civilite ORDER BY source DESC) AS civilite,
-                     any_value(nom_usage ORDER BY source DESC) AS nom, any_value(prenoms ORDER BY source DESC) AS prenoms,
-                     coalesce(any_value(compte_courriel), any_value(resp_courriel)) AS courriel,
-                     any_value(etat) AS etat, any_value(etab_nom ORDER BY uai) AS etab,
-                     list(DISTINCT eleve_prenom || ' ' || upper(eleve_nom) || ' (' || coalesce(classe, '') || ')'
-                          ORDER BY eleve_prenom || ' ' || upper(eleve_nom) || ' (' || coalesce(classe, '') || ')')
+    # Civility and the record's email come from the source records (console_resp), SIECLE's before ONDE's.
+    sql = f"""SELECT c.identifiant, any_value(r.civilite ORDER BY r.source DESC) AS civilite,
+                     any_value(c.nom_usage ORDER BY r.source DESC) AS nom,
+                     any_value(c.prenoms ORDER BY r.source DESC) AS prenoms,
+                     coalesce(any_value(c.compte_courriel), any_value(r.courriel)) AS courriel,
+                     any_value(c.etat) AS etat, any_value(c.etab_nom ORDER BY c.uai) AS etab,
+                     list(DISTINCT c.eleve_prenom || ' ' || upper(c.eleve_nom) || ' (' || coalesce(c.classe, '') || ')'
+                          ORDER BY c.eleve_prenom || ' ' || upper(c.eleve_nom) || ' (' || coalesce(c.classe, '') || ')')
                           AS enfants
-              FROM {base} WHERE list_contains(?, c.identifiant) AND {pred}
-              GROUP BY identifiant ORDER BY identifiant"""  # noqa: S608
+              FROM {base} LEFT JOIN console_resp r ON r.responsable_id = c.responsable_id
+              WHERE list_contains(?, c.identifiant) AND {pred}
+              GROUP BY c.identifiant ORDER BY c.identifiant"""  # noqa: S608
     with warehouse.connect(settings) as con:
         rows = _fetch_dicts(con, sql, [*bp, ids, *sp])
     return [
@@ -771,8 +774,8 @@ def quality_by_group(settings: Settings, principal: Principal, limit: int = 300)
     label = "any_value(c.classe)" if by_class else "any_value(c.etab_nom)"
     sql = f"""SELECT {key} AS code, {label} AS libelle,
                      count(DISTINCT c.responsable_id) AS fiches,
-                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_mobile IS NULL) AS sans_portable,
-                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_courriel IS NULL) AS sans_courriel
+                     count(DISTINCT c.responsable_id) FILTER (WHERE NOT c.resp_has_mobile) AS sans_portable,
+                     count(DISTINCT c.responsable_id) FILTER (WHERE NOT c.resp_has_email) AS sans_courriel
               FROM console_row c WHERE {pred}
               GROUP BY {key}
               ORDER BY (sans_portable + sans_courriel) * 1.0 / greatest(fiches, 1) DESC, code LIMIT ?"""  # noqa: S608
@@ -785,9 +788,9 @@ def quality_totals(settings: Settings, principal: Principal) -> dict[str, int]:
     require_stats(principal)
     pred, params = scope_sql(principal)
     sql = f"""SELECT count(DISTINCT c.responsable_id),
-                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_mobile IS NULL),
-                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_courriel IS NULL),
-                     count(DISTINCT c.responsable_id) FILTER (WHERE c.resp_mobile IS NULL AND c.resp_courriel IS NULL)
+                     count(DISTINCT c.responsable_id) FILTER (WHERE NOT c.resp_has_mobile),
+                     count(DISTINCT c.responsable_id) FILTER (WHERE NOT c.resp_has_email),
+                     count(DISTINCT c.responsable_id) FILTER (WHERE NOT c.resp_has_mobile AND NOT c.resp_has_email)
               FROM console_row c WHERE {pred}"""  # noqa: S608
     with warehouse.connect(settings) as con:
         n, m, e, both = con.execute(sql, params).fetchone()

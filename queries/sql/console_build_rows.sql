@@ -3,7 +3,7 @@
 -- from console_full.sql's `console_links_all`, so that each slice's joins and sort stay in memory).
 --
 -- console_row: one row per (pupil, guardian source record) link, with display labels, accent-free lower-case
---              search keys (`k_resp`, and `k_all` for infix search and the pupil-then-guardian order) and the
+--              search key `k_all` (pupil | guardian names: infix search, and the pupil-then-guardian order) and the
 --              account's state. Inserted in UAI order so that DuckDB's zone maps skip most row groups when a
 --              search is limited to one establishment. `rid` is an opaque row id (md5 prefix): the only thing the
 --              browser holds. The guardian record's name keys come from resp_h (computed when it was written).
@@ -15,18 +15,18 @@ SELECT
     p.nom AS eleve_nom, p.prenom AS eleve_prenom, p.date_naissance,
     p.uai, p.classe, p.mef_code, p.mef_libelle,
     e.nom AS etab_nom, e.degre, e.circonscription_code, e.departement_code, e.academie_code,
-    r.source, r.civilite, r.nom_usage, r.prenoms,
+    r.nom_usage, r.prenoms,
     r.identifiant,
     coalesce(c.origine, 'NON_RENSEIGNE') AS origine,
     coalesce(c.etat, 'NON_NOTIFIE') AS etat,
     c.date_notification, c.date_activation, c.date_derniere_connexion, c.date_demande_reinit_mdp,
     nullif(trim(c.courriel), '') AS compte_courriel,
     nullif(trim(c.telephone_portable), '') AS compte_mobile,
-    r.courriel AS resp_courriel,
-    r.telephone_portable AS resp_mobile,
+    -- the record's own contact data (page « Qualité des données »; the addresses are read from console_resp)
+    r.courriel IS NOT NULL AS resp_has_email,
+    r.telephone_portable IS NOT NULL AS resp_has_mobile,
     coalesce(nullif(trim(c.courriel), ''), r.courriel) IS NOT NULL AS has_email,
     coalesce(nullif(trim(c.telephone_portable), ''), r.telephone_portable) IS NOT NULL AS has_mobile,
-    trim(r.k_nom_usage || ' ' || r.k_prenoms) AS k_resp,
     -- one key for infix search on pupil and guardian names (birth name included: parents search by it too)
     lower(strip_accents(coalesce(p.nom, '') || ' ' || coalesce(p.prenom, ''))) || ' | ' || r.k_nom_usage || ' '
         || r.k_nom_naissance || ' ' || r.k_prenoms AS k_all

@@ -4,11 +4,11 @@
 CREATE OR REPLACE TABLE console_row (
     rid VARCHAR, ine VARCHAR, responsable_id VARCHAR, eleve_nom VARCHAR, eleve_prenom VARCHAR, date_naissance DATE,
     uai VARCHAR, classe VARCHAR, mef_code VARCHAR, mef_libelle VARCHAR, etab_nom VARCHAR, degre VARCHAR,
-    circonscription_code VARCHAR, departement_code VARCHAR, academie_code VARCHAR, source VARCHAR, civilite VARCHAR,
-    nom_usage VARCHAR, prenoms VARCHAR, identifiant VARCHAR, origine VARCHAR, etat VARCHAR,
+    circonscription_code VARCHAR, departement_code VARCHAR, academie_code VARCHAR, nom_usage VARCHAR,
+    prenoms VARCHAR, identifiant VARCHAR, origine VARCHAR, etat VARCHAR,
     date_notification DATE, date_activation DATE, date_derniere_connexion DATE, date_demande_reinit_mdp DATE,
-    compte_courriel VARCHAR, compte_mobile VARCHAR, resp_courriel VARCHAR, resp_mobile VARCHAR,
-    has_email BOOLEAN, has_mobile BOOLEAN, k_resp VARCHAR, k_all VARCHAR
+    compte_courriel VARCHAR, compte_mobile VARCHAR, resp_has_email BOOLEAN, resp_has_mobile BOOLEAN,
+    has_email BOOLEAN, has_mobile BOOLEAN, k_all VARCHAR
 );
 
 -- every link with its pupil's UAI: the rows are built one slice of UAIs at a time (queries/console_tables.py)
