@@ -440,8 +440,9 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
         con.execute(sql, {k: v for k, v in p.items() if re.search(rf"\${k}\b", sql)})
 
     h = "hash(" + ", ".join(spec.payload) + ")" if spec.payload else "hash(0)"
-    derived = "".join(f", {expr} AS {name}" for name, expr in spec.derived)
-    new_rows = f"(SELECT {h} AS h, {', '.join(spec.columns)}{derived} FROM ok_{spec.name})"
+    new_rows = f"(SELECT {h} AS h, {', '.join(spec.columns)} FROM ok_{spec.name})"
+    # derived columns: computed on the fresh rows only (a day's changes), not on every row of the file
+    fresh_cols = "h, " + ", ".join(spec.columns) + "".join(f", {expr} AS {name}" for name, expr in spec.derived)
     at_d = f"(SELECT {keys}, h FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to)"
     has_old = con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE cov = $cov AND d_from <= $d AND $d <= d_to LIMIT 1)",
@@ -452,7 +453,7 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
         o_cols = ", ".join(f"o.{k} AS o_{k}" for k in (*key, "h"))
         run(f"""CREATE OR REPLACE TEMP TABLE hdiff AS SELECT n.*, {o_cols}
             FROM {new_rows} n FULL JOIN {at_d} o ON {same('n', 'o')} WHERE n.h IS NULL OR o.h IS NULL""")
-        con.execute("CREATE OR REPLACE TEMP TABLE fresh AS SELECT h, " + cols + " FROM hdiff WHERE h IS NOT NULL")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT {fresh_cols} FROM hdiff WHERE h IS NOT NULL")
         con.execute("CREATE OR REPLACE TEMP TABLE gone AS SELECT "
                     + ", ".join(f"o_{k} AS {k}" for k in (*key, "h")) + " FROM hdiff WHERE o_h IS NOT NULL")
         con.execute("DROP TABLE hdiff")
@@ -467,7 +468,7 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
         run(f"DELETE FROM {t} WHERE {contains}")
         con.execute("DROP TABLE gone")
     else:  # nothing holds at d (first load, or a date older/newer than every interval): no split
-        con.execute(f"CREATE OR REPLACE TEMP VIEW fresh AS SELECT * FROM {new_rows}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW fresh AS SELECT {fresh_cols} FROM {new_rows}")
     # 2. insert d's new rows.
     to = "$d" if nxt is not None else "$open"
     run(f"INSERT INTO {t} (cov, d_from, d_to, h, {cols}) SELECT $cov, $d, {to}, h, {cols} FROM fresh")
