@@ -36,7 +36,8 @@ SORT_COLUMNS: dict[str, str] = {
     "eleve": "k_all",  # k_all starts with the pupil's name key
     "classe": "classe",
     "mef": "mef_libelle",
-    "responsable": "split_part(k_all, ' | ', 2)",  # the guardian's part of k_all
+    # as displayed (usage name, first names): folded on the rows of the scope only when this sort is asked for
+    "responsable": "lower(strip_accents(coalesce(nom_usage, '') || ' ' || coalesce(prenoms, '')))",
     "identifiant": "identifiant",
     "messagerie": "has_email",
     "etat": "etat",
