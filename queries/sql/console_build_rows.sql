@@ -25,8 +25,8 @@ SELECT
     -- the record's own contact data (page « Qualité des données »; the addresses are read from console_resp)
     r.courriel IS NOT NULL AS resp_has_email,
     r.telephone_portable IS NOT NULL AS resp_has_mobile,
-    coalesce(nullif(trim(c.courriel), ''), r.courriel) IS NOT NULL AS has_email,
-    coalesce(nullif(trim(c.telephone_portable), ''), r.telephone_portable) IS NOT NULL AS has_mobile,
+    compte_courriel IS NOT NULL OR resp_has_email AS has_email,  -- the aliases above (DuckDB's lateral aliases)
+    compte_mobile IS NOT NULL OR resp_has_mobile AS has_mobile,
     -- one key for infix search on pupil and guardian names (birth name included: parents search by it too)
     lower(strip_accents(coalesce(p.nom, '') || ' ' || coalesce(p.prenom, ''))) || ' | ' || r.k_nom_usage || ' '
         || r.k_nom_naissance || ' ' || r.k_prenoms AS k_all

@@ -87,8 +87,8 @@ CREATE OR REPLACE MACRO lien_at(_cov, _s) AS TABLE
 CREATE OR REPLACE MACRO compte_at(_cov, _s) AS TABLE
     SELECT * EXCLUDE (cov, d_from, d_to, h) FROM compte_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
 
--- The latest full date the console table console_row (and the view console_resp) holds, and how many of their rows were
--- appended by incremental refreshes since the last full rebuild (queries/console_tables.py). Empty or NULL:
+-- The latest full date the console table console_row (and the view console_resp) holds, and how many of its rows
+-- were appended by incremental refreshes since the last full rebuild (queries/console_tables.py). Empty or NULL:
 -- the next refresh rebuilds them whole.
 CREATE TABLE IF NOT EXISTS console_meta (built_for DATE, n_rows BIGINT NOT NULL, n_appended BIGINT NOT NULL);
 
@@ -96,8 +96,7 @@ CREATE TABLE IF NOT EXISTS console_meta (built_for DATE, n_rows BIGINT NOT NULL,
 -- their keys and establishment (account detail, « Je ne vois pas tous mes enfants »). A view: the records and
 -- their keys are already stored once in resp_h, and these queries look up a few accounts or names at a time.
 CREATE OR REPLACE VIEW console_resp AS
-SELECT r.* EXCLUDE (cov, d_from, d_to, h), e.nom AS etab_nom, e.academie_code
-FROM console_meta m
-JOIN resp_h r ON r.cov = 'full' AND r.d_from <= m.built_for AND m.built_for <= r.d_to
-LEFT JOIN etab_h e ON e.cov = 'full' AND e.uai = r.uai AND e.d_from <= m.built_for AND m.built_for <= e.d_to
+SELECT r.*, e.nom AS etab_nom, e.academie_code
+FROM resp_at('full', (SELECT built_for FROM console_meta)) r
+LEFT JOIN etab_at('full', (SELECT built_for FROM console_meta)) e ON e.uai = r.uai
 WHERE r.identifiant IS NOT NULL AND r.identifiant <> '';
