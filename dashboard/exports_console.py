@@ -15,6 +15,7 @@ from typing import Any
 
 from fpdf import FPDF
 
+from queries import labels
 from queries.actions import ACTIVATION_URL, Letter
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -120,7 +121,7 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
         doc.font("B", 11)
         doc.para(5, (f"Académie de {academie}\n{lt.etablissement}"))
         doc.ln(8)
-        civ = {"MME": "Madame", "M": "Monsieur"}.get(lt.civilite.upper(), "Madame, Monsieur")
+        civ = labels.civilite_label(lt.civilite)
         doc.set_x(110)
         doc.font("", 11)
         doc.cell(0, 5, doc.t(f"{civ} {lt.prenoms} {lt.nom}"), new_x="LMARGIN", new_y="NEXT")

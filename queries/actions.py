@@ -27,7 +27,7 @@ from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 
 from meteocomptes.settings import Settings
-from queries import console
+from queries import console, labels
 from queries.scope import AccessDenied, Principal
 from queries.store import engine, metadata
 
@@ -335,7 +335,7 @@ ACTIVATION_URL = "https://educonnect.education.gouv.fr"
 
 def letter_email(letter: Letter, with_password: bool) -> tuple[str, str]:
     """Subject and body of a notification email; `{mot_de_passe}` is replaced by the sender at delivery."""
-    civ = {"MME": "Madame", "M": "Monsieur"}.get(letter.civilite.upper(), "Madame, Monsieur")
+    civ = labels.civilite_label(letter.civilite)
     enfants = "\n".join(f"  - {e}" for e in letter.enfants) or "  -"
     if with_password:
         pw = ("Votre mot de passe provisoire : {mot_de_passe}\n"

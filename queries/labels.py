@@ -42,3 +42,14 @@ def origine_label(code: str) -> str:
 
 def etat_label(code: str) -> str:
     return ETATS.get(code, code)
+
+
+# Civility as ONDE / SIECLE write it ("M.", "M", "MME", "Monsieur"…) → the salutation of letters and emails.
+_CIVILITES: dict[str, str] = {"M": "Monsieur", "MR": "Monsieur", "MONSIEUR": "Monsieur", "MME": "Madame",
+                              "MADAME": "Madame"}
+
+
+def civilite_label(code: str | None) -> str:
+    """Salutation for a civility code; "Madame, Monsieur" when it is missing or unknown."""
+    key = (code or "").strip().upper().rstrip(".")
+    return _CIVILITES.get(key, "Madame, Monsieur")

@@ -9,7 +9,7 @@ from datetime import date
 from pypdf import PdfReader
 
 from dashboard.exports_console import LIST_COLUMNS, letters_pdf, list_csv, list_pdf, neutralise
-from queries.actions import Letter
+from queries.actions import Letter, letter_email
 
 
 def _text(pdf: bytes) -> list[str]:
@@ -27,6 +27,17 @@ def test_letters_pdf_one_page_per_guardian_text_back():
     assert "m.abbeym" in pages[0] and "Xk7pQ2mZr9Ta" in pages[0] and "3 mois" in pages[0]
     assert "28/02/2027" in pages[0] and "Réunion" in pages[0] and "activer" in pages[0]
     assert "j.latchoumy1" in pages[1] and "Mot de passe perdu" in pages[1] and "Gaël" in pages[1]
+
+
+def test_salutation_follows_the_civility_as_onde_and_siecle_write_it():
+    def letter(civilite: str) -> Letter:
+        return Letter("x.test", civilite, "TEST", "Alex", "", (), "École", None, date(2027, 2, 28))
+
+    pages = _text(letters_pdf([letter("M."), letter("Mme"), letter("")]))
+    assert "Monsieur Alex TEST" in pages[0] and "Madame, Monsieur" not in pages[0].split("Alex TEST")[0]
+    assert "Madame Alex TEST" in pages[1]
+    assert "Madame, Monsieur Alex TEST" in pages[2]
+    assert letter_email(letter("M."), False)[1].startswith("Monsieur")
 
 
 def test_csv_is_bom_semicolon_and_neutralised():
