@@ -39,4 +39,45 @@
     });
     return window.dash_clientside.no_update;
   };
+
+  /* Confirmation dialog of an action that changes a guardian's access (dashboard/pages/responsables/confirm.py).
+     A token from the server opens the native modal <dialog> (showModal: the focus moves into it, the page behind
+     is inert, Escape closes it); « Annuler », « Fermer » or the end of the action (token back to null) close it.
+     The focus goes to « Annuler » (the harmless choice), and back to the button that opened the dialog. */
+  var opener = null;
+  cs.responsables.confirmDialog = function (data) {
+    var dlg = document.getElementById("resp-confirm");
+    var ctx = window.dash_clientside.callback_context;
+    var trig = ctx && ctx.triggered && ctx.triggered.length ? ctx.triggered[0].prop_id : "";
+    var wantOpen = trig.indexOf("resp-confirm-token.") === 0 && !!(data && data.token);
+    if (!dlg || typeof dlg.showModal !== "function") {
+      return window.dash_clientside.no_update;
+    }
+    if (!dlg.dataset.wired) {
+      dlg.dataset.wired = "1";
+      dlg.addEventListener("close", function () {
+        dlg.classList.remove("fr-modal--opened");
+        if (opener && document.body.contains(opener)) {
+          opener.focus();
+        }
+        opener = null;
+      });
+    }
+    if (wantOpen) {
+      if (!dlg.open) {
+        opener = document.activeElement;
+        dlg.showModal();
+      }
+      dlg.classList.add("fr-modal--opened");
+      var cancel = document.getElementById("resp-confirm-cancel");
+      if (cancel) {
+        cancel.focus();
+      }
+      return "open";
+    }
+    if (dlg.open) {
+      dlg.close();
+    }
+    return "closed";
+  };
 })();

@@ -16,7 +16,7 @@ from typing import Any
 from fpdf import FPDF
 
 from queries import labels
-from queries.actions import ACTIVATION_URL, Letter
+from queries.actions import Letter, wording
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 LIST_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -113,10 +113,12 @@ class _Doc(FPDF):
 
 
 def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> bytes:
-    """One page per guardian: login, provisional password if one was set, how to activate, 3-month validity."""
+    """One page per guardian: login, provisional password if one was set, what to do, 3-month validity. The text
+    depends on the letter's kind (activation, reset, reminder: queries.actions.wording, shared with emails)."""
     doc = _Doc(footer_text="Document confidentiel — à remettre en main propre au responsable")
     doc.alias_nb_pages()
     for lt in letters:
+        w = wording(lt)
         doc.add_page()
         doc.font("B", 11)
         doc.para(5, (f"Académie de {academie}\n{lt.etablissement}"))
@@ -127,13 +129,10 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
         doc.cell(0, 5, doc.t(f"{civ} {lt.prenoms} {lt.nom}"), new_x="LMARGIN", new_y="NEXT")
         doc.ln(10)
         doc.font("B", 14)
-        doc.cell(0, 8, doc.t("Votre compte EduConnect"), new_x="LMARGIN", new_y="NEXT")
+        doc.para(8, w.title)
         doc.ln(3)
         doc.font("", 10.5)
-        enfants = ", ".join(lt.enfants) if lt.enfants else "vos enfants"
-        doc.para(5.5, (
-            f"{civ},\n\nEduConnect est le compte unique qui vous donne accès aux services en ligne de la scolarité "
-            f"de {enfants} : livret scolaire, téléservices, espace numérique de travail."))
+        doc.para(5.5, f"{civ},\n\n{w.intro}")
         doc.ln(4)
         doc.set_fill_color(238, 238, 246)
         doc.font("B", 12)
@@ -146,29 +145,16 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
         doc.cell(0, 9, doc.t(lt.password or "inchangé (voir ci-dessous)"), border=1, new_x="LMARGIN", new_y="NEXT")
         doc.ln(4)
         doc.font("", 10.5)
-        if lt.password:
-            doc.para(5.5, (
-                f"Ce mot de passe provisoire est valable 3 mois, jusqu'au {lt.valid_until:%d/%m/%Y}. "
-                "Vous devrez le changer lors de votre première connexion."))
-        else:
-            doc.para(5.5, (
-                "Utilisez le mot de passe que vous avez déjà choisi. En cas d'oubli, cliquez sur « Mot de passe "
-                "perdu » sur la page de connexion : un code vous sera envoyé par SMS ou par courriel."))
+        doc.para(5.5, w.password_note)
         doc.ln(4)
         doc.font("B", 11)
-        doc.cell(0, 6, doc.t("Pour activer votre compte"), new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 6, doc.t(w.steps_title), new_x="LMARGIN", new_y="NEXT")
         doc.font("", 10.5)
-        for i, step in enumerate((
-            f"Rendez-vous sur {ACTIVATION_URL}.",
-            "Saisissez votre identifiant et votre mot de passe provisoire.",
-            "Choisissez votre nouveau mot de passe.",
-            "Confirmez votre adresse électronique et votre numéro de téléphone portable.",
-        ), start=1):
+        for i, step in enumerate(w.steps, start=1):
             doc.para(5.5, (f"{i}. {step}"))
-        doc.ln(3)
-        doc.para(5.5, (
-            "Vous pouvez aussi créer votre compte vous-même avec FranceConnect ou avec votre numéro de téléphone "
-            "portable. En cas de difficulté, contactez l'établissement."))
+        if w.outro:
+            doc.ln(3)
+            doc.para(5.5, w.outro)
     return bytes(doc.output())
 
 

@@ -13,10 +13,12 @@ Provisional passwords are random, appear only in the letter or the email, and ar
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -179,11 +181,21 @@ def corrections_for(settings: Settings, identifiant: str, compte: dict[str, Any]
 
 # ---------------------------------------------------------------------------------------------------------
 # Notification and reset
+#
+# An account whose guardian already chose a password (« Activé », « En cours d'activation ») loses it when a new
+# provisional password is set: the guardian is locked out until they use the letter. So such a change is done only
+# with `confirmed`, the states the user was shown and accepted (see « Confirmation » below); a caller that skips
+# the confirmation is refused, whatever the browser sent.
+
+OWN_PASSWORD_STATES = ("ACTIVE", "EN_COURS_ACTIVATION")  # the guardian has a password of their own
+LETTER_KINDS = ("activation", "reinitialisation", "rappel")
 
 
 @dataclass(frozen=True)
 class Letter:
-    """One page of the letters PDF (or one email). `password` is None when no new password was set."""
+    """One page of the letters PDF (or one email). `password` is None when no new password was set (and for
+    emails, whose password is drawn at delivery). `kind`: activation (a new account, or one not yet activated),
+    reinitialisation (a new password replaces the guardian's), rappel (login reminder, password unchanged)."""
 
     identifiant: str
     civilite: str
@@ -194,6 +206,7 @@ class Letter:
     etablissement: str
     password: str | None
     valid_until: date
+    kind: str = "activation"
 
 
 @dataclass
@@ -210,10 +223,24 @@ class NotifyResult:
 
 
 def _new_state(etat: str, with_password: bool) -> tuple[str, str | None]:
-    # An active account keeps working when re-notified without a new password; otherwise it waits for activation.
-    if etat == "ACTIVE" and not with_password:
-        return "ACTIVE", None
+    # An account with a password of its own keeps working when re-notified without a new password (a reminder);
+    # otherwise it waits for activation with the letter's provisional password.
+    if etat in OWN_PASSWORD_STATES and not with_password:
+        return etat, None
     return "NOTIFIE_NON_ACTIVE", "ETABLISSEMENT"
+
+
+def _letter_kind(etat: str, with_password: bool) -> str:
+    if etat in OWN_PASSWORD_STATES:
+        return "reinitialisation" if with_password else "rappel"
+    return "activation"
+
+
+def _unconfirmed(recips: Sequence[console.Recipient], replaces: Any, confirmed: Mapping[str, str] | None) -> list[str]:
+    """Accounts whose own password would be replaced without the user having confirmed it in that state."""
+    ok = confirmed or {}
+    return [r.identifiant for r in recips
+            if r.etat in OWN_PASSWORD_STATES and replaces(r) and ok.get(r.identifiant) != r.etat]
 
 
 def notify(
@@ -224,8 +251,15 @@ def notify(
     with_password: bool,
     *,
     group: bool = False,
+    active_passwords: bool | None = None,
+    confirmed: Mapping[str, str] | None = None,
 ) -> NotifyResult:
-    """(Re)notify accounts (re-checked against the scope in SQL). channel: "courrier" (letters) or "courriel"."""
+    """(Re)notify accounts (re-checked against the scope in SQL). channel: "courrier" (letters) or "courriel".
+
+    with_password: a new provisional password for accounts not yet activated; active_passwords: the same for
+    accounts activated or activating (None: as with_password). Replacing the password of such an account needs
+    `confirmed` (identifiant → the state the user confirmed), equal to its live state.
+    """
     console.require_console(principal)
     if channel not in ("courrier", "courriel"):
         raise ActionRefused("Mode de notification inconnu.")
@@ -239,6 +273,16 @@ def notify(
         audit(settings, principal, "notify", targets=list(identifiants)[:50], outcome="denied",
               detail={"raison": "aucun compte du périmètre"})
         raise ActionRefused("Aucun des comptes demandés n'est dans votre périmètre.")
+    own_pw = with_password if active_passwords is None else active_passwords
+
+    def password_for(r: console.Recipient) -> bool:
+        return own_pw if r.etat in OWN_PASSWORD_STATES else with_password
+
+    missing = _unconfirmed([r for r in recips if r.etat != "DESACTIVE"], password_for, confirmed)
+    if missing:
+        audit(settings, principal, "notify", targets=missing, outcome="denied",
+              detail={"raison": "confirmation absente ou état changé", "nombre": len(missing)})
+        raise ActionRefused(_confirm_again(len(missing)))
     if group or len(recips) > 1:
         from queries import ratelimit
 
@@ -251,7 +295,8 @@ def notify(
     kind = "notify_letter" if channel == "courrier" else "notify_email"
     act_rows: list[dict[str, Any]] = []
     pw_rows: list[dict[str, Any]] = []
-    mails: list[tuple[Letter, str]] = []
+    mails: list[tuple[Letter, str, bool]] = []
+    replaced = 0
     for r in recips:
         if r.etat == "DESACTIVE":
             res.skipped_disabled += 1
@@ -259,13 +304,15 @@ def notify(
         if channel == "courriel" and not r.courriel:
             res.skipped_no_email += 1
             continue
+        with_pw = password_for(r)
+        replaced += int(with_pw and r.etat in OWN_PASSWORD_STATES)
         # Emails draw their password at delivery time (queries.outbox): nothing secret waits in the store.
-        pw = new_password() if with_password and channel == "courrier" else None
-        etat, origine = _new_state(r.etat, with_password)
+        pw = new_password() if with_pw and channel == "courrier" else None
+        etat, origine = _new_state(r.etat, with_pw)
         letter = Letter(r.identifiant, r.civilite, r.nom, r.prenoms, r.courriel, r.enfants, r.etablissement, pw,
-                        valid_until)
+                        valid_until, _letter_kind(r.etat, with_pw))
         act_rows.append({"at": now, "user_id": principal.user_id, "login": principal.login, "kind": kind,
-                         "identifiant": r.identifiant, "batch": res.batch, "new_password": with_password,
+                         "identifiant": r.identifiant, "batch": res.batch, "new_password": with_pw,
                          "etat_apres": etat, "origine_apres": origine})
         if pw:
             pw_rows.append({"identifiant": r.identifiant, "hash": _hasher.hash(pw), "created_at": now,
@@ -273,7 +320,7 @@ def notify(
         if channel == "courrier":
             res.letters.append(letter)
         else:
-            mails.append((letter, r.courriel))
+            mails.append((letter, r.courriel, with_pw))
     if not act_rows:
         why = ("aucun des comptes n'a d'adresse électronique" if res.skipped_no_email
                else "les comptes sélectionnés sont désactivés")
@@ -285,21 +332,31 @@ def notify(
     if mails:
         from queries import outbox
 
-        for letter, to in mails:
-            subject, body = letter_email(letter, with_password)
+        for letter, to, with_pw in mails:
+            subject, body = letter_email(letter, with_pw)
             outbox.enqueue(settings, to, subject, body, identifiant=letter.identifiant, batch=res.batch,
                            created_by=principal.login)
         res.queued = len(mails)
         outbox.kick()
     audit(settings, principal, "notify", targets=[r["identifiant"] for r in act_rows],
-          detail={"canal": channel, "nouveau_mot_de_passe": with_password, "nombre": len(act_rows),
-                  "lot": res.batch, "ignores_desactives": res.skipped_disabled,
+          detail={"canal": channel, "nouveau_mot_de_passe": with_password, "mots_de_passe_remplaces": replaced,
+                  "nombre": len(act_rows), "lot": res.batch, "ignores_desactives": res.skipped_disabled,
                   "ignores_sans_courriel": res.skipped_no_email})
     return res
 
 
-def reset_password(settings: Settings, principal: Principal, identifiant: str) -> Letter:
-    """Réinitialiser le mot de passe: a new provisional password, handed over in a one-page letter."""
+def _confirm_again(n: int) -> str:
+    who = ("1 compte activé ou en cours d'activation perdrait son mot de passe actuel, ou son état a changé" if n == 1
+           else f"{n} comptes activés ou en cours d'activation perdraient leur mot de passe actuel, ou leur état a "
+           "changé")
+    return f"Confirmation requise : {who} depuis la confirmation. Relancez l'action et lisez la demande de confirmation."
+
+
+def reset_password(settings: Settings, principal: Principal, identifiant: str, *,
+                   confirmed: Mapping[str, str] | None = None) -> Letter:
+    """Réinitialiser le mot de passe: a new provisional password, handed over in a one-page reset letter.
+
+    The guardian's own password (account activated or activating) is replaced only with `confirmed`."""
     console.require_console(principal)
     recips = console.recipients(settings, principal, [identifiant])
     if not recips:
@@ -308,6 +365,10 @@ def reset_password(settings: Settings, principal: Principal, identifiant: str) -
     r = recips[0]
     if r.etat == "DESACTIVE":
         raise ActionRefused("Ce compte est désactivé : son mot de passe ne peut pas être réinitialisé.")
+    if _unconfirmed(recips, lambda _r: True, confirmed):
+        audit(settings, principal, "reset", targets=[r.identifiant], outcome="denied",
+              detail={"raison": "confirmation absente ou état changé"})
+        raise ActionRefused(_confirm_again(1))
     now = utcnow()
     pw = new_password()
     with engine(settings).begin() as con:
@@ -317,9 +378,9 @@ def reset_password(settings: Settings, principal: Principal, identifiant: str) -
         con.execute(provisional_password.insert().values(
             identifiant=r.identifiant, hash=_hasher.hash(pw), created_at=now,
             expires_at=now + timedelta(days=LETTER_VALIDITY_DAYS), created_by=principal.login))
-    audit(settings, principal, "reset", targets=[r.identifiant])
+    audit(settings, principal, "reset", targets=[r.identifiant], detail={"etat_avant": r.etat})
     return Letter(r.identifiant, r.civilite, r.nom, r.prenoms, r.courriel, r.enfants, r.etablissement, pw,
-                  (now + timedelta(days=LETTER_VALIDITY_DAYS)).date())
+                  (now + timedelta(days=LETTER_VALIDITY_DAYS)).date(), "reinitialisation")
 
 
 def store_provisional_hash(settings: Settings, identifiant: str, password: str, created_by: str | None) -> None:
@@ -330,38 +391,210 @@ def store_provisional_hash(settings: Settings, identifiant: str, password: str, 
             expires_at=now + timedelta(days=LETTER_VALIDITY_DAYS), created_by=created_by))
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Confirmation of an action that changes a guardian's access
+#
+# `prepare` checks the request (scope in SQL, sizes), reads each account's live state and last login, and keeps
+# what will be done, server side, under a random single-use token (only its hash is stored) bound to the user.
+# The browser shows the facts and sends back the token alone; `confirm` takes the action as it was prepared (the
+# browser cannot change the accounts, channel or password option in between) and passes the states shown as
+# `confirmed`, so an account whose state changed meanwhile is refused.
+
+CONFIRM_SECONDS = 600
+
+action_confirmation = sa.Table(
+    "action_confirmation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, nullable=True),
+    sa.Column("login", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("payload", sa.Text, nullable=False),  # JSON: what will be done (ids, states; no personal data else)
+)
+
+
+@dataclass(frozen=True)
+class AccountState:
+    identifiant: str
+    etat: str
+    date_notification: date | None
+    date_derniere_connexion: date | None
+    has_email: bool
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An action waiting for its confirmation: what the dialog states, and the token that confirms it."""
+
+    token: str
+    action: str  # notify | reset
+    channel: str  # courrier | courriel (reset: courrier)
+    with_password: bool  # accounts not yet activated
+    active_passwords: bool  # accounts activated or activating
+    group: bool
+    accounts: tuple[AccountState, ...]
+
+    def replaces_own_password(self, a: AccountState) -> bool:
+        return a.etat in OWN_PASSWORD_STATES and (self.action == "reset" or self.active_passwords)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def prepare(
+    settings: Settings,
+    principal: Principal,
+    action: str,
+    identifiants: Sequence[str],
+    channel: str = "courrier",
+    with_password: bool = True,
+    *,
+    active_passwords: bool | None = None,
+    group: bool = False,
+) -> Pending:
+    """Check an action on these accounts and keep it for confirmation (nothing changes yet)."""
+    console.require_console(principal)
+    if action not in ("notify", "reset"):
+        raise ActionRefused("Action inconnue.")
+    if action == "reset":
+        channel, with_password, active_passwords = "courrier", True, True
+        identifiants = list(identifiants)[:1]
+    if channel not in ("courrier", "courriel"):
+        raise ActionRefused("Mode de notification inconnu.")
+    ids = [i for i in dict.fromkeys(identifiants) if isinstance(i, str)]
+    if not ids:
+        raise ActionRefused("Aucun compte sélectionné : l'action est refusée. Cochez des lignes ou choisissez "
+                            "« Tous les résultats de la recherche ».")
+    if len(ids) > MAX_GROUP:
+        raise ActionRefused(f"{len(ids)} comptes : au plus {MAX_GROUP} par envoi. Affinez la recherche "
+                            "(par classe, par état…) et notifiez en plusieurs fois.")
+    recips = console.recipients(settings, principal, ids)
+    if not recips:
+        audit(settings, principal, action, targets=ids[:50], outcome="denied",
+              detail={"raison": "aucun compte du périmètre"})
+        raise AccessDenied("Aucun des comptes demandés n'est dans votre périmètre.")
+    if not group and len(recips) == 1 and recips[0].etat == "DESACTIVE":
+        raise ActionRefused("Ce compte est désactivé : il ne peut être ni notifié ni réinitialisé.")
+    accounts = tuple(AccountState(r.identifiant, r.etat, r.date_notification, r.date_derniere_connexion,
+                                  bool(r.courriel)) for r in recips)
+    if not group and channel == "courriel" and not accounts[0].has_email:
+        raise ActionRefused("Ce compte n'a pas d'adresse électronique : choisissez le courrier imprimable, ou "
+                            "corrigez d'abord le compte.")
+    own = with_password if active_passwords is None else active_passwords
+    token = secrets.token_urlsafe(24)
+    now = utcnow()
+    payload = {"action": action, "channel": channel, "with_password": bool(with_password),
+               "active_passwords": bool(own), "group": bool(group),
+               "states": {a.identifiant: a.etat for a in accounts}}
+    with engine(settings).begin() as con:
+        con.execute(action_confirmation.delete().where(action_confirmation.c.expires_at < now))
+        con.execute(action_confirmation.insert().values(
+            token_hash=_token_hash(token), user_id=principal.user_id, login=principal.login, created_at=now,
+            expires_at=now + timedelta(seconds=CONFIRM_SECONDS), payload=json.dumps(payload)))
+    return Pending(token, action, channel, bool(with_password), bool(own), bool(group), accounts)
+
+
+def confirm(settings: Settings, principal: Principal, token: Any) -> tuple[Pending, NotifyResult | Letter]:
+    """Do the action kept under `token` (once, by the user who prepared it, before it expires)."""
+    console.require_console(principal)
+    if not isinstance(token, str) or not 0 < len(token) <= 100:
+        raise ActionRefused("Demande de confirmation absente : relancez l'action.")
+    t = action_confirmation.c
+    cond = sa.and_(t.token_hash == _token_hash(token), t.user_id == principal.user_id, t.expires_at >= utcnow())
+    with engine(settings).begin() as con:
+        row = con.execute(sa.select(t.payload).where(cond)).first()
+        taken = con.execute(action_confirmation.delete().where(cond)).rowcount if row is not None else 0
+    if row is None or taken != 1:  # unknown, expired, another user's, or already used (by a concurrent request)
+        audit(settings, principal, "notify", outcome="denied", detail={"raison": "confirmation inconnue ou expirée"})
+        raise ActionRefused("Cette demande de confirmation a expiré ou a déjà servi : relancez l'action.")
+    p = json.loads(row.payload)
+    states: dict[str, str] = p["states"]
+    pending = Pending("", p["action"], p["channel"], p["with_password"], p["active_passwords"], p["group"],
+                      tuple(AccountState(i, e, None, None, False) for i, e in states.items()))
+    if p["action"] == "reset":
+        return pending, reset_password(settings, principal, next(iter(states)), confirmed=states)
+    return pending, notify(settings, principal, list(states), p["channel"], p["with_password"], group=p["group"],
+                           active_passwords=p["active_passwords"], confirmed=states)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Wording of letters and emails (one text for both)
+
 ACTIVATION_URL = "https://educonnect.education.gouv.fr"
+
+
+@dataclass(frozen=True)
+class Wording:
+    title: str  # the letter's heading and the email's subject
+    intro: str
+    password_note: str
+    steps_title: str
+    steps: tuple[str, ...]
+    outro: str
+
+
+def wording(letter: Letter, with_password: bool | None = None) -> Wording:
+    """What a letter or an email says, by kind: activation, reinitialisation (reset), rappel (reminder)."""
+    has_pw = bool(letter.password) if with_password is None else with_password
+    enfants = ", ".join(letter.enfants) if letter.enfants else "vos enfants"
+    validity = (f"Ce mot de passe provisoire est valable 3 mois, jusqu'au {letter.valid_until:%d/%m/%Y}. "
+                "Vous devrez le changer lors de votre première connexion.")
+    forgotten = ("En cas d'oubli, cliquez sur « Mot de passe perdu » sur la page de connexion : un code vous sera "
+                 "envoyé par SMS ou par courriel.")
+    connect = (f"Rendez-vous sur {ACTIVATION_URL}.", "Saisissez votre identifiant et le mot de passe provisoire.",
+               "Choisissez votre nouveau mot de passe.")
+    if letter.kind == "reinitialisation":
+        return Wording(
+            "Réinitialisation de votre mot de passe EduConnect",
+            f"Réinitialisation de votre mot de passe : à la demande de l'établissement {letter.etablissement}, "
+            "le mot de passe de votre compte EduConnect a été remplacé par un mot de passe provisoire. Votre "
+            "ancien mot de passe ne fonctionne plus.",
+            validity, "Pour vous connecter", connect,
+            "Si vous n'avez pas demandé cette réinitialisation, contactez l'établissement.")
+    if letter.kind == "rappel":
+        return Wording(
+            "Rappel de votre identifiant EduConnect",
+            f"L'établissement {letter.etablissement} vous rappelle l'identifiant de votre compte EduConnect, qui "
+            f"donne accès aux services en ligne de la scolarité de {enfants}. Votre compte est déjà activé : votre "
+            "mot de passe ne change pas.",
+            f"Utilisez le mot de passe que vous avez choisi. {forgotten}", "Pour vous connecter",
+            (f"Rendez-vous sur {ACTIVATION_URL}.", "Saisissez votre identifiant et votre mot de passe."), "")
+    return Wording(
+        "Votre compte EduConnect",
+        f"EduConnect est le compte unique qui vous donne accès aux services en ligne de la scolarité de {enfants} : "
+        "livret scolaire, téléservices, espace numérique de travail.",
+        validity if has_pw else f"Utilisez le mot de passe que vous avez déjà choisi. {forgotten}",
+        "Pour activer votre compte",
+        (f"Rendez-vous sur {ACTIVATION_URL}.", "Saisissez votre identifiant et votre mot de passe provisoire.",
+         "Choisissez votre nouveau mot de passe.",
+         "Confirmez votre adresse électronique et votre numéro de téléphone portable."),
+        "Vous pouvez aussi créer votre compte vous-même avec FranceConnect ou avec votre numéro de téléphone "
+        "portable. En cas de difficulté, contactez l'établissement.")
 
 
 def letter_email(letter: Letter, with_password: bool) -> tuple[str, str]:
     """Subject and body of a notification email; `{mot_de_passe}` is replaced by the sender at delivery."""
     civ = labels.civilite_label(letter.civilite)
-    enfants = "\n".join(f"  - {e}" for e in letter.enfants) or "  -"
-    if with_password:
-        pw = ("Votre mot de passe provisoire : {mot_de_passe}\n"
-              f"Il est valable 3 mois, jusqu'au {letter.valid_until:%d/%m/%Y}, et devra être changé à la première connexion.")
-    else:
-        pw = ("Utilisez le mot de passe que vous avez choisi. Si vous l'avez oublié, cliquez sur "
-              "« Mot de passe perdu » sur la page de connexion.")
+    w = wording(letter, with_password)
+    pw = f"Votre mot de passe provisoire : {{mot_de_passe}}\n{w.password_note}" if with_password else w.password_note
+    steps = "\n".join(f"  {i}. {s}" for i, s in enumerate(w.steps, start=1))
+    outro = f"{w.outro}\n\n" if w.outro else ""
     body = f"""{civ} {letter.prenoms} {letter.nom},
 
-L'établissement {letter.etablissement} vous communique votre compte EduConnect, qui donne accès aux services
-en ligne de la scolarité de vos enfants :
-{enfants}
+{w.intro}
 
 Votre identifiant : {letter.identifiant}
 {pw}
 
-Pour activer votre compte :
-  1. rendez-vous sur {ACTIVATION_URL} ;
-  2. saisissez votre identifiant et votre mot de passe ;
-  3. suivez les étapes : choix d'un nouveau mot de passe, confirmation de votre adresse électronique.
+{w.steps_title} :
+{steps}
 
-Vous pouvez aussi activer votre compte avec FranceConnect ou avec votre numéro de téléphone portable.
-
-Ce message est envoyé automatiquement : merci de ne pas y répondre.
+{outro}Ce message est envoyé automatiquement : merci de ne pas y répondre.
 """
-    return "Votre compte EduConnect", body
+    return w.title, body
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ Actions used so far (extend freely, keep snake_case, one verb per event):
   login_ok, login_failed, login_locked, logout, session_expired, session_refused,
   forbidden, user_created, user_disabled, user_enabled, user_password_reset,
   delegation_granted, delegation_revoked,
-  and for the console: search, view, export, notify (called by the console/statistics engineers).
+  and for the console: search, view, export, notify, diagnostic (targets: the account, then every source record
+  the diagnostic matched; detail: those records by UAI).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ ACTION_LABELS = {
     "view": "Consultation",
     "export": "Export",
     "notify": "Notification",
+    "diagnostic": "Diagnostic « Je ne vois pas tous mes enfants »",
 }
 
 

@@ -11,6 +11,7 @@ the snapshot's state here, so that searches, filters, sorts and the detail show 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -580,125 +581,284 @@ def account_detail(settings: Settings, principal: Principal, identifiant: str) -
 
 # ---------------------------------------------------------------------------------------------------------
 # Diagnostic « Je ne vois pas tous mes enfants »
+#
+# Source records elsewhere, on another account, that probably belong to the same person as the account opened
+# (EduConnect reconciles records on names, first names and mobile: a record that differs on one of them sits on
+# another account, and its pupils are missing from this one). What each caller sees (DOMAIN.md, « Who may see
+# what »):
+# - a record whose account the caller may open in the console (an account linked to a pupil of the caller's
+#   scope) is shown as the console shows it: names, account, establishment and both values of the field;
+# - a record outside the remit shows only what a head needs to act: the establishment (name, UAI) and base where
+#   it sits, the kind of difference, the field to align and whom to contact, and only when it probably is the
+#   same person. A homonym (another person) outside the remit is only counted. The other record's names,
+#   account, mobile and email are compared inside DuckDB and selected as NULL: they never leave the query.
+# - support (académie remit, entitled to all for helpdesk work) has every record of the académie inside its
+#   remit, so it sees every finding in full, homonyms included.
+# Every run writes the records it matched (responsable_id and UAI) to the audit log, whoever the caller.
 
+MAX_CANDIDATES = 200
 
-@dataclass(frozen=True)
-class Finding:
-    kind: str  # "doublon" (probably the same person, on another account) or "homonyme"
-    reason: str  # French
-    champ: str  # the differing field, in French
-    identifiant: str
-    source: str
-    uai: str
-    etablissement: str
-    nom: str
-    valeur_ici: str
-    valeur_la_bas: str
-
-
-def mask_mobile(m: str | None) -> str:
-    """A mobile number shown in the diagnostic: enough to compare, not to call."""
-    digits = re.sub(r"\D", "", m or "")
-    if len(digits) < 6:
-        return "—" if not digits else "••"
-    return f"{digits[:4]} •• •• {digits[-2:]}"
-
-
-def _name(r: Mapping[str, Any]) -> str:
-    return f"{(r.get('nom_usage') or '').upper()} {r.get('prenoms') or ''}".strip()
-
-
+# difference code -> (what differs, in French; the field to align; what to do)
+DIFFERENCES: dict[str, tuple[str, str, str]] = {
+    "noms_inverses": ("Nom d'usage et nom de naissance inversés", "Nom d'usage et nom de naissance",
+                      "Saisir le nom d'usage et le nom de naissance dans les mêmes champs sur les deux fiches."),
+    "nom_naissance_en_usage": ("Nom de naissance saisi comme nom d'usage sur une des fiches", "Nom d'usage",
+                               "Saisir le même nom d'usage sur les deux fiches (le nom de naissance reste dans "
+                               "son propre champ)."),
+    "prenoms_supplementaires": ("Prénoms supplémentaires sur une des fiches", "Prénoms",
+                                "Saisir les mêmes prénoms, dans le même ordre, sur les deux fiches."),
+    "nom_ecrit_autrement": ("Même téléphone portable, nom écrit autrement", "Nom",
+                            "Aligner l'orthographe du nom (accents, tirets, espaces) sur les deux fiches."),
+    "prenoms_ecrits_autrement": ("Même téléphone portable, prénoms écrits autrement", "Prénoms",
+                                 "Aligner l'orthographe des prénoms sur les deux fiches."),
+    "nom_prenoms_ecrits_autrement": ("Même téléphone portable, nom et prénoms écrits autrement", "Nom et prénoms",
+                                     "Aligner le nom et les prénoms sur les deux fiches."),
+    "autre_portable": ("Mêmes nom, prénoms et courriel, autre téléphone portable", "Téléphone portable",
+                       "Vérifier le numéro de portable avec le responsable et saisir le même sur les deux fiches."),
+    "autre_courriel": ("Mêmes nom, prénoms et téléphone portable, autre courriel", "Courriel",
+                       "Vérifier l'adresse électronique avec le responsable et saisir la même sur les deux fiches."),
+    "portable_absent": ("Mêmes nom et prénoms, téléphone portable absent d'une des fiches", "Téléphone portable",
+                        "Vérifier avec le responsable qu'il s'agit bien de lui, puis saisir son numéro de portable "
+                        "sur la fiche qui n'en a pas."),
+    "deux_comptes": ("Mêmes nom, prénoms et coordonnées, mais deux comptes", "Compte",
+                     "Les fiches concordent : demander à l'assistance académique de rapprocher les deux comptes."),
+    "homonyme": ("Homonyme : mêmes nom et prénoms, coordonnées différentes (une autre personne)",
+                 "Téléphone portable et courriel",
+                 "Ne rien modifier : il s'agit d'une autre personne."),
+}
 _RANK = {"doublon": 0, "possible": 1, "homonyme": 2}
 KIND_LABELS = {"doublon": "Doublon probable", "possible": "Doublon possible (à vérifier)", "homonyme": "Homonyme"}
 
 
-def _compare(m: Mapping[str, Any], c: Mapping[str, Any], ident: str) -> tuple[str, str, str, str, str] | None:
-    """(kind, reason, differing field, value here, value there) for two source records, or None.
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "doublon" (probably the same person), "possible" (to check), "homonyme" (another person)
+    difference: str  # a key of DIFFERENCES
+    uai: str  # where the other record sits
+    etablissement: str
+    source: str  # ONDE | SIECLE: the base that holds the other record
+    fiche_ici: str  # the account's own record it was compared with: « Collège … (UAI), SIECLE »
+    valeur_ici: str  # that record's value of the field (the account's own data)
+    in_remit: bool  # the caller may open the other record's account in the console
+    # Only inside the remit; None otherwise (never selected out of the warehouse).
+    identifiant: str | None = None
+    nom: str | None = None
+    valeur_la_bas: str | None = None
 
-    EduConnect reconciles on names, first names and mobile: a record that differs on one of them sits on another
-    account. Contact data decide between the same person and a homonym: a shared mobile or email corroborates;
-    different values on every contact field both records have contradict (another person).
+    @property
+    def reason(self) -> str:
+        return DIFFERENCES[self.difference][0]
+
+    @property
+    def champ(self) -> str:
+        return DIFFERENCES[self.difference][1]
+
+    @property
+    def contact(self) -> str:
+        """Whom to contact, in French: the other establishment's office, or the académie's helpdesk."""
+        if self.difference == "deux_comptes":
+            return "l'assistance académique (support de niveau 2)"
+        if self.source == "ONDE":
+            return f"la direction de l'école {self.etablissement} ({self.uai})"
+        return f"le secrétariat de l'établissement {self.etablissement} ({self.uai})"
+
+    @property
+    def action(self) -> str:
+        """What to do, in French: which field to align, where, and whom to contact."""
+        advice = DIFFERENCES[self.difference][2]
+        if self.kind == "homonyme" or self.difference == "deux_comptes":
+            return advice if self.kind == "homonyme" else f"{advice} Contacter {self.contact}."
+        base = self.source or "ONDE ou SIECLE"
+        return (f"{advice} Si votre fiche est la bonne, contacter {self.contact} pour qu'il corrige la sienne dans "
+                f"{base} ; le compte est rapproché le lendemain de la correction.")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    identifiant: str
+    findings: list[Finding]  # duplicates (anywhere) and homonyms inside the remit, most probable first
+    homonymes_ailleurs: int = 0  # homonyms outside the remit: a count, nothing else
+
+    @property
+    def doublons(self) -> list[Finding]:
+        return [x for x in self.findings if x.kind != "homonyme"]
+
+    @property
+    def homonymes(self) -> list[Finding]:
+        return [x for x in self.findings if x.kind == "homonyme"]
+
+
+def mask_mobile(m: str | None) -> str:
+    """A mobile number in the diagnostic: its last two digits only, enough to tell two numbers apart."""
+    digits = re.sub(r"\D", "", m or "")
+    if not digits:
+        return "—"
+    return "•• •• •• •• " + digits[-2:] if len(digits) >= 6 else "••"
+
+
+def _name(r: Mapping[str, Any], prefix: str = "") -> str:
+    return f"{(r.get(prefix + 'nom_usage') or '').upper()} {r.get(prefix + 'prenoms') or ''}".strip()
+
+
+def _compare(p: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(kind, difference) from the comparison of two source records, or None when they are unrelated.
+
+    `p` holds the booleans computed in SQL by `diagnostic` (same_mobile, swapped…), not the values. Contact data
+    decide between the same person and a homonym: a shared mobile or email corroborates; different values on
+    every contact field both records have contradict (another person).
     """
-    same_mobile = bool(m["k_mobile"] and m["k_mobile"] == c["k_mobile"])
-    same_mail = bool(m["k_courriel"] and m["k_courriel"] == c["k_courriel"])
-    diff_mobile = bool(m["k_mobile"] and c["k_mobile"] and m["k_mobile"] != c["k_mobile"])
-    diff_mail = bool(m["k_courriel"] and c["k_courriel"] and m["k_courriel"] != c["k_courriel"])
-    corroborated = same_mobile or same_mail
-    contradicted = (diff_mobile or diff_mail) and not corroborated
-    same_first = m["k_prenom1"] == c["k_prenom1"]
-    same_names = m["k_nom_usage"] == c["k_nom_usage"] and m["k_nom_naissance"] == c["k_nom_naissance"]
-    identical = same_names and m["k_prenoms"] == c["k_prenoms"]
-    swapped = (m["k_nom_usage"] != m["k_nom_naissance"] and m["k_nom_usage"] == c["k_nom_naissance"]
-               and m["k_nom_naissance"] == c["k_nom_usage"])
-    mp, cp = set(m["k_prenoms"].split()), set(c["k_prenoms"].split())
-    overlap = bool({m["k_nom_usage"], m["k_nom_naissance"]} & {c["k_nom_usage"], c["k_nom_naissance"]} - {""})
-    extra = same_first and overlap and mp != cp and (mp <= cp or cp <= mp)
-
-    if same_first and swapped and not contradicted:
-        return ("doublon" if corroborated else "possible", "Nom d'usage et nom de naissance inversés",
-                "Nom d'usage / nom de naissance", f"{m['nom_usage']} / {m['nom_naissance']}",
-                f"{c['nom_usage']} / {c['nom_naissance']}")
+    corroborated = p["same_mobile"] or p["same_mail"]
+    contradicted = (p["diff_mobile"] or p["diff_mail"]) and not corroborated
+    identical = p["same_usage"] and p["same_birth"] and p["same_prenoms"]
+    likely = "doublon" if corroborated else "possible"
+    extra = p["same_first"] and p["names_overlap"] and not p["same_prenoms"] and p["prenoms_nested"]
+    if p["same_first"] and p["swapped"] and not contradicted:
+        return likely, "noms_inverses"
+    if p["same_prenoms"] and p["birth_as_usage"] and not contradicted:
+        return likely, "nom_naissance_en_usage"
     if extra and not contradicted:
-        return ("doublon" if corroborated else "possible", "Prénoms supplémentaires sur une des fiches", "Prénoms",
-                m["prenoms"] or "", c["prenoms"] or "")
-    if same_mobile and not identical:
-        nom, pre = m["k_nom_usage"] != c["k_nom_usage"], m["k_prenoms"] != c["k_prenoms"]
-        champ = "Nom et prénoms" if nom and pre else ("Nom" if nom else "Prénoms")
-        return ("doublon", "Même téléphone portable, nom ou prénoms écrits autrement", champ, _name(m), _name(c))
-    if identical:
-        if same_mail and diff_mobile:
-            return ("doublon", "Mêmes nom, prénoms et courriel, autre téléphone portable", "Téléphone portable",
-                    mask_mobile(m["telephone_portable"]), mask_mobile(c["telephone_portable"]))
-        if corroborated:
-            return ("doublon", "Même personne sur deux comptes (mêmes nom, prénoms et coordonnées)", "Identifiant",
-                    ident, c["identifiant"])
-        if contradicted:
-            champ = "Téléphone portable" if diff_mobile else "Courriel"
-            ici = mask_mobile(m["telephone_portable"]) if diff_mobile else (m["courriel"] or "—")
-            la = mask_mobile(c["telephone_portable"]) if diff_mobile else (c["courriel"] or "—")
-            return ("homonyme", "Homonyme : mêmes nom et prénoms, coordonnées différentes (une autre personne, "
-                    "ne rien modifier)", champ, ici, la)
-        champ = "Téléphone portable" if not (m["k_mobile"] and c["k_mobile"]) else "Courriel"
-        return ("possible", "Mêmes nom et prénoms, coordonnées absentes d'une des fiches", champ,
-                mask_mobile(m["telephone_portable"]) if champ.startswith("T") else (m["courriel"] or "—"),
-                mask_mobile(c["telephone_portable"]) if champ.startswith("T") else (c["courriel"] or "—"))
-    return None
+        return likely, "prenoms_supplementaires"
+    if p["same_mobile"] and not identical:
+        nom = not (p["same_usage"] and p["same_birth"])
+        pre = not p["same_prenoms"]
+        return "doublon", ("nom_prenoms_ecrits_autrement" if nom and pre else
+                           "nom_ecrit_autrement" if nom else "prenoms_ecrits_autrement")
+    if not identical:
+        return None
+    if contradicted:
+        return "homonyme", "homonyme"
+    if p["same_mobile"]:
+        return "doublon", "autre_courriel" if p["diff_mail"] else "deux_comptes"
+    if p["same_mail"] and p["diff_mobile"]:
+        return "doublon", "autre_portable"
+    return likely, "portable_absent"  # a mobile missing on one record at least: EduConnect cannot reconcile
 
 
-def diagnostic(settings: Settings, principal: Principal, identifiant: str) -> list[Finding]:
-    """Source records, elsewhere and on another account, that probably belong to this account's person."""
+def _values(difference: str, r: Mapping[str, Any], prefix: str) -> str:
+    """The field's value on one side (prefix "m_": the account's record, "x_": the other record, in remit)."""
+    g = lambda k: r.get(prefix + k) or ""  # noqa: E731
+    if difference in ("noms_inverses", "nom_naissance_en_usage"):
+        return f"{g('nom_usage')} / {g('nom_naissance')}"
+    if difference in ("prenoms_supplementaires",):
+        return g("prenoms")
+    if difference in ("autre_portable", "portable_absent"):
+        return mask_mobile(g("telephone_portable"))
+    if difference == "autre_courriel":
+        return g("courriel") or "—"
+    if difference == "deux_comptes":
+        return g("identifiant")
+    if difference == "homonyme":  # (inside the remit only) the contact data that tell the two people apart
+        return f"{mask_mobile(g('telephone_portable'))} · {g('courriel') or '—'}"
+    return _name(r, prefix)
+
+
+_FLAGS = """
+    coalesce(m.k_mobile = x.k_mobile, false) AS same_mobile,
+    coalesce(m.k_courriel = x.k_courriel, false) AS same_mail,
+    coalesce(m.k_mobile <> x.k_mobile, false) AS diff_mobile,
+    coalesce(m.k_courriel <> x.k_courriel, false) AS diff_mail,
+    m.k_prenom1 = x.k_prenom1 AS same_first,
+    m.k_nom_usage = x.k_nom_usage AS same_usage,
+    m.k_nom_naissance = x.k_nom_naissance AS same_birth,
+    m.k_prenoms = x.k_prenoms AS same_prenoms,
+    (m.k_nom_usage <> m.k_nom_naissance AND m.k_nom_usage = x.k_nom_naissance
+     AND m.k_nom_naissance = x.k_nom_usage) AS swapped,
+    ((x.k_nom_usage = x.k_nom_naissance AND x.k_nom_usage = m.k_nom_naissance AND m.k_nom_usage <> m.k_nom_naissance)
+     OR (m.k_nom_usage = m.k_nom_naissance AND m.k_nom_usage = x.k_nom_naissance
+         AND x.k_nom_usage <> x.k_nom_naissance)) AS birth_as_usage,
+    len(list_intersect(list_filter([m.k_nom_usage, m.k_nom_naissance], lambda n: n <> ''),
+                       [x.k_nom_usage, x.k_nom_naissance])) > 0 AS names_overlap,
+    (list_has_all(list_filter(string_split(m.k_prenoms, ' '), lambda w: w <> ''),
+                  list_filter(string_split(x.k_prenoms, ' '), lambda w: w <> ''))
+     OR list_has_all(list_filter(string_split(x.k_prenoms, ' '), lambda w: w <> ''),
+                     list_filter(string_split(m.k_prenoms, ' '), lambda w: w <> ''))) AS prenoms_nested"""
+# The other record's personal columns: selected only when its account is inside the caller's remit.
+_OTHER = ("identifiant", "nom_usage", "nom_naissance", "prenoms", "telephone_portable", "courriel")
+
+
+def diagnostic(settings: Settings, principal: Principal, identifiant: str) -> Diagnostic:
+    """Source records, elsewhere and on another account, that probably belong to this account's person.
+
+    Filtered by the caller's remit in the query itself (see the section's comment); audited with the records
+    matched.
+    """
     require_console(principal)
+    pred, sp = scope_sql(principal, "c")
     with warehouse.connect(settings) as con:
         _check_account(con, principal, identifiant)
-        mine = _fetch_dicts(con, "SELECT * FROM console_resp WHERE identifiant = ?", [identifiant])
-        if not mine:
-            return []
-        names = sorted({x for r in mine for x in (r["k_nom_usage"], r["k_nom_naissance"]) if x})
-        mobiles = sorted({r["k_mobile"] for r in mine if r["k_mobile"]})
-        firsts = sorted({r["k_prenom1"] for r in mine if r["k_prenom1"]})
-        cands = _fetch_dicts(
+        mine = con.execute(
+            "SELECT k_nom_usage, k_nom_naissance, k_prenom1, k_mobile FROM console_resp WHERE identifiant = ?",
+            [identifiant],
+        ).fetchall()
+        names = sorted({x for r in mine for x in (r[0], r[1]) if x})
+        firsts = sorted({r[2] for r in mine if r[2]})
+        mobiles = sorted({r[3] for r in mine if r[3]})
+        other = ", ".join(f"CASE WHEN r.identifiant IS NOT NULL THEN x.{c} END AS x_{c}" for c in _OTHER)
+        rows = _fetch_dicts(
             con,
-            """SELECT * FROM console_resp
-               WHERE identifiant <> ?
-                 AND ((list_contains(?, k_prenom1) AND (list_contains(?, k_nom_usage) OR list_contains(?, k_nom_naissance)))
-                      OR list_contains(?, k_mobile))
-               ORDER BY uai, responsable_id LIMIT 200""",
-            [identifiant, firsts, names, names, mobiles],
+            f"""WITH cand AS (
+                    SELECT * FROM console_resp
+                    WHERE identifiant <> ?
+                      AND ((list_contains(?, k_prenom1) AND (list_contains(?, k_nom_usage)
+                                                              OR list_contains(?, k_nom_naissance)))
+                           OR list_contains(?, k_mobile))
+                    ORDER BY uai, responsable_id LIMIT ?),
+                remit AS (
+                    SELECT DISTINCT c.identifiant FROM console_row c
+                    WHERE c.identifiant IN (SELECT identifiant FROM cand) AND {pred}),
+                mine AS (SELECT * FROM console_resp WHERE identifiant = ?)
+                SELECT m.responsable_id AS m_rid, m.source AS m_source, m.uai AS m_uai, m.etab_nom AS m_etab,
+                       m.nom_usage AS m_nom_usage, m.nom_naissance AS m_nom_naissance, m.prenoms AS m_prenoms,
+                       m.telephone_portable AS m_telephone_portable, m.courriel AS m_courriel,
+                       ? AS m_identifiant,
+                       x.responsable_id AS rid, x.uai, x.etab_nom, x.source,
+                       r.identifiant IS NOT NULL AS in_remit, {other}, {_FLAGS}
+                FROM mine m CROSS JOIN cand x LEFT JOIN remit r ON r.identifiant = x.identifiant
+                ORDER BY x.uai, x.responsable_id, m.source DESC, m.uai, m.responsable_id""",  # noqa: S608 (constant fragments)
+            [identifiant, firsts, names, names, mobiles, MAX_CANDIDATES, *sp, identifiant, identifiant],
         )
-    findings: list[Finding] = []
-    for c in cands:
-        best: tuple[str, str, str, str, str] | None = None
-        for m in mine:
-            verdict = _compare(m, c, identifiant)
-            if verdict is not None and (best is None or _RANK[verdict[0]] < _RANK[best[0]]):
-                best = verdict
-        if best is None:
+    best: dict[str, tuple[tuple[str, str], dict[str, Any]]] = {}
+    for r in rows:
+        verdict = _compare(r)
+        if verdict is None:
             continue
-        kind, reason, champ, ici, la = best
-        findings.append(Finding(kind, reason, champ, c["identifiant"], c["source"], c["uai"] or "",
-                                c["etab_nom"] or "", _name(c), ici, la))
-    findings.sort(key=lambda x: (_RANK[x.kind], x.uai, x.identifiant))
-    return findings
+        held = best.get(r["rid"])
+        if held is None or _RANK[verdict[0]] < _RANK[held[0][0]]:
+            best[r["rid"]] = (verdict, r)
+    findings: list[Finding] = []
+    hors = 0
+    for (kind, difference), r in best.values():
+        if kind == "homonyme" and not r["in_remit"]:
+            hors += 1  # another person outside the remit: counted, nothing else
+            continue
+        inside = bool(r["in_remit"])
+        findings.append(Finding(
+            kind, difference, r["uai"] or "", r["etab_nom"] or "", r["source"] or "",
+            f"{r['m_etab'] or ''} ({r['m_uai'] or ''}), {r['m_source'] or ''}", _values(difference, r, "m_"), inside,
+            identifiant=r["x_identifiant"] if inside else None,
+            nom=_name(r, "x_") if inside else None,
+            valeur_la_bas=_values(difference, r, "x_") if inside else None,
+        ))
+    findings.sort(key=lambda x: (_RANK[x.kind], not x.in_remit, x.uai, x.identifiant or ""))
+    _audit_diagnostic(settings, principal, identifiant, best)
+    return Diagnostic(identifiant, findings, hors)
+
+
+def _audit_diagnostic(settings: Settings, principal: Principal, identifiant: str,
+                      best: Mapping[str, tuple[tuple[str, str], Mapping[str, Any]]]) -> None:
+    """One audit row per run: the account, and every record matched (responsable_id and UAI), shown or counted."""
+    from queries import audit
+
+    by_uai: dict[str, list[str]] = {}
+    kinds: dict[str, int] = {}
+    for rid, ((kind, _), r) in sorted(best.items()):
+        by_uai.setdefault(r["uai"] or "", []).append(rid)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    detail: dict[str, Any] = {"diagnostic": len(best), **kinds, "fiches_par_uai": by_uai}
+    if len(json.dumps(detail, ensure_ascii=False)) > 3500:  # the row's detail is capped: keep it valid JSON
+        detail["fiches_par_uai"] = {u: len(v) for u, v in by_uai.items()}
+        detail["liste_dans_targets"] = True
+    audit.record(settings, principal, "diagnostic", targets=[identifiant, *sorted(best)], detail=detail)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -715,6 +875,8 @@ class Recipient:
     etat: str
     enfants: tuple[str, ...]  # pupils of the scope, "Prénom NOM (classe)"
     etablissement: str
+    date_notification: date | None = None  # live (overlay applied), for the confirmation of an action
+    date_derniere_connexion: date | None = None
 
 
 def recipients(settings: Settings, principal: Principal, identifiants: Sequence[str]) -> list[Recipient]:
@@ -731,6 +893,8 @@ def recipients(settings: Settings, principal: Principal, identifiants: Sequence[
                      any_value(c.prenoms ORDER BY r.source DESC) AS prenoms,
                      coalesce(any_value(c.compte_courriel), any_value(r.courriel)) AS courriel,
                      any_value(c.etat) AS etat, any_value(c.etab_nom ORDER BY c.uai) AS etab,
+                     any_value(c.date_notification) AS date_notification,
+                     any_value(c.date_derniere_connexion) AS date_derniere_connexion,
                      list(DISTINCT c.eleve_prenom || ' ' || upper(c.eleve_nom) || ' (' || coalesce(c.classe, '') || ')'
                           ORDER BY c.eleve_prenom || ' ' || upper(c.eleve_nom) || ' (' || coalesce(c.classe, '') || ')')
                           AS enfants
@@ -741,7 +905,8 @@ def recipients(settings: Settings, principal: Principal, identifiants: Sequence[
         rows = _fetch_dicts(con, sql, [*bp, ids, *sp])
     return [
         Recipient(r["identifiant"], r["civilite"] or "", (r["nom"] or "").upper(), r["prenoms"] or "",
-                  r["courriel"] or "", r["etat"] or "", tuple(r["enfants"] or ()), r["etab"] or "")
+                  r["courriel"] or "", r["etat"] or "", tuple(r["enfants"] or ()), r["etab"] or "",
+                  r["date_notification"], r["date_derniere_connexion"])
         for r in rows
     ]
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from test_console_data import COLLEGE, ECOLE, LYCEE, build_warehouse
+from test_console_data import AUTRE, COLLEGE, ECOLE, LYCEE, build_warehouse
 
 from queries import actions, console
 from queries.console import Filters
@@ -109,13 +109,25 @@ def test_detail_two_lists_of_pupils_with_1d_sibling(wh):
 
 
 def test_diagnostic_je_ne_vois_pas_tous_mes_enfants(wh):
-    f = {x.identifiant: x for x in console.diagnostic(wh, CHEF, "j.latchoumy1")}
+    # support (académie): every record is inside its remit, shown in full
+    f = {x.identifiant: x for x in console.diagnostic(wh, SUPPORT, "j.latchoumy1").findings}
     assert f["j.payet3"].kind == "doublon" and "inversés" in f["j.payet3"].reason
     assert f["j.latchoumy2"].kind == "doublon" and f["j.latchoumy2"].champ == "Prénoms"
     assert f["j.latchoumi"].kind == "doublon" and "portable" in f["j.latchoumi"].reason
-    h = {x.identifiant: x for x in console.diagnostic(wh, CHEF, "g.hoarau12")}
-    assert h["g.hoarau13"].kind == "homonyme"
-    assert all("692" not in x.valeur_la_bas[5:] for x in f.values())  # mobiles masked
+    assert f["j.payet3"].nom == "PAYET Jean Gaël" and f["j.payet3"].valeur_la_bas == "PAYET / LATCHOUMY"
+    h = console.diagnostic(wh, SUPPORT, "g.hoarau12")
+    assert [x.identifiant for x in h.homonymes] == ["g.hoarau13"] and h.homonymes_ailleurs == 0
+    assert h.homonymes[0].valeur_la_bas == "•• •• •• •• 44 · gaby@example.fr"  # mobile: its last two digits
+    # the collège's head: the same three records, by establishment and kind of difference only
+    d = console.diagnostic(wh, CHEF, "j.latchoumy1")
+    assert sorted((x.uai, x.difference) for x in d.findings) == [
+        (LYCEE, "noms_inverses"), (AUTRE, "nom_prenoms_ecrits_autrement"), (AUTRE, "prenoms_supplementaires")]
+    assert all(x.identifiant is None and x.nom is None and x.valeur_la_bas is None and not x.in_remit
+               for x in d.findings)
+    assert {x.etablissement for x in d.findings} == {"Lycée Jean Joly", "Collège Marcel Goulette"}
+    assert all("secrétariat" in x.action and x.uai in x.action for x in d.findings)
+    h2 = console.diagnostic(wh, CHEF, "g.hoarau12")
+    assert h2.findings == [] and h2.homonymes_ailleurs == 1  # another person: a count, nothing else
 
 
 def test_live_overlay_notify_shows_notified_today(wh):
@@ -174,7 +186,7 @@ def test_audit_entries_for_actions(wh):
     from queries import audit
 
     actions.notify(wh, CHEF, ["g.hoarau12", "s.abbeym12"], "courrier", True, group=True)
-    actions.reset_password(wh, CHEF, "m.abbeym")
+    actions.reset_password(wh, CHEF, "m.abbeym", confirmed={"m.abbeym": "ACTIVE"})
     actions.correct_account(wh, CHEF, "m.abbeym", "m@example.fr", None)
     with pytest.raises(actions.ActionRefused):
         actions.notify(wh, CHEF, ["j.payet3"], "courrier", False)
@@ -212,7 +224,8 @@ def test_group_notifications_are_rate_limited(make_settings):
 
 
 def test_reset_password_gives_a_letter_and_overlays(wh):
-    letter = actions.reset_password(wh, CHEF, "j.crahonn")
+    letter = actions.reset_password(wh, CHEF, "j.crahonn", confirmed={"j.crahonn": "ACTIVE"})
+    assert letter.kind == "reinitialisation"
     assert letter.password and actions.verify_provisional(wh, "j.crahonn", letter.password)
     c = console.account_detail(wh, CHEF, "j.crahonn").compte
     assert c["etat"] == "NOTIFIE_NON_ACTIVE" and c["date_demande_reinit_mdp"] == actions.utcnow().date()

@@ -22,6 +22,7 @@ from dashboard import auth
 from dashboard.cache import cache
 from dashboard.components import simple_table
 from dashboard.exports_console import letters_pdf, list_csv, list_pdf
+from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from dashboard.pages.responsables.layout import grid
 from meteocomptes.settings import Settings
@@ -157,35 +158,53 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
     return html.Div(parts)
 
 
-def render_diagnostic(findings: list[console.Finding]) -> html.Div:
-    if not findings:
-        return alert("Aucune fiche d'un autre établissement ne semble correspondre à ce responsable.", "info")
-    head = ["Diagnostic", "Raison", "Champ différent", "Valeur ici", "Valeur là-bas", "Fiche", "Établissement",
-            "Base", "Autre compte"]
-
-    def rows(items: list[console.Finding]) -> list[list[Any]]:
-        return [[console.KIND_LABELS[x.kind], x.reason, x.champ, x.valeur_ici, x.valeur_la_bas, x.nom,
-                 f"{x.etablissement} ({x.uai})", x.source, x.identifiant] for x in items]
-
-    probable = [x for x in findings if x.kind != "homonyme"]
-    homonymes = [x for x in findings if x.kind == "homonyme"]
+def render_diagnostic(d: console.Diagnostic) -> html.Div:
+    """« Je ne vois pas tous mes enfants ». Everything here reaches the browser: the query layer already left out
+    what the caller may not see (queries.console.diagnostic); this only lays it out."""
+    inside = [x for x in d.doublons if x.in_remit]
+    outside = [x for x in d.doublons if not x.in_remit]
     parts: list[Any] = []
-    if probable:
-        parts.append(simple_table("Je ne vois pas tous mes enfants : fiches à rapprocher", head, rows(probable)))
+    if not d.doublons:
+        parts.append(alert("Aucune fiche à rapprocher : pas de doublon probable de ce responsable dans un autre "
+                           "établissement ni dans votre périmètre.", "info"))
+    if outside:
+        parts.append(simple_table(
+            "Fiches probablement du même responsable dans d'autres établissements",
+            ["Diagnostic", "Différence", "Champ à aligner", "Fiche du compte", "Valeur sur la fiche du compte",
+             "Autre fiche : établissement", "Base", "Que faire"],
+            [[console.KIND_LABELS[x.kind], x.reason, x.champ, x.fiche_ici, x.valeur_ici,
+              f"{x.etablissement} ({x.uai})", x.source, x.action] for x in outside]))
+    if inside:
+        parts.append(simple_table(
+            "Fiches à rapprocher dans votre périmètre",
+            ["Diagnostic", "Différence", "Champ à aligner", "Fiche du compte", "Valeur sur la fiche du compte",
+             "Autre fiche", "Autre compte", "Valeur sur l'autre fiche", "Établissement", "Base", "Que faire"],
+            [[console.KIND_LABELS[x.kind], x.reason, x.champ, x.fiche_ici, x.valeur_ici, x.nom, x.identifiant,
+              x.valeur_la_bas, f"{x.etablissement} ({x.uai})", x.source, x.action] for x in inside]))
+    if d.doublons:
         parts.append(html.P("Un doublon se corrige dans ONDE ou SIECLE en alignant le champ indiqué sur l'une des "
-                            "fiches : le compte sera rapproché le lendemain.", className="fr-text--xs"))
-    else:
-        parts.append(alert("Aucune fiche à rapprocher : pas de doublon probable dans un autre établissement.", "info"))
-    if homonymes:
-        parts.append(html.Details([
-            html.Summary(f"{len(homonymes)} homonyme(s) : mêmes nom et prénoms, autres coordonnées — d'autres "
-                         "personnes, ne rien modifier"),
-            simple_table("Homonymes", head, rows(homonymes)),
-        ]))
+                            "fiches : le compte est rapproché le lendemain.", className="fr-text--xs"))
+    if d.homonymes:
+        parts.append(simple_table(
+            "Homonymes dans votre périmètre : d'autres personnes, ne rien modifier",
+            ["Fiche", "Compte", "Établissement", "Base", "Champ différent", "Valeur sur la fiche du compte",
+             "Valeur sur l'autre fiche"],
+            [[x.nom, x.identifiant, f"{x.etablissement} ({x.uai})", x.source, x.champ, x.valeur_ici,
+              x.valeur_la_bas] for x in d.homonymes]))
+    if d.homonymes_ailleurs:
+        n = d.homonymes_ailleurs
+        parts.append(html.P(f"{n} homonyme{'s' if n > 1 else ''} dans d'autres établissements, sans lien avec ce "
+                            "responsable : ne rien modifier.", className="fr-text--sm"))
     return html.Div(parts)
 
 
 # ------------------------------------------------------------------------------------------------ callbacks
+
+
+def _default_newpw(etat: str) -> list[str]:
+    """The new-password box of the account panel: unticked for an account whose guardian has a password of their
+    own (activated, activating), where a new one would lock them out until they get the letter."""
+    return [] if etat in actions.OWN_PASSWORD_STATES else ["oui"]
 
 
 def _new_grid(settings: Settings, principal: Principal, f: Filters) -> tuple[Any, str]:
@@ -274,7 +293,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
     @app.callback(
         Output(Ids.DETAIL_BODY, "children"), Output(Ids.D_CONTENT, "hidden"), Output(Ids.D_HINT, "hidden"),
         Output(Ids.CURRENT, "data"), Output(Ids.D_MSG, "children"), Output(Ids.D_DIAG_OUT, "children"),
-        Output(Ids.D_EMAIL, "value"), Output(Ids.D_MOBILE, "value"),
+        Output(Ids.D_EMAIL, "value"), Output(Ids.D_MOBILE, "value"), Output(Ids.D_NEWPW, "value"),
         Input({"type": GRID_TYPE, "gen": ALL}, "cellClicked"),
         prevent_initial_call=True,
     )
@@ -292,7 +311,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         ident = console.identifiant_of_row(settings, principal, rid)
         d = console.account_detail(settings, principal, ident)
         audit.record(settings, principal, "view", targets=[ident])
-        return render_detail(settings, d), False, True, rid, "", "", "", ""
+        return render_detail(settings, d), False, True, rid, "", "", "", "", _default_newpw(d.compte["etat"])
 
     @app.callback(
         Output(Ids.D_CONTENT, "hidden", allow_duplicate=True), Output(Ids.D_HINT, "hidden", allow_duplicate=True),
@@ -315,109 +334,131 @@ def register_callbacks(app: Any, settings: Settings) -> None:
 
     @app.callback(
         Output(Ids.D_MSG, "children", allow_duplicate=True),
-        Output(Ids.DOWNLOAD, "data", allow_duplicate=True),
         Output(Ids.DETAIL_BODY, "children", allow_duplicate=True),
         Output(Ids.D_DIAG_OUT, "children", allow_duplicate=True),
         Output(Ids.GRID_WRAP, "children", allow_duplicate=True),
-        Input(Ids.D_NOTIFY, "n_clicks"), Input(Ids.D_RESET, "n_clicks"), Input(Ids.D_SAVE, "n_clicks"),
-        Input(Ids.D_DIAG, "n_clicks"),
-        State(Ids.CURRENT, "data"), State(Ids.D_CHANNEL, "value"), State(Ids.D_NEWPW, "value"),
-        State(Ids.D_EMAIL, "value"), State(Ids.D_MOBILE, "value"), *FILTER_STATES,
+        Input(Ids.D_SAVE, "n_clicks"), Input(Ids.D_DIAG, "n_clicks"),
+        State(Ids.CURRENT, "data"), State(Ids.D_EMAIL, "value"), State(Ids.D_MOBILE, "value"), *FILTER_STATES,
         prevent_initial_call=True,
     )
-    def detail_action(_a, _b, _c, _e, rid, channel, newpw, email, mobile, *filters):  # noqa: ANN001, ANN202
+    def detail_action(_c, _e, rid, email, mobile, *filters):  # noqa: ANN001, ANN202
+        # Actions that change the guardian's access (notify, reset) go through the confirmation (below).
         principal = auth.require_principal("console")
         trig = ctx.triggered_id
         if trig is None or not rid:
             raise PreventUpdate
         ident = console.identifiant_of_row(settings, principal, rid)
-        f = _filters(*filters)
-        download: Any = no_update
+        if trig == Ids.D_DIAG:
+            diag = console.diagnostic(settings, principal, ident)  # audited there, with the records matched
+            return no_update, no_update, render_diagnostic(diag), no_update
+        if trig != Ids.D_SAVE:
+            raise PreventUpdate
         try:
-            if trig == Ids.D_DIAG:
-                findings = console.diagnostic(settings, principal, ident)
-                audit.record(settings, principal, "view", targets=[ident], detail={"diagnostic": len(findings)})
-                return no_update, no_update, no_update, render_diagnostic(findings), no_update
-            if trig == Ids.D_NOTIFY:
-                res = actions.notify(settings, principal, [ident], channel or "courrier", "oui" in (newpw or []))
-                if res.letters:
-                    download = dcc.send_bytes(letters_pdf(res.letters, settings["METEOCOMPTES_ACADEMIE_NOM"]),
-                                              f"notification-{ident}.pdf")
-                    msg = alert("Courrier de notification prêt : le PDF est téléchargé.", "success")
-                else:
-                    msg = alert("Courriel mis en file d'envoi ; son statut apparaît dans la fiche.", "success")
-            elif trig == Ids.D_RESET:
-                letter = actions.reset_password(settings, principal, ident)
-                download = dcc.send_bytes(letters_pdf([letter], settings["METEOCOMPTES_ACADEMIE_NOM"]),
-                                          f"reinitialisation-{ident}.pdf")
-                msg = alert("Mot de passe réinitialisé : remettez le courrier PDF au responsable.", "success")
-            elif trig == Ids.D_SAVE:
-                fields = actions.correct_account(settings, principal, ident, email, mobile)
-                msg = alert("Correction enregistrée (" + ", ".join(
-                    "courriel" if x == "courriel" else "portable" for x in fields)
-                    + ") : en attente jusqu'au prochain instantané qui la confirmera.", "success")
+            fields = actions.correct_account(settings, principal, ident, email, mobile)
+        except actions.ActionRefused as exc:
+            return alert(str(exc), "error"), no_update, no_update, no_update
+        msg = alert("Correction enregistrée (" + ", ".join(
+            "courriel" if x == "courriel" else "portable" for x in fields)
+            + ") : en attente jusqu'au prochain instantané qui la confirmera.", "success")
+        d = console.account_detail(settings, principal, ident)
+        g, _ = _new_grid(settings, principal, _filters(*filters))
+        return msg, render_detail(settings, d), no_update, g
+
+    # ---- Actions that change a guardian's access: prepared on the server, confirmed in a dialog (confirm.py).
+
+    @app.callback(
+        Output(Ids.CONFIRM_TITLE, "children"), Output(Ids.CONFIRM_BODY, "children"),
+        Output(Ids.CONFIRM_TOKEN, "data"),
+        Output(Ids.D_MSG, "children", allow_duplicate=True), Output(Ids.MESSAGE, "children"),
+        Input(Ids.D_NOTIFY, "n_clicks"), Input(Ids.D_RESET, "n_clicks"), Input(Ids.G_OPEN, "n_clicks"),
+        State(Ids.CURRENT, "data"), State(Ids.D_CHANNEL, "value"), State(Ids.D_NEWPW, "value"),
+        State(Ids.G_TARGET, "value"), State(Ids.G_CHANNEL, "value"), State(Ids.G_NEWPW, "value"),
+        State(Ids.G_NEWPW_ACTIVE, "value"), State({"type": GRID_TYPE, "gen": ALL}, "selectedRows"),
+        *FILTER_STATES,
+        prevent_initial_call=True,
+    )
+    def prepare_action(_n, _r, _g, rid, channel, newpw, target, g_channel, g_newpw, g_active, selected,
+                       *filters):  # noqa: ANN001, ANN202
+        principal = auth.require_principal("console")
+        trig = ctx.triggered_id
+        group = trig == Ids.G_OPEN
+        try:
+            if group:
+                ids = _selected_accounts(settings, principal, target, selected, _filters(*filters))
+                pending = actions.prepare(settings, principal, "notify", ids, g_channel or "courrier",
+                                          "oui" in (g_newpw or []), active_passwords="oui" in (g_active or []),
+                                          group=True)
+            elif trig in (Ids.D_NOTIFY, Ids.D_RESET) and rid:
+                ident = console.identifiant_of_row(settings, principal, rid)
+                action = "reset" if trig == Ids.D_RESET else "notify"
+                pending = actions.prepare(settings, principal, action, [ident], channel or "courrier",
+                                          "oui" in (newpw or []))
             else:
                 raise PreventUpdate
         except actions.ActionRefused as exc:
-            return alert(str(exc), "error"), no_update, no_update, no_update, no_update
-        d = console.account_detail(settings, principal, ident)
-        g, _ = _new_grid(settings, principal, f)
-        return msg, download, render_detail(settings, d), no_update, g
+            msg = alert(str(exc), "error")
+            return no_update, no_update, None, no_update if group else msg, msg if group else ""
+        label = "tous les résultats de la recherche" if target == "all" else "lignes cochées"
+        title, body = confirm.describe(pending, label)
+        return (title, body, {"token": pending.token, "origin": "group" if group else "detail"},
+                "" if not group else no_update, "" if group else no_update)
 
     @app.callback(
-        Output(Ids.G_CONFIRM_BOX, "hidden"), Output(Ids.G_CONFIRM_TEXT, "children"),
-        Output(Ids.MESSAGE, "children"),
-        Input(Ids.G_OPEN, "n_clicks"), Input(Ids.G_CANCEL, "n_clicks"),
-        State(Ids.G_TARGET, "value"), State(Ids.G_CHANNEL, "value"), State(Ids.G_NEWPW, "value"),
-        State({"type": GRID_TYPE, "gen": ALL}, "selectedRows"), *FILTER_STATES,
+        Output(Ids.D_MSG, "children", allow_duplicate=True), Output(Ids.MESSAGE, "children", allow_duplicate=True),
+        Output(Ids.DOWNLOAD, "data", allow_duplicate=True),
+        Output(Ids.DETAIL_BODY, "children", allow_duplicate=True), Output(Ids.D_NEWPW, "value", allow_duplicate=True),
+        Output(Ids.GRID_WRAP, "children", allow_duplicate=True), Output(Ids.CONFIRM_TOKEN, "data", allow_duplicate=True),
+        Input(Ids.CONFIRM_OK, "n_clicks"), State(Ids.CONFIRM_TOKEN, "data"), *FILTER_STATES,
+        running=[(Output(Ids.CONFIRM_OK, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def open_group(_o, _c, target, channel, newpw, selected, *filters):  # noqa: ANN001, ANN202
-        principal = auth.require_principal("console")
-        if ctx.triggered_id == Ids.G_CANCEL:
-            return True, "", ""
-        ids = _selected_accounts(settings, principal, target, selected, _filters(*filters))
-        if not ids:
-            return True, "", alert("Aucun compte sélectionné : l'action groupée est refusée. Cochez des lignes ou "
-                                   "choisissez « Tous les résultats de la recherche ».", "error")
-        if len(ids) > actions.MAX_GROUP:
-            return True, "", alert(f"{len(ids)} comptes : au plus {actions.MAX_GROUP} par envoi. Affinez la recherche "
-                                   "(par classe, par état…) et notifiez en plusieurs fois.", "error")
-        how = "par courriers imprimables (un PDF)" if channel == "courrier" else "par courriel"
-        pw = "avec" if "oui" in (newpw or []) else "sans"
-        scope = "tous les résultats de la recherche" if target == "all" else "les lignes cochées"
-        return False, (f"Vous allez (re)notifier {len(ids)} compte{'s' if len(ids) > 1 else ''} ({scope}) {how}, "
-                       f"{pw} nouveau mot de passe provisoire. Confirmer ?"), ""
-
-    @app.callback(
-        Output(Ids.MESSAGE, "children", allow_duplicate=True), Output(Ids.DOWNLOAD, "data", allow_duplicate=True),
-        Output(Ids.G_CONFIRM_BOX, "hidden", allow_duplicate=True),
-        Output(Ids.GRID_WRAP, "children", allow_duplicate=True),
-        Input(Ids.G_CONFIRM, "n_clicks"),
-        State(Ids.G_TARGET, "value"), State(Ids.G_CHANNEL, "value"), State(Ids.G_NEWPW, "value"),
-        State({"type": GRID_TYPE, "gen": ALL}, "selectedRows"), *FILTER_STATES,
-        prevent_initial_call=True,
-    )
-    def confirm_group(n, target, channel, newpw, selected, *filters):  # noqa: ANN001, ANN202
+    def confirm_action(n, pending_ref, *filters):  # noqa: ANN001, ANN202
+        # Only the token comes from the browser: what is done is what the server prepared and the dialog stated.
         principal = auth.require_principal("console")
         if not n:
             raise PreventUpdate
-        f = _filters(*filters)
-        ids = _selected_accounts(settings, principal, target, selected, f)
+        ref = pending_ref if isinstance(pending_ref, dict) else {}
+        group = ref.get("origin") == "group"
         try:
-            res = actions.notify(settings, principal, ids, channel or "courrier", "oui" in (newpw or []), group=True)
+            pending, res = actions.confirm(settings, principal, ref.get("token"))
         except actions.ActionRefused as exc:
-            return alert(str(exc), "error"), no_update, True, no_update
-        skipped = []
-        if res.skipped_disabled:
-            skipped.append(f"{res.skipped_disabled} compte(s) désactivé(s) ignoré(s)")
-        if res.skipped_no_email:
-            skipped.append(f"{res.skipped_no_email} compte(s) sans adresse électronique ignoré(s)")
-        tail = (" — " + " ; ".join(skipped)) if skipped else ""
-        g, _ = _new_grid(settings, principal, f)
-        if res.letters:
-            pdf = letters_pdf(res.letters, settings["METEOCOMPTES_ACADEMIE_NOM"])
-            return (alert(f"{len(res.letters)} courrier(s) prêt(s) dans un seul PDF{tail}.", "success"),
-                    dcc.send_bytes(pdf, f"notifications-{datetime.now():%Y%m%d-%H%M}.pdf"), True, g)
-        return alert(f"{res.queued} courriel(s) mis en file d'envoi{tail}. Statut visible dans chaque fiche.",
-                     "success"), no_update, True, g
+            msg = alert(str(exc), "error")
+            return (no_update, msg, no_update, no_update, no_update, no_update, None) if group else (
+                msg, no_update, no_update, no_update, no_update, no_update, None)
+        academie = settings["METEOCOMPTES_ACADEMIE_NOM"]
+        g, _ = _new_grid(settings, principal, _filters(*filters))
+        if isinstance(res, actions.Letter):  # reset
+            ident = res.identifiant
+            download = dcc.send_bytes(letters_pdf([res], academie), f"reinitialisation-{ident}.pdf")
+            msg = alert("Mot de passe réinitialisé : remettez le courrier de réinitialisation (PDF) au responsable.",
+                        "success")
+        else:
+            skipped = []
+            if res.skipped_disabled:
+                skipped.append(f"{res.skipped_disabled} compte(s) désactivé(s) ignoré(s)")
+            if res.skipped_no_email:
+                skipped.append(f"{res.skipped_no_email} compte(s) sans adresse électronique ignoré(s)")
+            tail = (" — " + " ; ".join(skipped)) if skipped else ""
+            ident = pending.accounts[0].identifiant
+            download = no_update
+            if res.letters:
+                name = (f"notifications-{datetime.now():%Y%m%d-%H%M}.pdf" if pending.group
+                        else f"notification-{ident}.pdf")
+                download = dcc.send_bytes(letters_pdf(res.letters, academie), name)
+                text = (f"{len(res.letters)} courrier(s) prêt(s) dans un seul PDF{tail}." if pending.group
+                        else "Courrier de notification prêt : le PDF est téléchargé.")
+            else:
+                text = (f"{res.queued} courriel(s) mis en file d'envoi{tail}. Statut visible dans chaque fiche."
+                        if pending.group else "Courriel mis en file d'envoi ; son statut apparaît dans la fiche.")
+            msg = alert(text, "success")
+        if pending.group:
+            return no_update, msg, download, no_update, no_update, g, None
+        d = console.account_detail(settings, principal, ident)
+        return msg, no_update, download, render_detail(settings, d), _default_newpw(d.compte["etat"]), g, None
+
+    # Opens the native modal when a token arrives, closes it on « Annuler », « Fermer » or once done (the token
+    # goes back to None); Escape closes it natively. Static function in assets/dashAgGridFunctions.js.
+    app.clientside_callback(ClientsideFunction("responsables", "confirmDialog"),
+                            Output(Ids.CONFIRM, "data-state"), Input(Ids.CONFIRM_TOKEN, "data"),
+                            Input(Ids.CONFIRM_CANCEL, "n_clicks"), Input(Ids.CONFIRM_CLOSE, "n_clicks"),
+                            prevent_initial_call=True)

@@ -25,12 +25,17 @@ class Ids(StrEnum):
     EXPORT_PDF = "resp-export-pdf"
     G_TARGET = "resp-g-target"
     G_CHANNEL = "resp-g-channel"
-    G_NEWPW = "resp-g-newpw"
+    G_NEWPW = "resp-g-newpw"  # new password for the accounts not yet activated
+    G_NEWPW_ACTIVE = "resp-g-newpw-active"  # … and for those activated or activating (unticked by default)
     G_OPEN = "resp-g-open"
-    G_CONFIRM_BOX = "resp-g-confirm-box"
-    G_CONFIRM_TEXT = "resp-g-confirm-text"
-    G_CONFIRM = "resp-g-confirm"
-    G_CANCEL = "resp-g-cancel"
+    # Confirmation dialog of the actions that change a guardian's access (confirm.py)
+    CONFIRM = "resp-confirm"
+    CONFIRM_TITLE = "resp-confirm-title"
+    CONFIRM_BODY = "resp-confirm-body"
+    CONFIRM_OK = "resp-confirm-ok"
+    CONFIRM_CANCEL = "resp-confirm-cancel"
+    CONFIRM_CLOSE = "resp-confirm-close"
+    CONFIRM_TOKEN = "resp-confirm-token"  # dcc.Store: {"token": opaque single-use token, "origin": detail|group}
     CURRENT = "resp-current"  # dcc.Store: opaque row id (hash) of the open account, re-checked by the server
     DETAIL = "resp-detail"
     DETAIL_BODY = "resp-detail-body"

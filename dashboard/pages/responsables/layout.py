@@ -2,7 +2,8 @@
 
 Filters live in the URL (`/responsables?uai=…&classe=…&etat=…&origine=…&mail=oui&mobile=non`), except the search
 text: a name typed in the box would end up in browser history and access logs, so it stays in the form only.
-No personal data goes in a dcc.Store: the only Store holds the opaque row id of the open account.
+No personal data goes in a dcc.Store: one Store holds the opaque row id of the open account, another the opaque
+single-use token of an action waiting for its confirmation.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from meteocomptes.settings import Settings
 from queries import console, stats_series
@@ -151,22 +153,18 @@ def group_actions() -> html.Div:
                     options=[{"label": " Courriers imprimables (PDF) ", "value": "courrier"},
                              {"label": " Courriels ", "value": "courriel"}]),
                 dcc.Checklist(id=Ids.G_NEWPW, value=["oui"], className="fr-mb-1w",
-                              options=[{"label": " Générer un nouveau mot de passe provisoire", "value": "oui"}]),
+                              options=[{"label": " Nouveau mot de passe provisoire pour les comptes pas encore "
+                                                 "activés", "value": "oui"}]),
+                dcc.Checklist(id=Ids.G_NEWPW_ACTIVE, value=[], className="fr-mb-1w",
+                              options=[{"label": " Nouveau mot de passe provisoire aussi pour les comptes activés ou "
+                                                 "en cours d'activation (leur mot de passe actuel ne fonctionnera "
+                                                 "plus)", "value": "oui"}]),
             ]),
             html.Ul([
                 html.Li(html.Button("(Re)notifier", id=Ids.G_OPEN, n_clicks=0, className="fr-btn")),
                 html.Li(html.A("Exporter en CSV", id=Ids.EXPORT_CSV, href="#", className="fr-btn fr-btn--secondary")),
                 html.Li(html.A("Exporter en PDF", id=Ids.EXPORT_PDF, href="#", className="fr-btn fr-btn--secondary")),
             ], className="fr-btns-group fr-btns-group--inline-md"),
-            html.Div(
-                [html.P(id=Ids.G_CONFIRM_TEXT, className="fr-text--bold"),
-                 html.Ul([
-                     html.Li(html.Button("Confirmer", id=Ids.G_CONFIRM, n_clicks=0, className="fr-btn")),
-                     html.Li(html.Button("Annuler", id=Ids.G_CANCEL, n_clicks=0,
-                                         className="fr-btn fr-btn--tertiary")),
-                 ], className="fr-btns-group fr-btns-group--inline-md")],
-                id=Ids.G_CONFIRM_BOX, hidden=True, className="fr-callout fr-mt-2w", role="alertdialog",
-            ),
             html.Div(id=Ids.MESSAGE, **{"aria-live": "polite"}),
         ]
     )
@@ -193,7 +191,8 @@ def detail_panel() -> html.Section:
                 dcc.RadioItems(id=Ids.D_CHANNEL, value="courrier", inline=True,
                                options=[{"label": " Courrier imprimable (PDF) ", "value": "courrier"},
                                         {"label": " Courriel ", "value": "courriel"}]),
-                dcc.Checklist(id=Ids.D_NEWPW, value=["oui"],
+                # Ticked when an account opens unless it is activated or activating (callbacks.open_detail).
+                dcc.Checklist(id=Ids.D_NEWPW, value=[],
                               options=[{"label": " Générer un nouveau mot de passe provisoire", "value": "oui"}]),
                 html.Ul([
                     html.Li(html.Button("(Re)notifier le compte", id=Ids.D_NOTIFY, n_clicks=0, className="fr-btn")),
@@ -252,6 +251,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.CURRENT, storage_type="memory"),
             dcc.Download(id=Ids.DOWNLOAD),
+            dcc.Store(id=Ids.CONFIRM_TOKEN, storage_type="memory"),
             html.H1("Gestion des comptes responsables"),
             html.P(f"Périmètre : {scope_label(settings, principal)}. Pour gérer les comptes, choisissez vos critères "
                    "de recherche.", id=Ids.SCOPE, className="fr-text--sm"),
@@ -263,5 +263,6 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
                    "action groupée.", id=Ids.GRID_HELP, className="fr-text--xs"),
             detail_panel(),
             group_actions(),
+            confirm.dialog(),
         ]
     )
