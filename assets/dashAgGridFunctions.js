@@ -55,6 +55,26 @@
     }
     if (!dlg.dataset.wired) {
       dlg.dataset.wired = "1";
+      // Tab and Shift+Tab cycle inside the dialog (a native modal would let the focus go to the browser's bar).
+      dlg.addEventListener("keydown", function (ev) {
+        if (ev.key !== "Tab") {
+          return;
+        }
+        var items = Array.prototype.filter.call(
+          dlg.querySelectorAll("button, [href], input, select, textarea, [tabindex]:not([tabindex='-1'])"),
+          function (el) { return !el.disabled && el.offsetParent !== null; });
+        if (!items.length) {
+          return;
+        }
+        var first = items[0], last = items[items.length - 1];
+        if (ev.shiftKey && document.activeElement === first) {
+          ev.preventDefault();
+          last.focus();
+        } else if (!ev.shiftKey && document.activeElement === last) {
+          ev.preventDefault();
+          first.focus();
+        }
+      });
       dlg.addEventListener("close", function () {
         dlg.classList.remove("fr-modal--opened");
         if (opener && document.body.contains(opener)) {
@@ -64,11 +84,11 @@
       });
     }
     if (wantOpen) {
+      dlg.classList.add("fr-modal--opened");  // first: showModal() moves the focus into a visible dialog
       if (!dlg.open) {
         opener = document.activeElement;
         dlg.showModal();
       }
-      dlg.classList.add("fr-modal--opened");
       var cancel = document.getElementById("resp-confirm-cancel");
       if (cancel) {
         cancel.focus();

@@ -69,24 +69,46 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
         expect(detail).to_contain_text("Insérés dans un autre établissement")
         expect(detail).to_contain_text("Lucas")  # 1D sibling
 
+        # An activated account (last login 06/07/2026): the new-password box starts unticked, and every action
+        # that changes its access asks first, in a modal dialog that Escape closes without doing anything.
+        newpw = page.locator("#resp-d-newpw input[type=checkbox]")
+        expect(newpw).not_to_be_checked()
+        dialog = page.locator("#resp-confirm")
+        page.click("#resp-d-notify")
+        expect(dialog).to_be_visible(timeout=20_000)
+        expect(dialog).to_contain_text("Ce compte est activé ; dernière connexion le 06/07/2026.")
+        expect(dialog).to_contain_text("son mot de passe actuel reste valable")
+        expect(page.locator("#resp-confirm-cancel")).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#resp-d-notify")).to_be_focused()
+        newpw.check()
+        page.click("#resp-d-notify")
+        expect(dialog).to_contain_text("empêchera le responsable de se connecter avec son mot de passe actuel",
+                                       timeout=20_000)
+        page.screenshot(path=str(tmp_path / "confirmation.png"))
         with page.expect_download(timeout=30_000) as dl:
-            page.click("#resp-d-notify")
+            page.click("#resp-confirm-ok")
         path = tmp_path / "lettre.pdf"
         dl.value.save_as(path)
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
         assert "m.abbeym" in text and "Mot de passe provisoire" in text
+        assert "Réinitialisation de votre mot de passe" in text and "Pour activer votre compte" not in text
+        expect(dialog).to_be_hidden(timeout=20_000)
         expect(detail).to_contain_text("Notifié et non activé", timeout=20_000)
         page.screenshot(path=str(tmp_path / "detail.png"), full_page=True)
 
-        # Group action on every row of the current filter: the confirmation states the count.
+        # Group action on every row of the current filter: the confirmation states the count and the states.
         page.fill("#resp-q", "")
         page.press("#resp-q", "Enter")
         expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
         page.locator("#resp-g-target label", has_text="Tous les résultats").click()
         page.click("#resp-g-open")
-        expect(page.locator("#resp-g-confirm-text")).to_contain_text("7 comptes", timeout=20_000)
+        expect(page.locator("#resp-confirm-title")).to_contain_text("7 comptes", timeout=20_000)
+        expect(dialog).to_contain_text("1 désactivé : ignoré")
+        expect(dialog).to_contain_text("gardent leur mot de passe")
         with page.expect_download(timeout=60_000) as dl2:
-            page.click("#resp-g-confirm")
+            page.click("#resp-confirm-ok")
         pdf2 = PdfReader(io.BytesIO(Path(dl2.value.path()).read_bytes()))
         assert len(pdf2.pages) == 6  # 7 accounts, the deactivated one is skipped
         expect(page.locator("#resp-message")).to_contain_text("désactivé", timeout=20_000)
@@ -95,6 +117,7 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
         page.locator("#resp-g-target label", has_text="lignes cochées").click()
         page.click("#resp-g-open")
         expect(page.locator("#resp-message")).to_contain_text("Aucun compte sélectionné", timeout=20_000)
+        expect(dialog).to_be_hidden()
 
         page.goto(f"{url}/journal")
         expect(page.locator("#journal-table")).to_contain_text("Notification", timeout=20_000)
@@ -260,5 +283,69 @@ def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
         expect(page.locator("#resp-d-hint")).to_be_visible(timeout=20_000)
         expect(content).to_be_hidden()
         expect(page.locator("#resp-detail-title")).to_be_focused(timeout=20_000)
+        assert not errors, errors
+        browser.close()
+
+
+def test_diagnostic_page_holds_nothing_outside_the_remit_and_reset_dialog_by_keyboard(live_app, tmp_path: Path):
+    """« Je ne vois pas tous mes enfants » as the collège's head: the page's whole HTML (hidden parts included) holds
+    the other establishments and what differs, never the other records' accounts, names, email or mobile digits.
+    Then « Réinitialiser le mot de passe » from the keyboard: the dialog takes the focus, keeps it, and « Annuler »
+    gives it back, with nothing changed."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _settings = live_app
+    shots = Path(os.environ.get("CONSOLE_SCREENSHOTS", str(tmp_path)))
+    forbidden = ["j.payet3", "j.latchoumy2", "j.latchoumi", "g.hoarau13", "gaby@example.fr", "PAYET / LATCHOUMY",
+                 "Jean Gaël Marcel", "LATCHOUMI Jean", "S-C-1", "S-D-1", "S-D-2", "S-C-2", "555444", "55 54 44"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="fr-FR", viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _login(page, url, "chef.college")
+        page.fill("#resp-q", "latch")
+        page.press("#resp-q", "Enter")
+        expect(page.locator("#resp-count")).to_contain_text("2 résultats", timeout=20_000)
+        page.locator(".ag-cell[col-id=identifiant]", has_text="j.latchoumy1").first.click()
+        expect(page.locator("#resp-d-content")).to_be_visible(timeout=20_000)
+        page.click("#resp-d-diag")
+        out = page.locator("#resp-d-diag-out")
+        expect(out).to_contain_text("Lycée Jean Joly", timeout=20_000)
+        expect(out).to_contain_text("Nom d'usage et nom de naissance inversés")
+        expect(out).to_contain_text("secrétariat de l'établissement Collège Marcel Goulette")
+        html_ = page.content()
+        assert [f for f in forbidden if f in html_] == []
+        assert "<details" not in html_
+        page.locator("#resp-d-diag-out").screenshot(path=str(shots / "console-diagnostic-chef.png"))
+
+        page.fill("#resp-q", "hoarau")
+        page.press("#resp-q", "Enter")
+        page.locator(".ag-cell[col-id=identifiant]", has_text="g.hoarau12").first.click()
+        expect(page.locator("#resp-detail-body")).to_contain_text("g.hoarau12", timeout=20_000)
+        page.click("#resp-d-diag")
+        expect(out).to_contain_text("1 homonyme dans d'autres établissements, sans lien avec ce responsable",
+                                    timeout=20_000)
+        html_ = page.content()
+        assert [f for f in forbidden if f in html_] == []
+
+        # Keyboard only: the reset asks first; Tab stays in the dialog; « Annuler » closes it, focus returns.
+        page.focus("#resp-d-reset")
+        page.keyboard.press("Enter")
+        dialog = page.locator("#resp-confirm")
+        expect(dialog).to_be_visible(timeout=20_000)
+        expect(page.locator("#resp-confirm-title")).to_have_text("Réinitialiser le mot de passe du compte g.hoarau12 ?")
+        expect(dialog).to_contain_text("Ce compte n'a jamais été notifié ; aucune connexion enregistrée.")
+        expect(page.locator("#resp-confirm-cancel")).to_be_focused()
+        inside = "() => !!document.activeElement.closest('#resp-confirm')"
+        for _ in range(5):
+            page.keyboard.press("Tab")
+            assert page.evaluate(inside), "le focus a quitté la fenêtre de confirmation"
+        page.screenshot(path=str(shots / "console-confirmation.png"))
+        page.focus("#resp-confirm-cancel")
+        page.keyboard.press("Enter")
+        expect(dialog).to_be_hidden(timeout=20_000)
+        expect(page.locator("#resp-d-reset")).to_be_focused()
+        expect(page.locator("#resp-detail-body")).to_contain_text("Non notifié")
         assert not errors, errors
         browser.close()

@@ -47,7 +47,7 @@ def _grid_request(client, gen: int, context: dict, start: int = 0, end: int = 10
 
 OPEN_DETAIL_OUTPUTS = ((Ids.DETAIL_BODY, "children"), (Ids.D_CONTENT, "hidden"), (Ids.D_HINT, "hidden"),
                        (Ids.CURRENT, "data"), (Ids.D_MSG, "children"), (Ids.D_DIAG_OUT, "children"),
-                       (Ids.D_EMAIL, "value"), (Ids.D_MOBILE, "value"))
+                       (Ids.D_EMAIL, "value"), (Ids.D_MOBILE, "value"), (Ids.D_NEWPW, "value"))
 
 
 def _principal(settings, login):  # noqa: ANN001, ANN202
