@@ -177,6 +177,8 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
             expect(page.locator("#resp-detail")).to_be_visible(timeout=20_000)
             page.locator("#resp-d-channel label", has_text="Courriel").click()
             page.click("#resp-d-notify")
+            expect(page.locator("#resp-confirm")).to_contain_text("Ce compte n'a jamais été notifié", timeout=20_000)
+            page.click("#resp-confirm-ok")
             expect(page.locator("#resp-d-msg")).to_contain_text("file d'envoi", timeout=20_000)
             for _ in range(120):  # the sender is woken at once; under load (CI on 2 busy cores) it may take seconds
                 if received:
@@ -193,6 +195,21 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
             browser.close()
 
 
+@contextlib.contextmanager
+def _chef_page(url: str, login: str = "chef.college"):  # noqa: ANN202
+    """A logged-in Chromium page on the console (1400×1000, French), with the page's script errors collected."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="fr-FR", viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _login(page, url, login)
+        yield page, errors
+        browser.close()
+
+
 def _login(page, url: str, login: str, nxt: str = "/responsables") -> None:  # noqa: ANN001
     page.route("**/favicon.ico", lambda route: route.abort())
     page.goto(f"{url}/login?next={nxt}")
@@ -206,16 +223,11 @@ def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
     """RGAA: no mouse. Tab into the grid, arrows to a row, Enter opens the account, and the focus lands on the
     panel's heading; before that the panel shows a hint, not empty action buttons and fields. Also: the scope
     line names the establishment, the status column has its coloured dot and the text, Messagerie says Oui/Non."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, _settings = live_app
     shots = Path(os.environ.get("CONSOLE_SCREENSHOTS", str(tmp_path)))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="fr-FR", viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        _login(page, url, "chef.college")
+    with _chef_page(url) as (page, errors):
         expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
         expect(page.locator("#resp-scope")).to_contain_text(f"Périmètre : Collège Bois de Nèfles ({COLLEGE}).")
         # Dropdowns are named by their label first, then their value (assets/dropdown-label.js, which patches
@@ -284,7 +296,6 @@ def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
         expect(content).to_be_hidden()
         expect(page.locator("#resp-detail-title")).to_be_focused(timeout=20_000)
         assert not errors, errors
-        browser.close()
 
 
 def test_diagnostic_page_holds_nothing_outside_the_remit_and_reset_dialog_by_keyboard(live_app, tmp_path: Path):
@@ -292,18 +303,13 @@ def test_diagnostic_page_holds_nothing_outside_the_remit_and_reset_dialog_by_key
     the other establishments and what differs, never the other records' accounts, names, email or mobile digits.
     Then « Réinitialiser le mot de passe » from the keyboard: the dialog takes the focus, keeps it, and « Annuler »
     gives it back, with nothing changed."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, _settings = live_app
     shots = Path(os.environ.get("CONSOLE_SCREENSHOTS", str(tmp_path)))
     forbidden = ["j.payet3", "j.latchoumy2", "j.latchoumi", "g.hoarau13", "gaby@example.fr", "PAYET / LATCHOUMY",
                  "Jean Gaël Marcel", "LATCHOUMI Jean", "S-C-1", "S-D-1", "S-D-2", "S-C-2", "555444", "55 54 44"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="fr-FR", viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        _login(page, url, "chef.college")
+    with _chef_page(url) as (page, errors):
         page.fill("#resp-q", "latch")
         page.press("#resp-q", "Enter")
         expect(page.locator("#resp-count")).to_contain_text("2 résultats", timeout=20_000)
@@ -348,4 +354,3 @@ def test_diagnostic_page_holds_nothing_outside_the_remit_and_reset_dialog_by_key
         expect(page.locator("#resp-d-reset")).to_be_focused()
         expect(page.locator("#resp-detail-body")).to_contain_text("Non notifié")
         assert not errors, errors
-        browser.close()
