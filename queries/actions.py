@@ -278,7 +278,8 @@ def notify(
     def password_for(r: console.Recipient) -> bool:
         return own_pw if r.etat in OWN_PASSWORD_STATES else with_password
 
-    missing = _unconfirmed([r for r in recips if r.etat != "DESACTIVE"], password_for, confirmed)
+    acted = [r for r in recips if r.etat != "DESACTIVE" and (channel == "courrier" or r.courriel)]
+    missing = _unconfirmed(acted, password_for, confirmed)
     if missing:
         audit(settings, principal, "notify", targets=missing, outcome="denied",
               detail={"raison": "confirmation absente ou état changé", "nombre": len(missing)})
