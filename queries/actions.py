@@ -550,9 +550,9 @@ def wording(letter: Letter, with_password: bool | None = None) -> Wording:
     if letter.kind == "reinitialisation":
         return Wording(
             "Réinitialisation de votre mot de passe EduConnect",
-            f"Réinitialisation de votre mot de passe : à la demande de l'établissement {letter.etablissement}, "
-            "le mot de passe de votre compte EduConnect a été remplacé par un mot de passe provisoire. Votre "
-            "ancien mot de passe ne fonctionne plus.",
+            f"À la demande de l'établissement {letter.etablissement}, le mot de passe de votre compte EduConnect a "
+            "été réinitialisé : il est remplacé par le mot de passe provisoire ci-dessous. Votre ancien mot de passe "
+            "ne fonctionne plus.",
             validity, "Pour vous connecter", connect,
             "Si vous n'avez pas demandé cette réinitialisation, contactez l'établissement.")
     if letter.kind == "rappel":

@@ -669,8 +669,9 @@ class Finding:
         if self.kind == "homonyme" or self.difference == "deux_comptes":
             return advice if self.kind == "homonyme" else f"{advice} Contacter {self.contact}."
         base = self.source or "ONDE ou SIECLE"
-        return (f"{advice} Si votre fiche est la bonne, contacter {self.contact} pour qu'il corrige la sienne dans "
-                f"{base} ; le compte est rapproché le lendemain de la correction.")
+        return (f"{advice} Vérifier avec le responsable quelle fiche est juste ; si c'est l'autre qui est à corriger, "
+                f"contacter {self.contact} (correction dans {base}). Le compte est rapproché le lendemain de la "
+                "correction.")
 
 
 @dataclass(frozen=True)

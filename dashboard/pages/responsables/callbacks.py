@@ -445,8 +445,10 @@ def register_callbacks(app: Any, settings: Settings) -> None:
                 name = (f"notifications-{datetime.now():%Y%m%d-%H%M}.pdf" if pending.group
                         else f"notification-{ident}.pdf")
                 download = dcc.send_bytes(letters_pdf(res.letters, academie), name)
+                what = ("Courrier de réinitialisation du mot de passe" if res.letters[0].kind == "reinitialisation"
+                        else "Courrier de notification")
                 text = (f"{len(res.letters)} courrier(s) prêt(s) dans un seul PDF{tail}." if pending.group
-                        else "Courrier de notification prêt : le PDF est téléchargé.")
+                        else f"{what} prêt : le PDF est téléchargé.")
             else:
                 text = (f"{res.queued} courriel(s) mis en file d'envoi{tail}. Statut visible dans chaque fiche."
                         if pending.group else "Courriel mis en file d'envoi ; son statut apparaît dans la fiche.")

@@ -77,7 +77,7 @@ def state_sentence(a: AccountState) -> str:
 def _single(p: Pending) -> tuple[str, list[Any]]:
     a = p.accounts[0]
     own = a.etat in OWN_PASSWORD_STATES
-    doc = "le courriel" if p.channel == "courriel" else "le courrier"
+    doc, of_doc = ("le courriel", "du courriel") if p.channel == "courriel" else ("le courrier", "du courrier")
     after = ("Le compte repassera à l'état « Notifié et non activé »." if own
              else "Le compte sera à l'état « Notifié et non activé ».")
     if p.action == "reset":
@@ -94,7 +94,7 @@ def _single(p: Pending) -> tuple[str, list[Any]]:
         title = f"(Re)notifier le compte {a.identifiant} ?"
         if own and p.active_passwords:
             what = ("Le renotifier avec un nouveau mot de passe provisoire empêchera le responsable de se connecter "
-                    f"avec son mot de passe actuel : il devra utiliser celui de {doc}, puis en choisir un nouveau. "
+                    f"avec son mot de passe actuel : il devra utiliser celui {of_doc}, puis en choisir un nouveau. "
                     f"{after}")
         elif own:
             what = (f"Sans nouveau mot de passe, {doc} rappellera seulement son identifiant : son mot de passe "
