@@ -9,7 +9,7 @@ Actions used so far (extend freely, keep snake_case, one verb per event):
   forbidden, user_created, user_disabled, user_enabled, user_password_reset,
   delegation_granted, delegation_revoked,
   and for the console: search, view, export, notify, diagnostic (targets: the account, then every source record
-  the diagnostic matched; detail: those records by UAI).
+  the diagnostic matched, as « responsable_id@UAI »; detail: counts only).
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ the snapshot's state here, so that searches, filters, sorts and the detail show 
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -847,19 +846,18 @@ def diagnostic(settings: Settings, principal: Principal, identifiant: str) -> Di
 
 def _audit_diagnostic(settings: Settings, principal: Principal, identifiant: str,
                       best: Mapping[str, tuple[tuple[str, str], Mapping[str, Any]]]) -> None:
-    """One audit row per run: the account, and every record matched (responsable_id and UAI), shown or counted."""
+    """One audit row per run: the account, then every record matched — shown or only counted — as
+    « responsable_id@UAI ». The detail holds counts only: a head reads its own rows in the Journal, which shows
+    the detail as it is and masks the targets outside the head's scope (these never match a scope)."""
     from queries import audit
 
-    by_uai: dict[str, list[str]] = {}
     kinds: dict[str, int] = {}
-    for rid, ((kind, _), r) in sorted(best.items()):
-        by_uai.setdefault(r["uai"] or "", []).append(rid)
+    for (kind, _), _r in best.values():
         kinds[kind] = kinds.get(kind, 0) + 1
-    detail: dict[str, Any] = {"diagnostic": len(best), **kinds, "fiches_par_uai": by_uai}
-    if len(json.dumps(detail, ensure_ascii=False)) > 3500:  # the row's detail is capped: keep it valid JSON
-        detail["fiches_par_uai"] = {u: len(v) for u, v in by_uai.items()}
-        detail["liste_dans_targets"] = True
-    audit.record(settings, principal, "diagnostic", targets=[identifiant, *sorted(best)], detail=detail)
+    matched = [f"{rid}@{r['uai'] or ''}" for rid, (_, r) in sorted(best.items())]
+    hors = sum(1 for _, r in best.values() if not r["in_remit"])
+    audit.record(settings, principal, "diagnostic", targets=[identifiant, *matched],
+                 detail={"fiches": len(best), **kinds, "hors_perimetre": hors})
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -229,11 +229,16 @@ def test_each_diagnostic_run_audits_the_records_it_matched(dup):
     assert row.login == "chef" and row.uai == COLLEGE and row.outcome == "ok"
     targets = json.loads(row.targets)
     assert targets[0] == "h.dupont"
-    assert set(targets[1:]) == {"RX-LYC-DUP-90", "RX-ECO-HOM-92", "RX-LYC-HOM-93", "RX-COL-HOM-94"}
+    assert set(targets[1:]) == {f"RX-LYC-DUP-90@{LYCEE}", f"RX-ECO-HOM-92@{ECOLE_FILAOS}",
+                                f"RX-LYC-HOM-93@{LYCEE}", f"RX-COL-HOM-94@{COLLEGE}"}
     detail = json.loads(row.detail)
-    assert detail["fiches_par_uai"] == {LYCEE: ["RX-LYC-DUP-90", "RX-LYC-HOM-93"], ECOLE_FILAOS: ["RX-ECO-HOM-92"],
-                                        COLLEGE: ["RX-COL-HOM-94"]}
-    assert detail["doublon"] == 1 and detail["homonyme"] == 3
+    assert detail == {"fiches": 4, "doublon": 1, "homonyme": 3, "hors_perimetre": 3}
+    # The head reads this row in the Journal: the records matched outside the collège are masked there.
+    from dashboard.pages.journal import rows as journal_rows
+
+    shown = json.dumps(journal_rows(dup, CHEF, {"action": "diagnostic", "login": None, "since": None, "until": None,
+                                                "outcome": None}), ensure_ascii=False)
+    assert "h.dupont" in shown and leaks(shown) == [] and LYCEE not in shown
     assert "hd.homonyme@example.re" not in (row.detail + row.targets)  # ids only, no contact data
 
 
