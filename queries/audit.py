@@ -8,7 +8,8 @@ Actions used so far (extend freely, keep snake_case, one verb per event):
   login_ok, login_failed, login_locked, logout, session_expired, session_refused,
   forbidden, user_created, user_disabled, user_enabled, user_password_reset,
   delegation_granted, delegation_revoked,
-  and for the console: search, view, export, notify (called by the console/statistics engineers).
+  and for the console: search, view, export, notify (called by the console/statistics engineers),
+  snapshot_withdrawn (`meteocomptes snapshots withdraw`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ ACTION_LABELS = {
     "view": "Consultation",
     "export": "Export",
     "notify": "Notification",
+    "snapshot_withdrawn": "Retrait d'une date de données",
 }
 
 
