@@ -12,6 +12,19 @@ from collections.abc import Callable
 from meteocomptes.cli import iso_date, operator_login
 from meteocomptes.settings import Settings
 from meteocomptes.stats_cli import fmt_int
+from queries import audit
+from queries.snapshots import (
+    FULL,
+    SnapshotInfo,
+    Withdrawal,
+    WithdrawRefused,
+    list_snapshots,
+    normalise_cov,
+    plan,
+    withdraw,
+)
+from queries.store import init_db
+from queries.warehouse import WarehouseUnavailable
 
 # (table in the snapshot's row counts, column header): rows loaded per table
 TABLES = (
@@ -24,7 +37,7 @@ TABLES = (
 )
 
 
-def _table_cells(s, sep: str) -> list[str]:  # noqa: ANN001 - queries.snapshots.SnapshotInfo
+def _table_cells(s: SnapshotInfo, sep: str) -> list[str]:
     nums = [s.loaded(t) for t, _ in TABLES]
     return [s.cov, f"{s.date:%d/%m/%Y}", s.kind_label, f"{s.ingested_at:%d/%m/%Y %H:%M}",
             *("" if n is None else fmt_int(n, sep) for n in nums), fmt_int(s.quarantined, sep)]
@@ -33,7 +46,7 @@ def _table_cells(s, sep: str) -> list[str]:  # noqa: ANN001 - queries.snapshots.
 HEADER = ["Couverture", "Date", "Type", "Ingérée le", *(h for _, h in TABLES), "Quarantaine"]
 
 
-def render_table(snaps: list) -> str:  # noqa: ANN001
+def render_table(snaps: list[SnapshotInfo]) -> str:
     if not snaps:
         return "L'entrepôt ne contient encore aucune donnée.\n"
     body = [_table_cells(s, "\u202f") for s in snaps]
@@ -44,15 +57,12 @@ def render_table(snaps: list) -> str:  # noqa: ANN001
 
     out = ["Dates de données ingérées (lignes chargées par table)", "", line(HEADER),
            "  ".join("-" * w for w in widths), *(line(r) for r in body), ""]
-    latest: dict[str, object] = {}
-    for s in snaps:
-        latest[s.cov] = s.date
-    for cov, d in latest.items():
-        out.append(f"Date servie par défaut pour « {cov} » : {d:%d/%m/%Y}")  # type: ignore[str-format]
+    latest = {s.cov: s.date for s in snaps}  # oldest first per coverage: the last one wins
+    out += [f"Date servie par défaut pour « {cov} » : {d:%d/%m/%Y}" for cov, d in latest.items()]
     return "\n".join(out) + "\n"
 
 
-def render_csv(snaps: list) -> str:  # noqa: ANN001
+def render_csv(snaps: list[SnapshotInfo]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\n")
     w.writerow(HEADER)
@@ -61,7 +71,7 @@ def render_csv(snaps: list) -> str:  # noqa: ANN001
     return buf.getvalue()
 
 
-def render_json(snaps: list) -> str:  # noqa: ANN001
+def render_json(snaps: list[SnapshotInfo]) -> str:
     doc = [
         {"cov": s.cov, "date": s.date.isoformat(), "kind": s.kind,
          "ingested_at": s.ingested_at.isoformat(timespec="seconds"), "source_path": s.source_path,
@@ -71,13 +81,10 @@ def render_json(snaps: list) -> str:  # noqa: ANN001
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-RENDERERS: dict[str, Callable[[list], str]] = {"table": render_table, "csv": render_csv, "json": render_json}
+RENDERERS: dict[str, Callable[[list[SnapshotInfo]], str]] = {"table": render_table, "csv": render_csv, "json": render_json}
 
 
 def _list(args: argparse.Namespace) -> int:
-    from queries.snapshots import list_snapshots
-    from queries.warehouse import WarehouseUnavailable
-
     try:
         snaps = list_snapshots(Settings.from_env())
     except WarehouseUnavailable as exc:
@@ -92,7 +99,7 @@ def _confirm(question: str) -> bool:
     return answer in ("o", "oui", "y", "yes")
 
 
-def _summary(w) -> str:  # noqa: ANN001 - queries.snapshots.Withdrawal
+def _summary(w: Withdrawal) -> str:
     s = w.snapshot
     counts = ", ".join(f"{fmt_int(n)} {h.lower()}" for t, h in TABLES if (n := s.loaded(t)) is not None)
     after = (f"les données servies par défaut seront celles du {w.latest_after:%d/%m/%Y}"
@@ -104,9 +111,6 @@ def _summary(w) -> str:  # noqa: ANN001 - queries.snapshots.Withdrawal
 
 
 def _withdraw(args: argparse.Namespace) -> int:
-    from queries import audit
-    from queries.snapshots import FULL, WithdrawRefused, normalise_cov, plan, withdraw
-    from queries.store import init_db
     from queries.warehouse import WarehouseUnavailable
 
     settings = Settings.from_env()

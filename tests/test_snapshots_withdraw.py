@@ -280,8 +280,10 @@ def test_list_in_french_in_three_formats(abc_copy: Settings, env) -> None:
 
 def test_thousands_are_grouped_in_the_table(abc_copy: Settings, env, monkeypatch: pytest.MonkeyPatch) -> None:
     env(abc_copy)
+    from meteocomptes import snapshots_cli
+
     real = snapshots.list_snapshots
-    monkeypatch.setattr(snapshots, "list_snapshots", lambda s: [
+    monkeypatch.setattr(snapshots_cli, "list_snapshots", lambda s: [
         snapshots.SnapshotInfo(x.cov, x.date, x.kind, x.ingested_at, x.source_path,
                                {**x.rows, "eleves": {"lus": 12345, "charges": 12345, "quarantaine": 0}})
         for x in real(s)])
