@@ -49,13 +49,16 @@ HEADER = ["Couverture", "Date", "Type", "Ingérée le", *(h for _, h in TABLES),
 def render_table(snaps: list[SnapshotInfo]) -> str:
     if not snaps:
         return "L'entrepôt ne contient encore aucune donnée.\n"
-    body = [_table_cells(s, "\u202f") for s in snaps]
-    widths = [max(len(r[i]) for r in [HEADER, *body]) for i in range(len(HEADER))]
+    # a column no date has (the export lines when there is no console export) is left out of the table
+    keep = [i for i in range(len(HEADER)) if any(_table_cells(s, "")[i] for s in snaps)]
+    header = [HEADER[i] for i in keep]
+    body = [[cells[i] for i in keep] for cells in (_table_cells(s, "\u202f") for s in snaps)]
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(widths[i]) if i < 4 else c.rjust(widths[i]) for i, c in enumerate(cells)).rstrip()
 
-    out = ["Dates de données ingérées (lignes chargées par table)", "", line(HEADER),
+    out = ["Dates de données ingérées (lignes chargées par table)", "", line(header),
            "  ".join("-" * w for w in widths), *(line(r) for r in body), ""]
     latest = {s.cov: s.date for s in snaps}  # oldest first per coverage: the last one wins
     out += [f"Date servie par défaut pour « {cov} » : {d:%d/%m/%Y}" for cov, d in latest.items()]

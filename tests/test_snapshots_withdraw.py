@@ -310,6 +310,11 @@ def test_export_withdrawal_is_in_the_head_journal(mini_warehouse: Settings, tmp_
 
     env(mini_warehouse)
     _ingest(mini_warehouse, [export_file(tmp_path, GUIDE_ROWS)], uai=UAI, d=date(2020, 8, 12))
+    rc, out, _ = cli("snapshots", "list")
+    assert "Lignes d'export" in out.splitlines()[2]
+    assert next(ln for ln in out.splitlines() if ln.startswith("uai:")).split("  ")[:3] == [
+        f"uai:{UAI}", "12/08/2020", "Export de la console"]
+    assert "Date servie par défaut pour « uai:9740501B » : 12/08/2020" in out
     rc, out, err = cli("snapshots", "withdraw", "2020-08-12", "--cov", f"uai:{UAI}", "--yes")
     assert rc == 0, err
     assert "cette couverture n'aura plus aucune donnée" in out
