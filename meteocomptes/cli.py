@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import sys
 from datetime import date
@@ -12,6 +13,7 @@ COMMANDS = (
     "data.generate",
     "data.ingest",
     "meteocomptes.stats_cli",
+    "meteocomptes.snapshots_cli",
     "meteocomptes.users_cli",
     "meteocomptes.outbox_cli",
     "meteocomptes.serve",
@@ -24,6 +26,14 @@ def iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu : AAAA-MM-JJ)") from None
+
+
+def operator_login() -> str:
+    """Who runs a command, as the audit log names them: `cli:<OS user>` (local operator, no account)."""
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return "cli"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import date
 
+from meteocomptes.cli import operator_login
 from meteocomptes.settings import Settings
 
 
@@ -43,11 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=_delegate)
 
 
-def _operator() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"[:64]
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        return "cli"
+_operator = operator_login
 
 
 def _read_or_generate_password() -> tuple[str, bool]:

@@ -8,8 +8,9 @@ Actions used so far (extend freely, keep snake_case, one verb per event):
   login_ok, login_failed, login_locked, logout, session_expired, session_refused,
   forbidden, user_created, user_disabled, user_enabled, user_password_reset,
   delegation_granted, delegation_revoked,
-  and for the console: search, view, export, notify, diagnostic (targets: the account, then every source record
-  the diagnostic matched, as « responsable_id@UAI »; detail: counts only).
+  and for the console: search, view, export, notify (called by the console/statistics engineers),
+  diagnostic (targets: the account, then every source record the diagnostic matched, as « responsable_id@UAI »;
+  detail: counts only), snapshot_withdrawn (`meteocomptes snapshots withdraw`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ ACTION_LABELS = {
     "export": "Export",
     "notify": "Notification",
     "diagnostic": "Diagnostic « Je ne vois pas tous mes enfants »",
+    "snapshot_withdrawn": "Retrait d'une date de données",
 }
 
 

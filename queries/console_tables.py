@@ -36,15 +36,17 @@ def invalidate(con: duckdb.DuckDBPyConnection, d: date) -> None:
     con.execute("UPDATE console_meta SET built_for = NULL WHERE built_for = ?", [d])
 
 
-def refresh(con: duckdb.DuckDBPyConnection) -> str:
-    """Bring the console tables to the latest full date; return the mode used: full, incremental, unchanged."""
-    b = latest_full_date(con)
+def refresh(con: duckdb.DuckDBPyConnection, b: date | None = None) -> str:
+    """Bring the console tables to the latest full date (or to the full date `b`: the one that becomes the latest
+    when a date is withdrawn, queries/snapshots.py); return the mode used: full, incremental, unchanged."""
+    b = b or latest_full_date(con)
     meta = con.execute("SELECT built_for, n_rows, n_appended FROM console_meta").fetchone()
     has_table = bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND table_name = 'console_row'"
     ).fetchone()[0])  # type: ignore[index]
     a, n_rows, n_appended = meta if meta else (None, 0, 0)
-    usable = a is not None and has_table and b is not None and a <= b and bool(con.execute(
+    # a > b only when the date the tables were built for is being withdrawn: the change criteria are symmetric
+    usable = a is not None and has_table and b is not None and bool(con.execute(
         "SELECT count(*) FROM snapshot WHERE cov = 'full' AND date = ?", [a]).fetchone()[0])  # type: ignore[index]
     if usable and a == b:
         return "unchanged"
