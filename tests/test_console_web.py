@@ -143,11 +143,15 @@ def test_pilote_has_no_console_but_has_quality(env):
     group, rows = console.quality_by_group(settings, pil)
     assert group == "etablissement" and {r["code"] for r in rows} >= {COLLEGE, LYCEE}
     q = console.quarantine_of_last_ingestion(settings, pil)
-    assert q["detail"] is True
+    assert q["detail"] is False and q["lignes"] == [] and q["total"] == 1  # aggregates only
     chef = Principal(2, "c", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
     g2, rows2 = console.quality_by_group(settings, chef)
     assert g2 == "classe" and {r["code"] for r in rows2} == {"3EME J", "5EME A", "6EME D", "4EME A"}
-    assert console.quarantine_of_last_ingestion(settings, chef)["lignes"] == []
+    q = console.quarantine_of_last_ingestion(settings, chef)  # the quarantined pupil is the collège's
+    assert [(r["table_name"], r["value"]) for r in q["lignes"]] == [("eleves", "2013-13-45")]
+    lycee = Principal(3, "l", Role.CHEF, Scope.parse(f"etablissement:{LYCEE}"))
+    assert console.quarantine_of_last_ingestion(settings, lycee) == {
+        "date": q["date"], "resume": [], "lignes": [], "detail": True, "total": 0}
 
 
 def test_journal_export_and_visibility(env):
