@@ -70,6 +70,16 @@ ACTION_LABELS = {
 }
 
 
+# What the admin (« gestion des comptes uniquement ») reads: the life of staff accounts, their sessions and
+# delegations. Their targets are staff logins; no data event (search, view, export, notify, guardian password
+# reset, refused data access…) ever carries into this list.
+ACCOUNT_ACTIONS: frozenset[str] = frozenset({
+    "login_ok", "login_failed", "login_locked", "logout", "session_expired", "session_refused",
+    "user_created", "user_disabled", "user_enabled", "user_password_reset",
+    "delegation_granted", "delegation_revoked",
+})
+
+
 def _scrub(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: ("***" if str(k).lower() in _SECRET_KEYS else _scrub(v)) for k, v in value.items()}
@@ -177,12 +187,13 @@ def visibility(principal: Principal) -> sa.ColumnElement[bool] | None:
 
     chef: events concerning their establishment (their own, their delegates', forbidden attempts on it).
     support (académie): every event carrying a data scope or made by a data role — not account management.
-    admin: every event (the administrator is the security officer of accounts and sessions).
+    admin: account-management events only (ACCOUNT_ACTIONS), never a data event nor a guardian's identifier.
     Others: nothing (the Journal page is not theirs).
+    The Journal page and its CSV export both read through here: one rule per role.
     """
     a = audit_log.c
     if principal.role is Role.ADMIN:
-        return sa.true()
+        return a.action.in_(sorted(ACCOUNT_ACTIONS))
     if principal.scope is None or not principal.can_audit:
         return None
     if principal.role is Role.CHEF and principal.scope.level is Level.ETABLISSEMENT:
