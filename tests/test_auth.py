@@ -560,7 +560,7 @@ def test_audit_query_is_filtered_by_scope_and_purged(env):
     assert {e.action for e in audit.query(s, chef)} == {"search", "view"}
     assert {e.action for e in audit.query(s, other)} == {"export"}
     assert {e.action for e in audit.query(s, support)} == {"search", "export", "view"}
-    assert len(audit.query(s, admin)) == 4
+    assert [e.action for e in audit.query(s, admin)] == ["user_created"]  # account management only
     assert audit.query(s, pilote) == []
     assert audit.query(s, chef, action="search")[0].targets == ["a.dupont"]
     assert audit.purge(s, users.utcnow()) == 1
@@ -570,13 +570,14 @@ def test_audit_query_is_filtered_by_scope_and_purged(env):
 # ------------------------------------------------------------------ CLI and demo accounts
 
 
-def test_users_cli(tmp_path, monkeypatch, capsys):
+def test_users_cli(tmp_path, monkeypatch, capsys, mini_warehouse):
     import argparse
     import io
 
     from meteocomptes import users_cli
 
     monkeypatch.setenv("METEOCOMPTES_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("METEOCOMPTES_WAREHOUSE", str(mini_warehouse.warehouse_dir))  # scopes are checked against it
     parser = argparse.ArgumentParser()
     users_cli.register(parser.add_subparsers(dest="c"))
 
@@ -594,6 +595,9 @@ def test_users_cli(tmp_path, monkeypatch, capsys):
     generated = out.split("une seule fois) : ")[1].split()[0]
     assert users.authenticate(s, "pilote.b", generated) is not None
     assert run("users", "add", "ien.c", "--role", "ien", "--scope", "academie:28") == 2  # wrong level
+    capsys.readouterr()
+    assert run("users", "add", "chef.z", "--role", "chef", "--scope", "etablissement:9999999Z") == 2  # unknown UAI
+    assert "Périmètre inconnu" in capsys.readouterr().err and users.find_user(s, "chef.z") is None
     assert run("users", "add", "chef.a", "--role", "admin") == 2  # duplicate, case-insensitive
     assert run("users", "disable", "CHEF.A") == 0 and not users.find_user(s, "chef.a").active
     assert run("users", "enable", "chef.a") == 0 and users.find_user(s, "chef.a").active
