@@ -113,3 +113,18 @@ def test_delegation_form_does_not_reveal_logins_of_other_establishments(web):
         messages[login] = str(exc.value)
     assert len(set(messages.values())) == 1, messages  # delegated elsewhere, unknown, another role: one message
     assert users.grant_delegation(settings, chef, "deleg.libre", today + timedelta(days=5), today).uai == CHEF_UAI
+
+
+
+def test_console_filters_answer_alike(web):
+    """The console's establishment filter is ANDed with the remit in SQL: another establishment's UAI and an unknown
+    one both select nothing, and name nothing."""
+    from queries import console
+
+    settings, app = web
+    u = users.find_user(settings, "chef.o")
+    chef = Principal(u.id, u.login, u.role, u.scope)
+    assert console.count(settings, chef, console.Filters.build()) > 0
+    answers = [(console.count(settings, chef, console.Filters.build(uai=uai)), console.classes(settings, chef, uai))
+               for uai in ("9740601K", "9749999Z")]
+    assert answers[0] == answers[1] == (0, [])
