@@ -84,23 +84,15 @@ pytestmark = pytest.mark.skipif(shutil.which("gunicorn", path=str(BIN)) is None,
 
 
 @pytest.mark.parametrize("how", ["serve", "procfile"])
-def test_forwarded_proto_ignored_without_trusted_proxies(tmp_path, how):
+@pytest.mark.parametrize(("proxies", "cookie", "https"), [
+    ("", "meteocomptes_csrf", False),  # nobody trusted: plain HTTP, no __Host- prefix, no HSTS
+    ("127.0.0.1", "__Host-meteocomptes_csrf", True),  # the same request from a listed proxy: HTTPS (the check can tell)
+])
+def test_forwarded_proto_believed_only_from_trusted_proxies(tmp_path, how, proxies, cookie, https):
     port = free_port()
-    env = _env(tmp_path, "", port)
+    env = _env(tmp_path, proxies, port)
     cmd, shell = (_serve_cmd(port), False) if how == "serve" else (_procfile_cmd(), True)
     with _gunicorn(cmd, env, port, shell=shell) as url:
-        cookie, hsts = _login_page(url)
-    assert cookie == "meteocomptes_csrf", cookie  # plain HTTP: no __Host- prefix, no Secure
-    assert hsts is None
-
-
-@pytest.mark.parametrize("how", ["serve", "procfile"])
-def test_forwarded_proto_believed_from_a_trusted_proxy(tmp_path, how):
-    """The same request from a listed proxy is HTTPS: the check above can tell the two apart."""
-    port = free_port()
-    env = _env(tmp_path, "127.0.0.1", port)
-    cmd, shell = (_serve_cmd(port), False) if how == "serve" else (_procfile_cmd(), True)
-    with _gunicorn(cmd, env, port, shell=shell) as url:
-        cookie, hsts = _login_page(url)
-    assert cookie == "__Host-meteocomptes_csrf", cookie
-    assert hsts is not None
+        got, hsts = _login_page(url)
+    assert got == cookie
+    assert (hsts is not None) is https

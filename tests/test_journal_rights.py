@@ -26,14 +26,13 @@ GUARDIANS = ("m.abbeym", "g.hoarau13", "j.latchoumy1")  # guardians' account ide
 def env(settings):
     build_warehouse(settings)
     app = make_app(settings)
-    add_user(settings, "chef.college", "chef", f"etablissement:{COLLEGE}")
-    add_user(settings, "chef.lycee", "chef", f"etablissement:{LYCEE}")
-    add_user(settings, "support.aca", "support", "academie:28")
-    add_user(settings, "admin.j", "admin")
-    college = Principal(1, "chef.college", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
-    lycee = Principal(2, "chef.lycee", Role.CHEF, Scope.parse(f"etablissement:{LYCEE}"))
-    support = Principal(3, "support.aca", Role.SUPPORT, Scope.parse("academie:28"))
-    admin = Principal(4, "admin.j", Role.ADMIN, None)
+    people = {}
+    for login, role, scope in (("chef.college", Role.CHEF, f"etablissement:{COLLEGE}"),
+                               ("chef.lycee", Role.CHEF, f"etablissement:{LYCEE}"),
+                               ("support.aca", Role.SUPPORT, "academie:28"), ("admin.j", Role.ADMIN, None)):
+        u = add_user(settings, login, role.value, scope)
+        people[login] = Principal(u.id, login, role, Scope.parse(scope) if scope else None)
+    college, lycee, support, admin = people.values()
     # Data events, of both establishments and of the académie.
     audit.record(settings, college, "view", targets=["m.abbeym"])
     audit.record(settings, college, "reset", targets=["j.latchoumy1"], detail={"lettre": True})
