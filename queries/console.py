@@ -805,6 +805,18 @@ def quarantine_sees_values(principal: Principal) -> bool:
     return principal.can_console
 
 
+def _quarantine_source(con: Any) -> str:
+    """The quarantine table, or — in a warehouse published before reason codes, until its next ingestion migrates
+    it — a view of it whose reasons (which embed values) are replaced by the « autre » code and whose lines belong
+    to no establishment (so only the académie level sees them)."""
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'quarantine' AND NOT internal").fetchall()}
+    if "uais" in have:
+        return "quarantine"
+    return ("(SELECT * EXCLUDE (reason, file), 'autre' AS reason_code, CAST(NULL AS VARCHAR) AS reason, "
+            "CAST(NULL AS VARCHAR) AS file, CAST(NULL AS VARCHAR[]) AS uais FROM quarantine)")
+
+
 def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit: int = 500) -> dict[str, Any]:
     """Lines set aside by the last ingestion of the full feed, in the principal's remit (SQL).
 
@@ -828,7 +840,7 @@ def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit
         orphans = "OR NOT coalesce(list_has_any(q.uais, m.known), false)" if scope.level is Level.ACADEMIE else ""
         mine = f"""WITH m AS (SELECT list(e.uai) FILTER (WHERE coalesce({spred}, false)) AS mine, list(e.uai) AS known
                               FROM etab_at('full', ?) e)
-                   SELECT q.* FROM quarantine q, m
+                   SELECT q.* FROM {_quarantine_source(con)} q, m
                    WHERE q.cov = 'full' AND q.ingested_at = ?
                      AND (coalesce(list_has_any(q.uais, m.mine), false) {orphans})"""  # noqa: S608 - fixed fragments
         params = [*sargs, d, last]
@@ -845,6 +857,8 @@ def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit
                 ORDER BY table_name, line, column_name LIMIT ?""",  # noqa: S608
             [*params, limit],
         ) if detail else []
+    for r in (*resume, *lignes):
+        r["reason"] = r["reason"] or labels.quarantine_reason_label(r["reason_code"])
     return {"date": last, "resume": resume, "lignes": lignes, "detail": detail, "total": sum(r["n"] for r in resume)}
 
 

@@ -162,10 +162,13 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a warehouse written by an earlier version to schema.sql: guardian record keys stored in resp_h
-    (computed here for the rows already there), console_resp a view of them rather than a copy."""
+    (computed here for the rows already there), console_resp a view of them rather than a copy, quarantine
+    reasons as codes."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     if "console_resp" in tables:
         con.execute("DROP TABLE console_resp")
+    if "quarantine" in tables:
+        _migrate_quarantine(con)
     if "resp_h" not in tables:
         return
     have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'resp_h'").fetchall()}
@@ -174,8 +177,6 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE resp_h ADD COLUMN {name} VARCHAR")
     if missing:
         con.execute("UPDATE resp_h SET " + ", ".join(f"{name} = {expr}" for name, expr in missing))
-    if "quarantine" in tables:
-        _migrate_quarantine(con)
 
 
 # Reasons written by versions before reason codes (free text embedding the values) → codes; most specific first.

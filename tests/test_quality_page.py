@@ -101,3 +101,61 @@ def _support(settings):  # noqa: ANN001, ANN202
     from queries.scope import Principal, Role, Scope
 
     return Principal(0, "s", Role.SUPPORT, Scope.parse("academie:28"))
+
+
+def test_quarantine_of_an_earlier_version_is_migrated(tmp_path):
+    """A warehouse written before reason codes: reasons that embed values become codes and labels, file paths
+    become file names, and the lines (establishment unknown) are left to the académie level."""
+    import duckdb
+
+    from queries import ingest as q
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute("CREATE TABLE quarantine (cov VARCHAR NOT NULL, date DATE NOT NULL, table_name VARCHAR NOT NULL, "
+                "file VARCHAR, line BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, "
+                "ingested_at TIMESTAMP NOT NULL)")
+    old = [
+        ("eleves", "/srv/donnees/2026-09-01/eleves.csv", "2019-02-30", "Date « 2019-02-30 » invalide (attendu : AAAA-MM-JJ)"),
+        ("liens", "/srv/donnees/2026-09-01/liens.csv", "0000000077A", "Élève 0000000077A inconnu"),
+        ("comptes", "/srv/donnees/2026-09-01/comptes.csv", "a.dupont", "Doublon de la clé a.dupont (déjà ligne 2)"),
+        ("responsables", "C:\\donnees\\responsables.csv", "nobody", "Compte nobody absent de la table comptes"),
+        ("comptes", "comptes.csv", "MINITEL", "Origine « MINITEL » inconnu (attendu : ATEN, ENT)"),
+        ("export", "/tmp/export.csv", "x", "Un motif d'une autre époque x"),
+    ]
+    for i, (table, file, value, reason) in enumerate(old):
+        con.execute("INSERT INTO quarantine VALUES ('full', DATE '2026-09-01', ?, ?, ?, 'c', ?, ?, now())",
+                    [table, file, i, value, reason])
+    q.init_schema(con)
+    got = con.execute("SELECT reason_code, reason, file, value, uais FROM quarantine ORDER BY line").fetchall()
+    assert [r[0] for r in got] == ["date_invalide", "eleve_inconnu", "doublon", "compte_inconnu", "inconnu", "autre"]
+    assert [r[2] for r in got] == ["eleves.csv", "liens.csv", "comptes.csv", "responsables.csv", "comptes.csv",
+                                   "export.csv"]
+    for code, reason, _file, value, uais in got:
+        assert reason == QUARANTINE_REASONS[code] and value not in reason and uais is None
+    q.init_schema(con)  # idempotent
+    assert con.execute("SELECT count(*) FROM quarantine WHERE reason_code IS NULL").fetchone() == (0,)
+
+
+def test_a_warehouse_published_before_reason_codes_is_read_safely(mini_warehouse):
+    """Until its next ingestion migrates it, an older published warehouse is read with no reason text (it embeds
+    values) and with its lines left to the académie level."""
+    import duckdb
+
+    from queries import console
+    from queries.scope import Principal, Role, Scope
+
+    path = mini_warehouse.warehouse_dir / "current.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("ALTER TABLE quarantine DROP COLUMN uais")
+        con.execute("ALTER TABLE quarantine DROP COLUMN reason_code")
+        con.execute("INSERT INTO quarantine VALUES ('full', DATE '2026-09-15', 'eleves', '/srv/x/eleves.csv', 3, "
+                    "'date_naissance', '2019-02-30', 'Date « 2019-02-30 » invalide', now())")
+    pilote = Principal(1, "p", Role.PILOTE, Scope.parse("academie:28"))
+    support = Principal(2, "s", Role.SUPPORT, Scope.parse("academie:28"))
+    chef = Principal(3, "c", Role.CHEF, Scope.parse("etablissement:9740501B"))
+    q = console.quarantine_of_last_ingestion(mini_warehouse, pilote)
+    assert [(r["reason_code"], r["n"]) for r in q["resume"]] == [("autre", 1)] and q["lignes"] == []
+    q = console.quarantine_of_last_ingestion(mini_warehouse, support)
+    assert [(r["value"], r["file"], r["reason"]) for r in q["lignes"]] == [
+        ("2019-02-30", None, QUARANTINE_REASONS["autre"])]
+    assert console.quarantine_of_last_ingestion(mini_warehouse, chef)["total"] == 0
