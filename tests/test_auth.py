@@ -363,10 +363,12 @@ def test_delegation_rules(env):
     assert [x.id for x in users.list_delegations(s, "9740601K")] == []
 
 
-def test_delegation_page_grants_and_revokes_with_audit(env):
+def test_delegation_page_grants_and_revokes_with_audit(mini_warehouse):
     from dashboard.pages.delegations import Ids
 
-    s, app = env
+    s = mini_warehouse  # the page checks the head's establishment against the warehouse
+    app = make_app(s)
+    add_user(s, "Chef.College", "chef", f"etablissement:{CHEF_UAI}")
     add_user(s, "secretaire", "delegue")
     c = logged_client(app, "chef.college")
     end = (date.today() + timedelta(days=20)).isoformat()
@@ -396,7 +398,8 @@ def test_delegation_page_grants_and_revokes_with_audit(env):
 def _admin_body(trigger, login_=None, role=None, scope=None, target=None) -> dict:  # noqa: ANN001
     from dashboard.pages.admin import Ids
 
-    outs = [(Ids.ADD_MSG, "children"), (Ids.ACTION_MSG, "children"), (Ids.TABLE, "children"), (Ids.TARGET, "options")]
+    outs = [(Ids.ADD_MSG, "children"), (Ids.ACTION_MSG, "children"), (Ids.TABLE, "children"), (Ids.TARGET, "options"),
+            (Ids.LOGIN, "value"), (Ids.NAME, "value"), (Ids.SCOPE, "value")]
     return {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outs) + "..",
         "outputs": [{"id": i, "property": p} for i, p in outs],
@@ -408,10 +411,10 @@ def _admin_body(trigger, login_=None, role=None, scope=None, target=None) -> dic
     }
 
 
-def test_admin_page_creates_disables_and_resets_accounts(tmp_path):
+def test_admin_page_creates_disables_and_resets_accounts(mini_warehouse):
     from dashboard.pages.admin import Ids
 
-    s = make_settings(tmp_path)
+    s = mini_warehouse  # a new account's scope is checked against the warehouse
     app = make_app(s)
     add_user(s, "admin1", "admin")
     add_user(s, "chef1", "chef", f"etablissement:{CHEF_UAI}")

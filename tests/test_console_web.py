@@ -15,7 +15,7 @@ from dashboard.pages.responsables.callbacks import export_token
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from queries import audit
 from queries.console import ETATS, Filters
-from queries.scope import AccessDenied, Principal, Role
+from queries.scope import AccessDenied, Principal, Role, Scope
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_forged_cell_click_on_another_establishments_row_is_403_and_audited(env)
               [[{"id": gid, "property": "cellClicked",
                  "value": {"rowId": rid_lycee, "colId": "eleve", "timestamp": 1}}]])
     assert r.status_code == 403
-    entries = audit.query(settings, Principal(0, "a", Role.ADMIN, None), action="forbidden")
+    entries = audit.query(settings, Principal(0, "a", Role.SUPPORT, Scope.parse("academie:28")), action="forbidden")
     assert entries and entries[0].login == "chef.college"
 
 
@@ -113,7 +113,7 @@ def test_exports_rerun_the_scoped_query(env):
     assert c2.get(f"/export/responsables.csv?t={token}").status_code == 404
     # no session: 401
     assert app.server.test_client().get(f"/export/responsables.csv?t={token}").status_code == 401
-    exports = audit.query(settings, Principal(0, "a", Role.ADMIN, None), action="export")
+    exports = audit.query(settings, Principal(0, "a", Role.SUPPORT, Scope.parse("academie:28")), action="export")
     assert exports and exports[0].login == "chef.college" and "g.hoarau12" in exports[0].targets
 
 
