@@ -186,7 +186,8 @@ def visibility(principal: Principal) -> sa.ColumnElement[bool] | None:
     """SQL condition of the entries the principal may read; None means no entry at all.
 
     chef: events concerning their establishment (their own, their delegates', forbidden attempts on it).
-    support (académie): every event carrying a data scope or made by a data role — not account management.
+    support (académie): every event carrying a data scope or made by a data role, and data operations made from
+    the command line — not account management.
     admin: account-management events only (ACCOUNT_ACTIONS), never a data event nor a guardian's identifier.
     Others: nothing (the Journal page is not theirs).
     The Journal page and its CSV export both read through here: one rule per role.
@@ -200,7 +201,9 @@ def visibility(principal: Principal) -> sa.ColumnElement[bool] | None:
         return a.uai == principal.scope.code
     if principal.role is Role.SUPPORT and principal.scope.level is Level.ACADEMIE:
         # One académie per deployment (see ARCHITECTURE.md): the académie scope covers every data event.
-        return sa.or_(a.scope.is_not(None), a.role.in_([r.value for r in Role if r is not Role.ADMIN]))
+        # …and data operations from the command line (no role: `snapshots withdraw` of the full feed).
+        return sa.or_(a.scope.is_not(None), a.role.in_([r.value for r in Role if r is not Role.ADMIN]),
+                      sa.and_(a.role.is_(None), a.action.not_in(sorted(ACCOUNT_ACTIONS))))
     return None
 
 
