@@ -5,8 +5,9 @@
     GET /api/v1/openapi.json                                                 the OpenAPI 3.1 description
 
 Errors are JSON `{"erreur": "…"}` with a 4xx status, never a 500: 400 malformed parameter, 401 no session
-(answered by dashboard.auth before the view runs), 403 outside the caller's remit (AccessDenied → central
-handler, audited), 404 unknown scope or no data at that date. `init_api` also registers the statistics exports.
+(answered by dashboard.auth before the view runs), 403 for a scope outside the caller's remit or unknown — the
+same answer, so that the API is no existence oracle (AccessDenied → central handler, audited) —, 404 no data at
+that date (or, inside the remit, an unknown class or MEF). `init_api` also registers the statistics exports.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def _unknown_params(allowed: set[str]) -> None:
 def _check(settings: Settings, principal: Any, scope: Scope, day: date | None) -> date:
     """Remit check in SQL; AccessDenied propagates to the central 403 handler (which audits it)."""
     try:
+        stats_series.require_visible(settings, principal, scope)  # first: unknown and outside answer alike
         s = stats_series.asof(settings, day, stats_series.cov_of(settings, scope))
         stats_series.check_scope(settings, principal, scope, s)
     except stats_series.ScopeNotFound as exc:

@@ -47,6 +47,9 @@ PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_auth/")
 # reconnaissance for forged requests: they require a session too.
 API_PATHS = frozenset({"/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
 API_PREFIXES = ("/export", "/api", "/_dash-")
+# The one export that needs no data scope: the Journal's CSV, for every role that reads the Journal (the admin
+# included); it shows exactly the rows of the page (queries.audit.visibility).
+JOURNAL_EXPORT = "/export/journal.csv"
 
 Permission = Literal["any", "stats", "console", "delegate", "admin", "audit"]
 
@@ -262,7 +265,8 @@ def _resolve(settings: Settings):  # noqa: ANN202
         return Response("Accès refusé : profil transmis par le portail non accepté.", 403, mimetype="text/plain")
     g.principal = hp if hp is not None else _session_principal(settings)
     if g.principal is not None or is_public_request():
-        if g.principal is not None and request.path.startswith(("/export", "/api")) and g.principal.scope is None:
+        if (g.principal is not None and request.path.startswith(("/export", "/api")) and g.principal.scope is None
+                and not (request.path == JOURNAL_EXPORT and g.principal.can_audit)):
             # Default deny safety net: a principal without data scope (admin, delegue without delegation)
             # never reaches a data route, whatever the route itself checks.
             audit.record(settings, g.principal, "forbidden", detail={"chemin": request.path}, outcome="denied")

@@ -282,6 +282,7 @@ def _prepare(kind: str) -> tuple[Settings, Principal, View, stats_series.ScopeIn
     except ViewError as exc:
         raise ExportError(400, str(exc)) from None
     try:
+        stats_series.require_visible(settings, principal, view.scope)  # AccessDenied, unknown or outside alike
         s = stats_series.asof(settings, view.date, stats_series.cov_of(settings, view.scope))
         info = stats_series.check_scope(settings, principal, view.scope, s)  # AccessDenied → 403 + audit
     except (stats_series.ScopeNotFound, stats_series.NoData) as exc:

@@ -12,6 +12,8 @@ from pathlib import Path
 from meteocomptes.settings import Settings
 
 DEMO_START = date(2026, 8, 24)  # the week before the rentrée 2026
+# gunicorn settings derived from ours (forwarded_allow_ips from TRUSTED_PROXIES); the Procfile uses it too.
+GUNICORN_CONFIG = "python:meteocomptes.gunicorn_conf"
 DEMO_EVERY = 2
 
 
@@ -40,8 +42,8 @@ def serve(args: argparse.Namespace) -> int:
     workers = args.workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     print(f"MétéoComptes : http://{host}:{port}/", flush=True)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    cmd = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
-           "--timeout", "60", "meteocomptes.wsgi:server"]
+    cmd = [gunicorn, "--config", GUNICORN_CONFIG, "--bind", f"{host}:{port}", "--workers", str(workers),
+           "--threads", "4", "--timeout", "60", "meteocomptes.wsgi:server"]
     os.execv(gunicorn, cmd)
     return 0  # not reached
 

@@ -71,7 +71,7 @@ def _add(args: argparse.Namespace) -> int:
     s = _settings()
     password, generated = _read_or_generate_password()
     try:
-        u = users.create_user(s, args.login, args.role, args.scope, args.name, password)
+        u = users.create_user(s, args.login, args.role, args.scope, args.name, password, verify_scope=True)
     except users.UserError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
@@ -142,7 +142,7 @@ def _delegate(args: argparse.Namespace) -> int:
         return 2
     grantor = Principal(chef.id, chef.login, chef.role, chef.scope, chef.display_name)
     try:
-        d = users.grant_delegation(s, grantor, args.delegue, until, date.today())
+        d = users.grant_delegation(s, grantor, args.delegue, until, date.today(), verify_scope=True)
     except users.UserError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2

@@ -72,6 +72,16 @@ ACTION_LABELS = {
 }
 
 
+# What the admin (« gestion des comptes uniquement ») reads: the life of staff accounts, their sessions and
+# delegations. Their targets are staff logins; no data event (search, view, export, notify, guardian password
+# reset, refused data access…) ever carries into this list.
+ACCOUNT_ACTIONS: frozenset[str] = frozenset({
+    "login_ok", "login_failed", "login_locked", "logout", "session_expired", "session_refused",
+    "user_created", "user_disabled", "user_enabled", "user_password_reset",
+    "delegation_granted", "delegation_revoked",
+})
+
+
 def _scrub(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: ("***" if str(k).lower() in _SECRET_KEYS else _scrub(v)) for k, v in value.items()}
@@ -178,20 +188,24 @@ def visibility(principal: Principal) -> sa.ColumnElement[bool] | None:
     """SQL condition of the entries the principal may read; None means no entry at all.
 
     chef: events concerning their establishment (their own, their delegates', forbidden attempts on it).
-    support (académie): every event carrying a data scope or made by a data role — not account management.
-    admin: every event (the administrator is the security officer of accounts and sessions).
+    support (académie): every event carrying a data scope or made by a data role, and data operations made from
+    the command line — not account management.
+    admin: account-management events only (ACCOUNT_ACTIONS), never a data event nor a guardian's identifier.
     Others: nothing (the Journal page is not theirs).
+    The Journal page and its CSV export both read through here: one rule per role.
     """
     a = audit_log.c
     if principal.role is Role.ADMIN:
-        return sa.true()
+        return a.action.in_(sorted(ACCOUNT_ACTIONS))
     if principal.scope is None or not principal.can_audit:
         return None
     if principal.role is Role.CHEF and principal.scope.level is Level.ETABLISSEMENT:
         return a.uai == principal.scope.code
     if principal.role is Role.SUPPORT and principal.scope.level is Level.ACADEMIE:
         # One académie per deployment (see ARCHITECTURE.md): the académie scope covers every data event.
-        return sa.or_(a.scope.is_not(None), a.role.in_([r.value for r in Role if r is not Role.ADMIN]))
+        # …and data operations from the command line (no role: `snapshots withdraw` of the full feed).
+        return sa.or_(a.scope.is_not(None), a.role.in_([r.value for r in Role if r is not Role.ADMIN]),
+                      sa.and_(a.role.is_(None), a.action.not_in(sorted(ACCOUNT_ACTIONS))))
     return None
 
 

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from meteocomptes.settings import Settings
 from queries import warehouse
+from queries.scope import Scope
+
+
+def scope_exists(settings: Settings, scope: Scope) -> bool:
+    """Whether the scope names establishments of the latest full snapshot (an établissement, a circonscription,
+    a département, an académie). WarehouseUnavailable when there is no data to check against."""
+    pred, params = scope.etab_predicate("e")
+    with warehouse.connect(settings) as con:
+        n = con.execute(
+            f"""SELECT count(*) FROM etab_at('full', (SELECT max(date) FROM snapshot WHERE cov = 'full')) e
+                WHERE {pred}""",  # noqa: S608 - fixed column from scope.ETAB_COLUMN
+            params,
+        ).fetchone()[0]
+    return bool(n)
 
 
 def demo_scopes(settings: Settings) -> dict[str, str]:

@@ -962,34 +962,68 @@ def quality_totals(settings: Settings, principal: Principal) -> dict[str, int]:
     return {"fiches": n, "sans_portable": m, "sans_courriel": e, "sans_les_deux": both}
 
 
-def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit: int = 500) -> dict[str, Any]:
-    """Rows set aside by the last ingestion of the full feed.
+def quarantine_sees_values(principal: Principal) -> bool:
+    """Whether the principal may read quarantined lines (their values are personal data): the roles entitled to
+    personal data in their scope — support (académie), chef and delegue (their establishment). Pilote and IEN
+    get counts only (DOMAIN.md, « Who may see what »)."""
+    return principal.can_console
 
-    The quarantine has no establishment column (a bad row may not even have a readable UAI), so its rows —
-    which may hold personal values — are shown to académie-level principals only; the others get the counts
-    per table and reason.
+
+def _quarantine_source(con: Any) -> str:
+    """The quarantine table, or — in a warehouse published before reason codes, until its next ingestion migrates
+    it — a view of it whose reasons (which embed values) are replaced by the « autre » code and whose lines belong
+    to no establishment (so only the académie level sees them)."""
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'quarantine' AND NOT internal").fetchall()}
+    if "uais" in have:
+        return "quarantine"
+    return ("(SELECT * EXCLUDE (reason, file), 'autre' AS reason_code, CAST(NULL AS VARCHAR) AS reason, "
+            "CAST(NULL AS VARCHAR) AS file, CAST(NULL AS VARCHAR[]) AS uais FROM quarantine)")
+
+
+def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit: int = 500) -> dict[str, Any]:
+    """Lines set aside by the last ingestion of the full feed, in the principal's remit (SQL).
+
+    Each quarantined line carries the establishments it belongs to (`uais`, written by the ingestion:
+    queries.ingest.attribute_quarantine). The principal sees the lines of the establishments of its scope at that
+    date; an académie-level principal also sees the lines that belong to no known establishment (an unreadable
+    UAI, an account linked to nobody). Every statistics role gets counts per table, column and reason: reason
+    labels carry no value. The lines themselves (line number, value) go only to quarantine_sees_values()
+    principals; `detail` tells whether they were returned. File names are relative to the snapshot folder.
     """
     require_stats(principal)
     scope = principal.scope
     assert scope is not None
+    detail = quarantine_sees_values(principal)
     with warehouse.connect(settings) as con:
-        last = con.execute("SELECT max(ingested_at) FROM quarantine WHERE cov = 'full'").fetchone()[0]
+        last, d = con.execute(
+            "SELECT max(ingested_at), arg_max(date, ingested_at) FROM quarantine WHERE cov = 'full'").fetchone()
         if last is None:
-            return {"date": None, "resume": [], "lignes": [], "detail": False}
+            return {"date": None, "resume": [], "lignes": [], "detail": detail, "total": 0}
+        spred, sargs = scope.etab_predicate("e")
+        orphans = "OR NOT coalesce(list_has_any(q.uais, m.known), false)" if scope.level is Level.ACADEMIE else ""
+        mine = f"""WITH m AS (SELECT list(e.uai) FILTER (WHERE coalesce({spred}, false)) AS mine, list(e.uai) AS known
+                              FROM etab_at('full', ?) e)
+                   SELECT q.* FROM {_quarantine_source(con)} q, m
+                   WHERE q.cov = 'full' AND q.ingested_at = ?
+                     AND (coalesce(list_has_any(q.uais, m.mine), false) {orphans})"""  # noqa: S608 - fixed fragments
+        params = [*sargs, d, last]
         resume = _fetch_dicts(
             con,
-            """SELECT table_name, reason, count(*) AS n FROM quarantine WHERE cov = 'full' AND ingested_at = ?
-               GROUP BY ALL ORDER BY n DESC, table_name, reason""",
-            [last],
+            f"""SELECT table_name, column_name, reason_code, any_value(reason) AS reason, count(*) AS n
+                FROM ({mine}) GROUP BY table_name, column_name, reason_code
+                ORDER BY n DESC, table_name, column_name, reason_code""",  # noqa: S608
+            params,
         )
-        detail = scope.level is Level.ACADEMIE
         lignes = _fetch_dicts(
             con,
-            """SELECT date, table_name, file, line, column_name, value, reason FROM quarantine
-               WHERE cov = 'full' AND ingested_at = ? ORDER BY table_name, line LIMIT ?""",
-            [last, limit],
+            f"""SELECT date, table_name, file, line, column_name, value, reason_code, reason FROM ({mine})
+                ORDER BY table_name, line, column_name LIMIT ?""",  # noqa: S608
+            [*params, limit],
         ) if detail else []
-    return {"date": last, "resume": resume, "lignes": lignes, "detail": detail}
+    for r in (*resume, *lignes):
+        r["reason"] = r["reason"] or labels.quarantine_reason_label(r["reason_code"])
+    return {"date": last, "resume": resume, "lignes": lignes, "detail": detail, "total": sum(r["n"] for r in resume)}
 
 
 def ids_in_scope(settings: Settings, principal: Principal, values: Iterable[Any]) -> set[str]:

@@ -7,7 +7,7 @@ SQL come from the fixed specifications below (or are double-quoted file header n
 Flow for one snapshot (cov, D), on the writer's private copy (queries/publish.py):
   stage_table()     → TEMP table `stgdata_<table>` (one pass over the file: all VARCHAR, trimmed, '' → NULL)
                       and view `stg_<table>` adding `line` (line in the file, header = 1)
-  validate()        → TEMP table `q_tmp` (bad rows: line, column, value, French reason) and view `ok_<table>`
+  validate()        → TEMP table `q_tmp` (bad rows: line, column, value, reason code) and view `ok_<table>`
                       (typed rows not in quarantine)
   check_drop()      → refusal when a table shrinks by more than INGEST_MAX_DROP against the previous snapshot
   commit_snapshot() → quarantine/ingest_log/snapshot rows, history update, per_date_*.sql (one transaction)
@@ -32,6 +32,8 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+from queries.labels import QUARANTINE_REASONS
 
 Connection = duckdb.DuckDBPyConnection  # for callers outside queries/, which do not import duckdb themselves
 OPEN_END = date(9999, 12, 31)
@@ -160,10 +162,13 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a warehouse written by an earlier version to schema.sql: guardian record keys stored in resp_h
-    (computed here for the rows already there), console_resp a view of them rather than a copy."""
+    (computed here for the rows already there), console_resp a view of them rather than a copy, quarantine
+    reasons as codes."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     if "console_resp" in tables:
         con.execute("DROP TABLE console_resp")
+    if "quarantine" in tables:
+        _migrate_quarantine(con)
     if "resp_h" not in tables:
         return
     have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'resp_h'").fetchall()}
@@ -172,6 +177,39 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE resp_h ADD COLUMN {name} VARCHAR")
     if missing:
         con.execute("UPDATE resp_h SET " + ", ".join(f"{name} = {expr}" for name, expr in missing))
+
+
+# Reasons written by versions before reason codes (free text embedding the values) → codes; most specific first.
+_OLD_REASONS: tuple[tuple[str, str], ...] = (
+    ("Doublon du couple%", "doublon_couple"),
+    ("Doublon de la clé%", "doublon"),
+    ("Date « %", "date_invalide"),
+    ("UAI % : format invalide%", "uai_format"),
+    ("UAI % : lettre de contrôle%", "uai_lettre"),
+    ("Degré % incohérent%", "degre_incoherent"),
+    ("Établissement % inconnu", "etablissement_inconnu"),
+    ("Élève % inconnu", "eleve_inconnu"),
+    ("Responsable % inconnu", "responsable_inconnu"),
+    ("Compte % absent de la table comptes", "compte_inconnu"),
+    ("Compte % : statut ou origine différent%", "compte_incoherent"),
+    ("% manquant", "manquant"),
+    ("%« % » inconnu%", "inconnu"),
+    ("Messagerie « % » invalide%", "inconnu"),
+)
+
+
+def _migrate_quarantine(con: duckdb.DuckDBPyConnection) -> None:
+    """Quarantine rows of earlier versions: reason text → code and label (the value stays in `value`), file path →
+    file name. Their establishments are unknown (uais NULL): only the académie level sees them."""
+    have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'quarantine'").fetchall()}
+    if "reason_code" in have:
+        return
+    con.execute("ALTER TABLE quarantine ADD COLUMN reason_code VARCHAR")
+    con.execute("ALTER TABLE quarantine ADD COLUMN uais VARCHAR[]")
+    code = "CASE " + " ".join(f"WHEN reason LIKE {_lit(pat)} THEN {_lit(c)}" for pat, c in _OLD_REASONS) + " ELSE 'autre' END"
+    con.execute(f"UPDATE quarantine SET reason_code = {code}")
+    con.execute(f"UPDATE quarantine SET reason = {REASON_LABEL_SQL.format(c='reason_code')}, "
+                "file = regexp_extract(file, '[^/\\\\]*$')")
 
 
 def _q(ident: str) -> str:
@@ -242,92 +280,99 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _required(col: str, label: str) -> str:
-    return f"SELECT line, '{col}', {col}, {_lit(label + ' manquant')} FROM stg WHERE {col} IS NULL"
+def _code(code: str) -> str:
+    """SQL literal of a quarantine reason code; it must be in labels.QUARANTINE_REASONS (checked at import)."""
+    if code not in QUARANTINE_REASONS:
+        raise KeyError(f"quarantine reason code {code!r} missing from queries.labels.QUARANTINE_REASONS")
+    return _lit(code)
 
 
-def _vocab(col: str, label: str, values: tuple[str, ...]) -> str:
-    return (
-        f"SELECT line, '{col}', {col}, {_lit(label + ' « ')} || {col} || ' » inconnu (attendu : {', '.join(values)})' "
-        f"FROM stg WHERE {col} IS NOT NULL AND {col} NOT IN {_in(values)}"
-    )
+# Every check selects (line, column_name, value, reason_code): the offending value in its own column, the reason
+# as a code of labels.QUARANTINE_REASONS. A label never embeds a value (the page shows labels to roles that may
+# not see the values).
+def _required(col: str) -> str:
+    return f"SELECT line, '{col}', {col}, {_code('manquant')} FROM stg WHERE {col} IS NULL"
+
+
+def _vocab(col: str, values: tuple[str, ...]) -> str:
+    return f"SELECT line, '{col}', {col}, {_code('inconnu')} FROM stg WHERE {col} IS NOT NULL AND {col} NOT IN {_in(values)}"
 
 
 def _date(col: str) -> str:
-    return (
-        f"SELECT line, '{col}', {col}, 'Date « ' || {col} || ' » invalide (attendu : AAAA-MM-JJ)' "
-        f"FROM stg WHERE {_DATE_BAD.format(c=col)}"
-    )
+    return f"SELECT line, '{col}', {col}, {_code('date_invalide')} FROM stg WHERE {_DATE_BAD.format(c=col)}"
 
 
 # A UAI: 7 digits then the check letter UAI_LETTERS[n mod 23]. The expected letter is computed only on 7 digits.
 _UAI_FORMAT = (
-    "SELECT line, 'uai', uai, 'UAI ' || uai || ' : format invalide (attendu : 7 chiffres et une lettre)' "
+    f"SELECT line, 'uai', uai, {_code('uai_format')} "
     "FROM stg WHERE uai IS NOT NULL AND NOT regexp_full_match(uai, '[0-9]{7}[A-Z]')"
 )
 _UAI_LETTER = (
-    "SELECT line, 'uai', uai, 'UAI ' || uai || ' : lettre de contrôle invalide (attendue : ' || expected || ')' "
+    f"SELECT line, 'uai', uai, {_code('uai_lettre')} "
     f"FROM (SELECT *, substr('{UAI_LETTERS}', CAST(CAST(substr(uai, 1, 7) AS BIGINT) % 23 AS INTEGER) + 1, 1) "
     "AS expected FROM stg WHERE regexp_full_match(uai, '[0-9]{7}[A-Z]')) WHERE substr(uai, 8, 1) <> expected"
 )
 
 
-def _ref(col: str, label: str, other: str, other_col: str) -> str:
+def _ref(col: str, code: str, other: str, other_col: str) -> str:
     # ANTI JOIN rather than NOT IN: no NULL-aware mark join over millions of keys.
     return (
-        f"SELECT line, '{col}', s.{col}, {_lit(label + ' ')} || s.{col} || ' inconnu' FROM stg s "
+        f"SELECT line, '{col}', s.{col}, {_code(code)} FROM stg s "
         f"ANTI JOIN (SELECT {other_col} AS k FROM {other}) o ON s.{col} = o.k WHERE s.{col} IS NOT NULL"
     )
 
 
 CHECKS: dict[str, list[str]] = {
     "etablissements": [
-        _required("uai", "UAI"),
+        _required("uai"),
         _UAI_FORMAT,
         _UAI_LETTER,
-        _required("type", "Type"),
-        _vocab("type", "Type", TYPES_1D + TYPES_2D),
-        _required("degre", "Degré"),
-        _vocab("degre", "Degré", DEGRES),
-        "SELECT line, 'degre', degre, 'Degré ' || degre || ' incohérent avec le type ' || type FROM stg "
+        _required("type"),
+        _vocab("type", TYPES_1D + TYPES_2D),
+        _required("degre"),
+        _vocab("degre", DEGRES),
+        f"SELECT line, 'degre', degre, {_code('degre_incoherent')} FROM stg "
         f"WHERE (type IN {_in(TYPES_1D)} AND degre = '2D') OR (type IN {_in(TYPES_2D)} AND degre = '1D')",
-        _required("departement_code", "Code de département"),
-        _required("academie_code", "Code d'académie"),
+        _required("departement_code"),
+        _required("academie_code"),
     ],
     "eleves": [
-        _required("ine", "INE"),
+        _required("ine"),
         _date("date_naissance"),
-        _required("uai", "UAI"),
-        _ref("uai", "Établissement", "ok_etablissements", "uai"),
+        _required("uai"),
+        _ref("uai", "etablissement_inconnu", "ok_etablissements", "uai"),
     ],
     "comptes": [
-        _required("identifiant", "Identifiant"),
-        _required("origine", "Origine"),
-        _vocab("origine", "Origine", ORIGINES),
-        _required("etat", "État"),
-        _vocab("etat", "État", ETATS),
+        _required("identifiant"),
+        _required("origine"),
+        _vocab("origine", ORIGINES),
+        _required("etat"),
+        _vocab("etat", ETATS),
         _date("date_notification"),
         _date("date_activation"),
         _date("date_derniere_connexion"),
         _date("date_demande_reinit_mdp"),
     ],
     "responsables": [
-        _required("responsable_id", "Identifiant de responsable"),
-        _vocab("source", "Source", SOURCES),
-        _ref("uai", "Établissement", "ok_etablissements", "uai"),
-        _required("identifiant", "Identifiant de compte"),
-        "SELECT line, 'identifiant', s.identifiant, 'Compte ' || s.identifiant || ' absent de la table comptes' "
-        "FROM stg s ANTI JOIN (SELECT identifiant AS k FROM ok_comptes) o ON s.identifiant = o.k "
-        "WHERE s.identifiant IS NOT NULL",
+        _required("responsable_id"),
+        _vocab("source", SOURCES),
+        _ref("uai", "etablissement_inconnu", "ok_etablissements", "uai"),
+        _required("identifiant"),
+        _ref("identifiant", "compte_inconnu", "ok_comptes", "identifiant"),
     ],
     "liens": [
-        _required("responsable_id", "Identifiant de responsable"),
-        _required("ine", "INE"),
-        _vocab("lien", "Lien", LIENS),
-        _ref("responsable_id", "Responsable", "ok_responsables", "responsable_id"),
-        _ref("ine", "Élève", "ok_eleves", "ine"),
+        _required("responsable_id"),
+        _required("ine"),
+        _vocab("lien", LIENS),
+        _ref("responsable_id", "responsable_inconnu", "ok_responsables", "responsable_id"),
+        _ref("ine", "eleve_inconnu", "ok_eleves", "ine"),
     ],
 }
+
+Q_TMP_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS q_tmp (table_name VARCHAR, line BIGINT, column_name VARCHAR, "
+    "value VARCHAR, reason_code VARCHAR)"
+)
 
 
 def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str] | None = None) -> None:
@@ -336,10 +381,7 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str]
     Duplicate keys are checked last, among the rows that passed every other check: the first occurrence loads.
     """
     spec = SPECS[table]
-    con.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS q_tmp (table_name VARCHAR, line BIGINT, column_name VARCHAR, "
-        "value VARCHAR, reason VARCHAR)"
-    )
+    con.execute(Q_TMP_DDL)
     for check in CHECKS[table] + (extra_checks or []):
         con.execute(f"INSERT INTO q_tmp SELECT '{table}', * FROM ({check.replace('FROM stg', f'FROM stg_{table}')})")
     key = ", ".join(spec.key)
@@ -352,8 +394,7 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str]
     )
     con.execute(
         f"""INSERT INTO q_tmp
-        SELECT '{table}', line, '{spec.key[-1]}', {key_text},
-               'Doublon de la clé ' || {key_text} || ' (déjà ligne ' || first_line || ')'
+        SELECT '{table}', line, '{spec.key[-1]}', {key_text}, {_code('doublon')}
         FROM (SELECT line, {key}, min(line) OVER (PARTITION BY {key}) AS first_line
               FROM stg_{table} s SEMI JOIN dup_keys USING ({key})
               WHERE {alive})
@@ -509,6 +550,56 @@ def run_latest(con: duckdb.DuckDBPyConnection) -> str:
     return console_tables.refresh(con)
 
 
+# ------------------------------------------------------------------------------------------------ quarantine
+# Label of a reason code, in SQL (from the one vocabulary, labels.QUARANTINE_REASONS). No ELSE: an unknown code
+# gives NULL, which the NOT NULL `reason` column refuses — a new check cannot forget its label.
+REASON_LABEL_SQL = (
+    "CASE {c} "
+    + " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in QUARANTINE_REASONS.items()).replace("{", "{{").replace("}", "}}")
+    + " END"
+)
+
+# Which establishments' source rows a quarantined line belongs to, read from the staged files (the line itself
+# may be unreadable): its own UAI for etablissements, eleves and responsables; the pupil's and the guardian
+# record's UAIs for a link; the UAIs of the records reconciled into an account for comptes. The « Qualité des
+# données » page shows a head only the lines of their establishment; lines attributed to no known establishment
+# are the académie's (queries.console.quarantine_of_last_ingestion).
+_ATTRIBUTION: dict[str, str] = {
+    "etablissements": "SELECT s.line, s.uai FROM stg_etablissements s SEMI JOIN qk ON qk.line = s.line",
+    "eleves": "SELECT s.line, s.uai FROM stg_eleves s SEMI JOIN qk ON qk.line = s.line",
+    "responsables": "SELECT s.line, s.uai FROM stg_responsables s SEMI JOIN qk ON qk.line = s.line",
+    "liens": "SELECT l.line, e.uai FROM (SELECT * FROM stg_liens s SEMI JOIN qk ON qk.line = s.line) l "
+             "JOIN stg_eleves e ON e.ine = l.ine "
+             "UNION ALL SELECT l.line, r.uai FROM (SELECT * FROM stg_liens s SEMI JOIN qk ON qk.line = s.line) l "
+             "JOIN stg_responsables r ON r.responsable_id = l.responsable_id",
+    "comptes": "SELECT c.line, r.uai FROM (SELECT * FROM stg_comptes s SEMI JOIN qk ON qk.line = s.line) c "
+               "JOIN stg_responsables r ON r.identifiant = c.identifiant",
+}
+
+
+def attribute_quarantine(con: duckdb.DuckDBPyConnection, cov: str) -> None:
+    """TEMP table `q_uai(table_name, line, uais)`: the establishments each line of `q_tmp` belongs to.
+
+    A console export (cov `uai:<UAI>`) belongs to its establishment. Only the few quarantined lines are looked up
+    (semi-joins on the staged tables), so a clean day costs nothing.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE q_uai (table_name VARCHAR, line BIGINT, uais VARCHAR[])")
+    if cov.startswith("uai:"):
+        con.execute("INSERT INTO q_uai SELECT DISTINCT table_name, line, [$u] FROM q_tmp", {"u": cov[4:]})
+        return
+    present = {r[0] for r in con.execute("SELECT DISTINCT table_name FROM q_tmp").fetchall()}
+    for table, sql in _ATTRIBUTION.items():
+        if table not in present:
+            continue
+        con.execute(
+            f"""INSERT INTO q_uai
+            WITH qk AS (SELECT DISTINCT line FROM q_tmp WHERE table_name = '{table}')
+            SELECT '{table}', qk.line,
+                   coalesce(list_sort(list_distinct(list(a.uai) FILTER (WHERE a.uai IS NOT NULL))), []::VARCHAR[])
+            FROM qk LEFT JOIN ({sql}) a USING (line) GROUP BY qk.line"""
+        )
+
+
 # ---------------------------------------------------------------------------------------------------- commit
 def commit_snapshot(
     con: duckdb.DuckDBPyConnection,
@@ -526,11 +617,16 @@ def commit_snapshot(
     try:
         con.execute("DELETE FROM quarantine WHERE cov = ? AND date = ?", [cov, d])
         con.execute("DELETE FROM ingest_log WHERE cov = ? AND date = ?", [cov, d])
+        attribute_quarantine(con, cov)
+        # The file's name only (relative to the snapshot folder): a server path is nobody's business on a page.
         con.execute(
-            "INSERT INTO quarantine SELECT $cov, $d, q.table_name, f.file, q.line, q.column_name, q.value, q.reason, "
-            "$at FROM q_tmp q LEFT JOIN (SELECT unnest($tables) AS table_name, unnest($files) AS file) f "
-            "USING (table_name) ORDER BY q.table_name, q.line",
-            {"cov": cov, "d": d, "at": ingested_at, "tables": list(files), "files": list(files.values())},
+            "INSERT INTO quarantine (cov, date, table_name, file, line, column_name, value, reason_code, reason, uais, "
+            f"ingested_at) SELECT $cov, $d, q.table_name, f.file, q.line, q.column_name, q.value, q.reason_code, "
+            f"{REASON_LABEL_SQL.format(c='q.reason_code')}, a.uais, $at "
+            "FROM q_tmp q LEFT JOIN (SELECT unnest($tables) AS table_name, unnest($files) AS file) f USING (table_name) "
+            "LEFT JOIN q_uai a USING (table_name, line) ORDER BY q.table_name, q.line",
+            {"cov": cov, "d": d, "at": ingested_at, "tables": list(files),
+             "files": [Path(f).name for f in files.values()]},
         )
         for table, c in rows.items():
             con.execute(
@@ -606,22 +702,20 @@ _NOM = r"regexp_extract({c}, '^((?:[^\s\p{{Ll}}]+\s+)*[^\s\p{{Ll}}]+)(?:\s|$)', 
 
 def _fr_date_check(col: str) -> str:
     return (
-        f"SELECT line, '{col}', {col}, 'Date « ' || {col} || ' » invalide (attendu : JJ-MM-AAAA ou JJ/MM/AAAA)' "
+        f"SELECT line, '{col}', {col}, {_code('date_invalide_fr')} "
         f"FROM stg WHERE {col} IS NOT NULL AND (NOT regexp_full_match({col}, '\\d{{2}}[-/]\\d{{2}}[-/]\\d{{4}}') "
         f"OR {_FR_DATE.format(c=col)} IS NULL)"
     )
 
 
 EXPORT_CHECKS: list[str] = [
-    _required("eleve", "Élève"),
-    _required("responsable", "Responsable"),
-    _required("identifiant", "Identifiant"),
-    _required("statut", "Statut du compte"),
-    f"SELECT line, 'statut', statut, 'Statut du compte « ' || statut || ' » inconnu' FROM stg "
-    f"WHERE statut IS NOT NULL AND ({_ETAT_CODE}) IS NULL",
-    f"SELECT line, 'origine', origine, 'Origine du compte « ' || origine || ' » inconnue' FROM stg "
-    f"WHERE ({_ORIGINE_CODE}) IS NULL",
-    f"SELECT line, 'messagerie', messagerie, 'Messagerie « ' || messagerie || ' » invalide (attendu : ✔, ✘, Oui ou Non)' "
+    _required("eleve"),
+    _required("responsable"),
+    _required("identifiant"),
+    _required("statut"),
+    f"SELECT line, 'statut', statut, {_code('inconnu')} FROM stg WHERE statut IS NOT NULL AND ({_ETAT_CODE}) IS NULL",
+    f"SELECT line, 'origine', origine, {_code('inconnu')} FROM stg WHERE ({_ORIGINE_CODE}) IS NULL",
+    f"SELECT line, 'messagerie', messagerie, {_code('inconnu')} "
     f"FROM stg WHERE messagerie IS NOT NULL AND ({_MESSAGERIE}) IS NULL",
     _fr_date_check("date_notification"),
     _fr_date_check("date_derniere_connexion"),
@@ -637,30 +731,23 @@ def validate_export(con: duckdb.DuckDBPyConnection, uai: str, d: date) -> dict[s
     The MEF label stands for the MEF code. « Messagerie ✔ » is stored as courriel `(renseignée)`.
     The establishment's attributes come from the latest full snapshot that knows the UAI, if any.
     """
-    con.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS q_tmp (table_name VARCHAR, line BIGINT, column_name VARCHAR, "
-        "value VARCHAR, reason VARCHAR)"
-    )
+    con.execute(Q_TMP_DDL)
     for check in EXPORT_CHECKS:
         con.execute(f"INSERT INTO q_tmp SELECT 'export', * FROM ({check.replace('FROM stg', 'FROM stg_export')})")
     ok = "NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = 'export' AND q.line = s.line)"
     # Duplicated pairs, and an account shown with different state/origin on two lines: the first line wins.
     con.execute(
         f"""INSERT INTO q_tmp
-        SELECT 'export', line, 'responsable', eleve || ' / ' || responsable,
-               'Doublon du couple élève / responsable ' || eleve || ' / ' || responsable
-               || ' (déjà ligne ' || first_line || ')'
+        SELECT 'export', line, 'responsable', eleve || ' / ' || responsable, {_code('doublon_couple')}
         FROM (SELECT line, eleve, responsable, min(line) OVER (PARTITION BY eleve, classe, responsable, identifiant)
                      AS first_line FROM stg_export s WHERE {ok})
         WHERE line > first_line"""
     )
     con.execute(
         f"""INSERT INTO q_tmp
-        SELECT 'export', line, 'statut', statut,
-               'Compte ' || identifiant || ' : statut ou origine différent de la ligne ' || first_line
+        SELECT 'export', line, 'statut', statut, {_code('compte_incoherent')}
         FROM (SELECT line, identifiant, statut, ({_ETAT_CODE}) AS etat, ({_ORIGINE_CODE}) AS origine,
-                     first_value(({_ETAT_CODE})) OVER w AS etat1, first_value(({_ORIGINE_CODE})) OVER w AS origine1,
-                     min(line) OVER w AS first_line
+                     first_value(({_ETAT_CODE})) OVER w AS etat1, first_value(({_ORIGINE_CODE})) OVER w AS origine1
               FROM stg_export s WHERE {ok}
               WINDOW w AS (PARTITION BY identifiant ORDER BY line))
         WHERE etat <> etat1 OR origine <> origine1"""

@@ -108,10 +108,11 @@ def synthese(
             f"FROM etab_at(?, ?) e WHERE {target_pred} AND {sub_sql}",
             [*own_params, same_sub, cov, s, *target_params, *sub_params],
         ).fetchone()  # type: ignore[misc]
+        if principal is not None and (n_target == 0 or n_outside):
+            # Unknown or outside the remit: one answer (no existence oracle), as stats_series.require_visible.
+            raise AccessDenied(f"Le périmètre {scope} est inconnu ou ne fait pas partie du vôtre.")
         if n_target == 0:
             raise StatsError(f"Périmètre inconnu : {scope}")
-        if n_outside:
-            raise AccessDenied(f"Périmètre {scope} hors du périmètre de l'utilisateur.")
 
         level, code, sub = _scope_filter(scope)
         data = con.execute(

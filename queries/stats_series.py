@@ -95,16 +95,40 @@ def principal_pred(principal: Principal, alias: str = "e") -> tuple[str, list[st
 
 def cov_of(settings: Settings, scope: Scope) -> str:
     """Coverage answering a scope: 'full', or 'uai:<UAI>' for an establishment known only through console
-    exports (as queries.stats does for the synthesis)."""
+    exports (as queries.stats does for the synthesis). One query whatever the answer."""
     if scope.uai is None:
         return COV
+    own = f"uai:{scope.uai}"
     with warehouse.connect(settings) as con:
-        if con.execute("SELECT count(*) FROM etab_h WHERE cov = ? AND uai = ?", [COV, scope.uai]).fetchone()[0]:
-            return COV
-        own = f"uai:{scope.uai}"
-        if con.execute("SELECT count(*) FROM snapshot WHERE cov = ?", [own]).fetchone()[0]:
-            return own
-    return COV
+        in_full, in_own = con.execute(
+            "SELECT (SELECT count(*) FROM etab_h WHERE cov = ? AND uai = ?), (SELECT count(*) FROM snapshot WHERE cov = ?)",
+            [COV, scope.uai, own],
+        ).fetchone()
+    return own if not in_full and in_own else COV
+
+
+NOT_VISIBLE = "Le périmètre {scope} est inconnu ou ne fait pas partie du vôtre."
+
+
+def require_visible(settings: Settings, principal: Principal, scope: Scope) -> None:
+    """AccessDenied unless the scope names establishments of the principal's remit (at any ingested date).
+
+    No existence oracle: an unknown scope and an existing one outside the remit get the same exception, message
+    and audit (the central 403 handler), after the same single query — call it before anything that depends on
+    the scope's existence (coverage, dates, names). A class or MEF unknown inside the remit is decided later
+    (ScopeNotFound): the remit is the principal's own.
+    """
+    _allowed_depth(principal, scope)
+    ppred, pargs = principal_pred(principal)
+    spred, sargs = scope.etab_predicate("e")
+    own = f"uai:{scope.uai}" if scope.uai else COV
+    with warehouse.connect(settings) as con:
+        n = con.execute(
+            f"SELECT count(*) FROM etab_h e WHERE e.cov IN (?, ?) AND {spred} AND {ppred}",  # noqa: S608 - fixed columns
+            [COV, own, *sargs, *pargs],
+        ).fetchone()[0]
+    if not n:
+        raise AccessDenied(NOT_VISIBLE.format(scope=scope))
 
 
 def dates(settings: Settings, cov: str = COV) -> list[date]:
@@ -138,8 +162,10 @@ def _allowed_depth(principal: Principal, scope: Scope) -> None:
 
 
 def check_scope(settings: Settings, principal: Principal, scope: Scope, day: date | None = None) -> ScopeInfo:
-    """Names of `scope` if the principal may see it; AccessDenied outside the remit, ScopeNotFound if unknown."""
-    _allowed_depth(principal, scope)
+    """Names of `scope` if the principal may see it. AccessDenied when it is unknown or outside the remit (the
+    same answer: require_visible); ScopeNotFound when, inside the remit, it has no row at that date or names an
+    unknown class or MEF of the principal's own establishments."""
+    require_visible(settings, principal, scope)
     cov = cov_of(settings, scope)
     s = asof(settings, day, cov)
     ppred, pargs = principal_pred(principal)
@@ -154,13 +180,7 @@ def check_scope(settings: Settings, principal: Principal, scope: Scope, day: dat
             [cov, s, *sargs, *pargs],
         ).fetchone()
         if row is None or row[9] == 0:
-            exists = con.execute(
-                f"SELECT count(*) FROM etab_h e WHERE e.cov = ? AND {spred}",  # noqa: S608
-                [cov, *sargs],
-            ).fetchone()[0]
-            if exists:
-                raise AccessDenied(f"Le périmètre {scope} ne fait pas partie du vôtre.")
-            raise ScopeNotFound(f"Périmètre inconnu : {scope}.")
+            raise ScopeNotFound(f"Aucune donnée pour le périmètre {scope} au {s:%d/%m/%Y}.")
         aca, aca_nom, dep, dep_nom, circo, circo_nom, etab_nom, etab_degre, etab_type, _ = row
         mef_libelle = None
         if scope.level in (Level.CLASSE, Level.MEF):

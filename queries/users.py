@@ -153,6 +153,22 @@ def validate_role_scope(role: str | Role, scope: str | Scope | None) -> tuple[Ro
     return r, s
 
 
+def require_known_scope(settings: Settings, scope: Scope | None) -> None:
+    """UserError unless the scope exists in the warehouse's latest data (fail-closed: no data, no check, refused)."""
+    if scope is None:
+        return
+    from queries import catalog, warehouse  # local: the store side does not need DuckDB otherwise
+
+    try:
+        known = catalog.scope_exists(settings, scope)
+    except warehouse.WarehouseUnavailable:
+        raise UserError("Impossible de vérifier le périmètre : l'entrepôt de données est indisponible ou vide "
+                        "(ingérez d'abord un instantané).") from None
+    if not known:
+        raise UserError(f"Périmètre inconnu : « {scope} » ne figure pas dans les dernières données de l'entrepôt. "
+                        "Vérifiez le code (UAI, circonscription, département, académie).")
+
+
 def create_user(
     settings: Settings,
     login: str,
@@ -162,11 +178,16 @@ def create_user(
     password: str | None = None,
     *,
     source: str = "local",
+    verify_scope: bool = False,
 ) -> User:
+    """Create an account. `verify_scope`: the scope must exist in the warehouse's latest data (the admin page and
+    `meteocomptes users add` ask for it; a portal profile is trusted as the portal sends it)."""
     login = login.strip()
     if not LOGIN_RE.match(login):
         raise UserError("Identifiant invalide : 2 à 64 caractères parmi lettres, chiffres, « . _ - @ ».")
     r, s = validate_role_scope(role, scope)
+    if verify_scope:
+        require_known_scope(settings, s)
     if password is not None:
         check_password_strength(password)
     now = utcnow()
@@ -371,23 +392,32 @@ def active_delegation_uais(settings: Settings, user_id: int, day: date) -> list[
     return [r.uai for r in rows]
 
 
-def grant_delegation(settings: Settings, grantor: Principal, delegate_login: str, end_date: date, today: date) -> Delegation:
-    """A chef delegates console access for their own UAI to an existing, active `delegue` account."""
+# One message for every login that cannot receive the delegation — unknown, of another role, disabled, or already
+# delegated by another establishment: the form must not tell a head which logins exist nor who works elsewhere.
+DELEGATE_UNAVAILABLE = ("Délégation impossible pour cet identifiant : il doit désigner un compte de personnel "
+                        "délégataire actif, sans délégation en cours d'un autre établissement. Vérifiez l'identifiant "
+                        "auprès de l'administrateur de MétéoComptes.")
+
+
+def grant_delegation(settings: Settings, grantor: Principal, delegate_login: str, end_date: date, today: date,
+                     *, verify_scope: bool = False) -> Delegation:
+    """A chef delegates console access for their own UAI to an existing, active `delegue` account.
+    `verify_scope`: the UAI must exist in the warehouse's latest data (the page and the CLI ask for it)."""
     if not grantor.can_delegate or grantor.scope is None or grantor.scope.level is not Level.ETABLISSEMENT:
         raise UserError("Seul un chef d'établissement peut déléguer l'accès à la console.")
     if end_date < today:
         raise UserError("La date de fin doit être aujourd'hui ou plus tard.")
     if end_date > today + timedelta(days=MAX_DELEGATION_DAYS):
         raise UserError(f"Une délégation dure au plus {MAX_DELEGATION_DAYS} jours.")
+    if verify_scope:
+        require_known_scope(settings, grantor.scope)
     delegate = find_user(settings, delegate_login)
-    # Same message whether the account is missing or of another role: do not reveal who exists.
     if delegate is None or delegate.role is not Role.DELEGUE or not delegate.active:
-        raise UserError("Aucun compte de personnel délégataire actif ne porte cet identifiant.")
+        raise UserError(DELEGATE_UNAVAILABLE)
     uai = grantor.scope.code
-    others = [u for u in active_delegation_uais(settings, delegate.id, today) if u != uai]
-    if others:
-        # One effective scope per principal: a staff member works for one establishment at a time.
-        raise UserError("Ce compte bénéficie déjà d'une délégation active d'un autre établissement.")
+    # One effective scope per principal: a staff member works for one establishment at a time.
+    if any(u != uai for u in active_delegation_uais(settings, delegate.id, today)):
+        raise UserError(DELEGATE_UNAVAILABLE)
     with engine(settings).begin() as con:
         # Re-granting replaces the previous active delegation of this UAI to this person (new end date).
         con.execute(

@@ -363,10 +363,12 @@ def test_delegation_rules(env):
     assert [x.id for x in users.list_delegations(s, "9740601K")] == []
 
 
-def test_delegation_page_grants_and_revokes_with_audit(env):
+def test_delegation_page_grants_and_revokes_with_audit(mini_warehouse):
     from dashboard.pages.delegations import Ids
 
-    s, app = env
+    s = mini_warehouse  # the page checks the head's establishment against the warehouse
+    app = make_app(s)
+    add_user(s, "Chef.College", "chef", f"etablissement:{CHEF_UAI}")
     add_user(s, "secretaire", "delegue")
     c = logged_client(app, "chef.college")
     end = (date.today() + timedelta(days=20)).isoformat()
@@ -396,7 +398,8 @@ def test_delegation_page_grants_and_revokes_with_audit(env):
 def _admin_body(trigger, login_=None, role=None, scope=None, target=None) -> dict:  # noqa: ANN001
     from dashboard.pages.admin import Ids
 
-    outs = [(Ids.ADD_MSG, "children"), (Ids.ACTION_MSG, "children"), (Ids.TABLE, "children"), (Ids.TARGET, "options")]
+    outs = [(Ids.ADD_MSG, "children"), (Ids.ACTION_MSG, "children"), (Ids.TABLE, "children"), (Ids.TARGET, "options"),
+            (Ids.LOGIN, "value"), (Ids.NAME, "value"), (Ids.SCOPE, "value")]
     return {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outs) + "..",
         "outputs": [{"id": i, "property": p} for i, p in outs],
@@ -408,10 +411,10 @@ def _admin_body(trigger, login_=None, role=None, scope=None, target=None) -> dic
     }
 
 
-def test_admin_page_creates_disables_and_resets_accounts(tmp_path):
+def test_admin_page_creates_disables_and_resets_accounts(mini_warehouse):
     from dashboard.pages.admin import Ids
 
-    s = make_settings(tmp_path)
+    s = mini_warehouse  # a new account's scope is checked against the warehouse
     app = make_app(s)
     add_user(s, "admin1", "admin")
     add_user(s, "chef1", "chef", f"etablissement:{CHEF_UAI}")
@@ -560,7 +563,7 @@ def test_audit_query_is_filtered_by_scope_and_purged(env):
     assert {e.action for e in audit.query(s, chef)} == {"search", "view"}
     assert {e.action for e in audit.query(s, other)} == {"export"}
     assert {e.action for e in audit.query(s, support)} == {"search", "export", "view"}
-    assert len(audit.query(s, admin)) == 4
+    assert [e.action for e in audit.query(s, admin)] == ["user_created"]  # account management only
     assert audit.query(s, pilote) == []
     assert audit.query(s, chef, action="search")[0].targets == ["a.dupont"]
     assert audit.purge(s, users.utcnow()) == 1
@@ -570,13 +573,14 @@ def test_audit_query_is_filtered_by_scope_and_purged(env):
 # ------------------------------------------------------------------ CLI and demo accounts
 
 
-def test_users_cli(tmp_path, monkeypatch, capsys):
+def test_users_cli(tmp_path, monkeypatch, capsys, mini_warehouse):
     import argparse
     import io
 
     from meteocomptes import users_cli
 
     monkeypatch.setenv("METEOCOMPTES_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("METEOCOMPTES_WAREHOUSE", str(mini_warehouse.warehouse_dir))  # scopes are checked against it
     parser = argparse.ArgumentParser()
     users_cli.register(parser.add_subparsers(dest="c"))
 
@@ -594,6 +598,9 @@ def test_users_cli(tmp_path, monkeypatch, capsys):
     generated = out.split("une seule fois) : ")[1].split()[0]
     assert users.authenticate(s, "pilote.b", generated) is not None
     assert run("users", "add", "ien.c", "--role", "ien", "--scope", "academie:28") == 2  # wrong level
+    capsys.readouterr()
+    assert run("users", "add", "chef.z", "--role", "chef", "--scope", "etablissement:9999999Z") == 2  # unknown UAI
+    assert "Périmètre inconnu" in capsys.readouterr().err and users.find_user(s, "chef.z") is None
     assert run("users", "add", "chef.a", "--role", "admin") == 2  # duplicate, case-insensitive
     assert run("users", "disable", "CHEF.A") == 0 and not users.find_user(s, "chef.a").active
     assert run("users", "enable", "chef.a") == 0 and users.find_user(s, "chef.a").active

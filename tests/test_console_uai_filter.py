@@ -245,7 +245,7 @@ def test_search_callback_writes_uai_to_the_url_grid_context_and_export(env):
     assert r.status_code == 200
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig")), delimiter=";"))
     assert {x[0] for x in rows[1:]} == pupils_of(settings, COLLEGE, "6EME A")
-    entries = audit.query(settings, Principal(0, "a", Role.ADMIN, None), action="search")
+    entries = audit.query(settings, Principal(0, "a", Role.SUPPORT, Scope.parse("academie:28")), action="search")
     assert entries and json.dumps(entries[0].detail).count(COLLEGE)
 
 
@@ -289,7 +289,7 @@ def test_export_with_the_uai_filter_contains_only_that_establishment(env):
     assert len(rows) - 1 == console.count(settings, SUPPORT, Filters.build(uai=ECOLE1))
     pdf = c.get(f"/export/responsables.pdf?t={token}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    exports = audit.query(settings, Principal(0, "a", Role.ADMIN, None), action="export")
+    exports = audit.query(settings, Principal(0, "a", Role.SUPPORT, Scope.parse("academie:28")), action="export")
     detail = exports[0].detail if exports else None
     detail = json.loads(detail) if isinstance(detail, str) else detail
     assert detail and detail.get("uai") == ECOLE1

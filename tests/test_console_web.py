@@ -15,7 +15,7 @@ from dashboard.pages.responsables.callbacks import export_token
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from queries import audit
 from queries.console import ETATS, Filters
-from queries.scope import AccessDenied, Principal, Role
+from queries.scope import AccessDenied, Principal, Role, Scope
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_forged_cell_click_on_another_establishments_row_is_403_and_audited(env)
               [[{"id": gid, "property": "cellClicked",
                  "value": {"rowId": rid_lycee, "colId": "eleve", "timestamp": 1}}]])
     assert r.status_code == 403
-    entries = audit.query(settings, Principal(0, "a", Role.ADMIN, None), action="forbidden")
+    entries = audit.query(settings, Principal(0, "a", Role.SUPPORT, Scope.parse("academie:28")), action="forbidden")
     assert entries and entries[0].login == "chef.college"
 
 
@@ -113,7 +113,7 @@ def test_exports_rerun_the_scoped_query(env):
     assert c2.get(f"/export/responsables.csv?t={token}").status_code == 404
     # no session: 401
     assert app.server.test_client().get(f"/export/responsables.csv?t={token}").status_code == 401
-    exports = audit.query(settings, Principal(0, "a", Role.ADMIN, None), action="export")
+    exports = audit.query(settings, Principal(0, "a", Role.SUPPORT, Scope.parse("academie:28")), action="export")
     assert exports and exports[0].login == "chef.college" and "g.hoarau12" in exports[0].targets
 
 
@@ -143,11 +143,15 @@ def test_pilote_has_no_console_but_has_quality(env):
     group, rows = console.quality_by_group(settings, pil)
     assert group == "etablissement" and {r["code"] for r in rows} >= {COLLEGE, LYCEE}
     q = console.quarantine_of_last_ingestion(settings, pil)
-    assert q["detail"] is True
+    assert q["detail"] is False and q["lignes"] == [] and q["total"] == 1  # aggregates only
     chef = Principal(2, "c", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
     g2, rows2 = console.quality_by_group(settings, chef)
     assert g2 == "classe" and {r["code"] for r in rows2} == {"3EME J", "5EME A", "6EME D", "4EME A"}
-    assert console.quarantine_of_last_ingestion(settings, chef)["lignes"] == []
+    q = console.quarantine_of_last_ingestion(settings, chef)  # the quarantined pupil is the collège's
+    assert [(r["table_name"], r["value"]) for r in q["lignes"]] == [("eleves", "2013-13-45")]
+    lycee = Principal(3, "l", Role.CHEF, Scope.parse(f"etablissement:{LYCEE}"))
+    assert console.quarantine_of_last_ingestion(settings, lycee) == {
+        "date": q["date"], "resume": [], "lignes": [], "detail": True, "total": 0}
 
 
 def test_journal_export_and_visibility(env):

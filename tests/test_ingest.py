@@ -16,6 +16,7 @@ from conftest import MINI, MINI_DATES, wh_rows
 
 from data.ingest import IngestError, ingest
 from meteocomptes.settings import Settings
+from queries.labels import QUARANTINE_REASONS
 from queries.scope import Scope
 from queries.stats import synthese
 from queries.warehouse import current_target
@@ -86,36 +87,36 @@ def test_macros_exist_and_answer(mini_warehouse: Settings) -> None:
 
 # --------------------------------------------------------------------------------------------------- quarantine
 BAD_CASES = [
-    # (table, line number to replace or None to append, new line, expected (column, reason fragment))
+    # (table, line number to replace or None to append, new line, expected (column, reason code, value))
     ("etablissements", None, "9740001X;École X;ECOLE_PRIMAIRE;1D;Le Port;974-SUD;Sud;974;La Réunion;28;La Réunion",
-     ("uai", "UAI 9740001X : lettre de contrôle invalide (attendue : H)")),
+     ("uai", "uai_lettre", "9740001X")),
     ("etablissements", None, "974001;École X;ECOLE_PRIMAIRE;1D;Le Port;974-SUD;Sud;974;La Réunion;28;La Réunion",
-     ("uai", "UAI 974001 : format invalide")),
+     ("uai", "uai_format", "974001")),
     ("etablissements", None, "9740001H;École X;ECOLE_PRIVEE;1D;Le Port;974-SUD;Sud;974;La Réunion;28;La Réunion",
-     ("type", "Type « ECOLE_PRIVEE » inconnu")),
+     ("type", "inconnu", "ECOLE_PRIVEE")),
     ("etablissements", None, "9740001H;École X;ECOLE_PRIMAIRE;3D;Le Port;974-SUD;Sud;974;La Réunion;28;La Réunion",
-     ("degre", "Degré « 3D » inconnu")),
+     ("degre", "inconnu", "3D")),
     ("etablissements", None, "9740001H;École X;COLLEGE;1D;Le Port;;;974;La Réunion;28;La Réunion",
-     ("degre", "Degré 1D incohérent avec le type COLLEGE")),
+     ("degre", "degre_incoherent", "1D")),
     ("etablissements", None, "9740001H;École X;ECOLE_PRIMAIRE;1D;Le Port;974-SUD;Sud;974;La Réunion;;",
-     ("academie_code", "Code d'académie manquant")),
-    ("eleves", None, ";SANS;Ine;2019-01-01;9740101S;CP A;;", ("ine", "INE manquant")),
-    ("eleves", None, "0000000099A;DATE;Fausse;2019-02-30;9740101S;CP A;;", ("date_naissance", "Date « 2019-02-30 » invalide")),
-    ("eleves", None, "0000000099A;DATE;Format;01/02/2019;9740101S;CP A;;", ("date_naissance", "Date « 01/02/2019 » invalide")),
-    ("eleves", None, "0000000099A;AUTRE;École;2019-01-01;9740000G;CP A;;", ("uai", "Établissement 9740000G inconnu")),
-    ("eleves", None, "0000000001A;DOUBLON;Léa;2019-03-12;9740101S;CP A;;", ("ine", "Doublon de la clé 0000000001A (déjà ligne 2)")),
-    ("comptes", None, "x.new;MINITEL;ACTIVE;;;;;;", ("origine", "Origine « MINITEL » inconnu")),
-    ("comptes", None, "x.new;ENT;PERDU;;;;;;", ("etat", "État « PERDU » inconnu")),
-    ("comptes", None, "x.new;ENT;ACTIVE;2026-13-01;;;;;", ("date_notification", "Date « 2026-13-01 » invalide")),
-    ("comptes", None, "a.dupont;ENT;ACTIVE;;;;;;", ("identifiant", "Doublon de la clé a.dupont (déjà ligne 2)")),
-    ("responsables", None, "R99;PRONOTE;9740101S;M;X;X;Y;;;a.dupont", ("source", "Source « PRONOTE » inconnu")),
-    ("responsables", None, "R99;ONDE;9740101S;M;X;X;Y;;;nobody", ("identifiant", "Compte nobody absent de la table comptes")),
-    ("responsables", None, "R99;ONDE;9740101S;M;X;X;Y;;;", ("identifiant", "Identifiant de compte manquant")),
-    ("responsables", None, "R01;ONDE;9740101S;M;X;X;Y;;;a.dupont", ("responsable_id", "Doublon de la clé R01 (déjà ligne 2)")),
-    ("liens", None, "R01;0000000002A;ONCLE", ("lien", "Lien « ONCLE » inconnu")),
-    ("liens", None, "R01;0000000077A;MERE", ("ine", "Élève 0000000077A inconnu")),
-    ("liens", None, "R77;0000000001A;MERE", ("responsable_id", "Responsable R77 inconnu")),
-    ("liens", None, "R01;0000000001A;MERE", ("ine", "Doublon de la clé R01 / 0000000001A (déjà ligne 2)")),
+     ("academie_code", "manquant", None)),
+    ("eleves", None, ";SANS;Ine;2019-01-01;9740101S;CP A;;", ("ine", "manquant", None)),
+    ("eleves", None, "0000000099A;DATE;Fausse;2019-02-30;9740101S;CP A;;", ("date_naissance", "date_invalide", "2019-02-30")),
+    ("eleves", None, "0000000099A;DATE;Format;01/02/2019;9740101S;CP A;;", ("date_naissance", "date_invalide", "01/02/2019")),
+    ("eleves", None, "0000000099A;AUTRE;École;2019-01-01;9740000G;CP A;;", ("uai", "etablissement_inconnu", "9740000G")),
+    ("eleves", None, "0000000001A;DOUBLON;Léa;2019-03-12;9740101S;CP A;;", ("ine", "doublon", "0000000001A")),
+    ("comptes", None, "x.new;MINITEL;ACTIVE;;;;;;", ("origine", "inconnu", "MINITEL")),
+    ("comptes", None, "x.new;ENT;PERDU;;;;;;", ("etat", "inconnu", "PERDU")),
+    ("comptes", None, "x.new;ENT;ACTIVE;2026-13-01;;;;;", ("date_notification", "date_invalide", "2026-13-01")),
+    ("comptes", None, "a.dupont;ENT;ACTIVE;;;;;;", ("identifiant", "doublon", "a.dupont")),
+    ("responsables", None, "R99;PRONOTE;9740101S;M;X;X;Y;;;a.dupont", ("source", "inconnu", "PRONOTE")),
+    ("responsables", None, "R99;ONDE;9740101S;M;X;X;Y;;;nobody", ("identifiant", "compte_inconnu", "nobody")),
+    ("responsables", None, "R99;ONDE;9740101S;M;X;X;Y;;;", ("identifiant", "manquant", None)),
+    ("responsables", None, "R01;ONDE;9740101S;M;X;X;Y;;;a.dupont", ("responsable_id", "doublon", "R01")),
+    ("liens", None, "R01;0000000002A;ONCLE", ("lien", "inconnu", "ONCLE")),
+    ("liens", None, "R01;0000000077A;MERE", ("ine", "eleve_inconnu", "0000000077A")),
+    ("liens", None, "R77;0000000001A;MERE", ("responsable_id", "responsable_inconnu", "R77")),
+    ("liens", None, "R01;0000000001A;MERE", ("ine", "doublon", "R01 / 0000000001A")),
 ]
 
 
@@ -129,14 +130,38 @@ def test_bad_row_quarantined_good_rows_load(settings, mini_snapshot, table, at, 
     assert oc.error is None
     q = [r for r in quarantine(settings) if r[0] == table]
     assert len(q) == 1, q
-    tname, line, column, _value, reason, file = q[0]
+    tname, line, column, value, reason, file = q[0]
     assert line == bad_line
     assert column == expected[0]
-    assert expected[1] in reason
-    assert file.endswith(f"{table}.csv")
+    (code,) = wh_rows(settings, "SELECT reason_code FROM quarantine WHERE table_name = ?", [table])[0]
+    assert code == expected[1]
+    assert value == expected[2]
+    # The label is the vocabulary's, and never embeds the value; the file is named relative to the snapshot.
+    assert reason == QUARANTINE_REASONS[code]
+    assert value is None or value not in reason
+    assert file == f"{table}.csv"
     assert oc.rows[table]["quarantaine"] == 1
     assert oc.rows[table]["charges"] == oc.rows[table]["lus"] - 1
     assert total(settings) == 14  # the mini figures are untouched: every good row loaded
+
+
+def test_quarantine_lines_are_attributed_to_their_establishments(settings, mini_snapshot) -> None:
+    """Each quarantined line records the establishments it belongs to, read from the staged files."""
+    snap = mini_snapshot("2026-09-01")
+    edit(snap, "eleves", lambda ls: [*ls, "0000000099A;DATE;Fausse;2019-02-30;9740501B;6EME D;;"])
+    edit(snap, "eleves", lambda ls: [*ls, "0000000098A;AUTRE;École;2019-01-01;9740000G;CP A;;"])
+    edit(snap, "liens", lambda ls: [*ls, "R01;0000000002A;ONCLE"])
+    edit(snap, "comptes", lambda ls: [*ls, "a.dupont;ENT;ACTIVE;;;;;;", "x.orphan;ENT;PERDU;;;;;;"])
+    run(settings, snap)
+    got = {(t, v): u for t, v, u in wh_rows(settings, "SELECT table_name, value, uais FROM quarantine")}
+    resp_uai = dict(wh_rows(settings, "SELECT responsable_id, uai FROM resp_h"))
+    eleve_uai = dict(wh_rows(settings, "SELECT ine, uai FROM eleve_h"))
+    dupont = sorted({u for (u,) in wh_rows(settings, "SELECT uai FROM resp_h WHERE identifiant = 'a.dupont'")})
+    assert got[("eleves", "2019-02-30")] == ["9740501B"]
+    assert got[("eleves", "9740000G")] == ["9740000G"]  # an unknown establishment: attributed to no known one
+    assert got[("liens", "ONCLE")] == sorted({resp_uai["R01"], eleve_uai["0000000002A"]})
+    assert got[("comptes", "a.dupont")] == dupont and dupont
+    assert got[("comptes", "PERDU")] == []  # an account no record points to belongs to no establishment
 
 
 def test_quarantine_cascades_through_references(settings, mini_snapshot) -> None:

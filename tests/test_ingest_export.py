@@ -11,6 +11,7 @@ from conftest import wh_rows
 
 from data.ingest import IngestError, ingest
 from meteocomptes.settings import Settings
+from queries.labels import QUARANTINE_REASONS
 from queries.scope import Scope
 from queries.stats import synthese
 
@@ -104,17 +105,16 @@ def test_export_quarantine(mini_warehouse, tmp_path) -> None:
     ]
     oc, _, _ = run(mini_warehouse, export_file(tmp_path, GUIDE_ROWS + bad))
     assert oc.error is None
-    q = wh_rows(mini_warehouse, "SELECT line, column_name, reason FROM quarantine WHERE cov <> 'full' ORDER BY line, column_name")
-    assert [(line, col) for line, col, _ in q] == [
-        (10, "messagerie"), (11, "statut"), (12, "origine"), (13, "date_notification"), (14, "eleve"),
-        (15, "responsable"), (16, "statut")]
-    reasons = dict(((line, col), r) for line, col, r in q)
-    assert "Messagerie « Peut-être » invalide" in reasons[(10, "messagerie")]
-    assert "Statut du compte « ● Bizarre » inconnu" in reasons[(11, "statut")]
-    assert "Origine du compte « Minitel » inconnue" in reasons[(12, "origine")]
-    assert "Date « 32-01-2020 » invalide" in reasons[(13, "date_notification")]
-    assert "Doublon" in reasons[(15, "responsable")]
-    assert "g.hoarau12" in reasons[(16, "statut")] and "ligne 6" in reasons[(16, "statut")]
+    q = wh_rows(mini_warehouse, "SELECT line, column_name, value, reason_code, reason, file, uais FROM quarantine "
+                                "WHERE cov <> 'full' ORDER BY line, column_name")
+    assert [(line, col, value, code) for line, col, value, code, *_ in q] == [
+        (10, "messagerie", "Peut-être", "inconnu"), (11, "statut", "● Bizarre", "inconnu"),
+        (12, "origine", "Minitel", "inconnu"), (13, "date_notification", "32-01-2020", "date_invalide_fr"),
+        (14, "eleve", None, "manquant"), (15, "responsable", "ABBEYEM Emma / ABBEYEM Marie Sandrine", "doublon_couple"),
+        (16, "statut", "● Activé", "compte_incoherent")]
+    for _line, _col, value, code, reason, file, uais in q:
+        assert reason == QUARANTINE_REASONS[code] and (value is None or value not in reason)
+        assert file == "export.csv" and uais == [UAI]  # no server path; the export's establishment
     assert oc.rows["export"] == {"lus": 15, "charges": 8, "quarantaine": 7}
     assert table(mini_warehouse, f"etablissement:{UAI}")["TOTAL"]["comptes"] == 6
 

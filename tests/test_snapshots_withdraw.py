@@ -298,7 +298,9 @@ def test_withdrawal_is_audited_with_the_cli_identity(abc_copy: Settings, env) ->
     rc, _, err = cli("snapshots", "withdraw", "2026-09-09", "--yes")
     assert rc == 2 and "Aucune donnée du 09/09/2026" in err and "08/09/2026" not in err.split("ingérées")[1]
     admin = Principal(1, "admin", Role.ADMIN, None)
-    entries = audit.query(abc_copy, admin, action="snapshot_withdrawn")
+    assert audit.query(abc_copy, admin, action="snapshot_withdrawn") == []  # a data event: not account management
+    support = Principal(2, "support", Role.SUPPORT, Scope.parse("academie:28"))
+    entries = audit.query(abc_copy, support, action="snapshot_withdrawn")
     assert [(e.outcome, e.login.startswith("cli"), json.loads(e.detail)["date"]) for e in entries] == [
         ("failed", True, "2026-09-09"), ("ok", True, "2026-09-08")]
     assert json.loads(entries[1].detail)["date_servie"] == "2026-09-15"

@@ -216,7 +216,12 @@ def test_sql_guard_filters_even_without_the_python_check(mini_warehouse, monkeyp
 
 
 def test_unknown_scopes(mini_warehouse):
-    for scope in ("etablissement:9749999Z", "classe:9740501B:5EME Z", "mef:9740501B:999", "circonscription:974-NORD"):
+    # Unknown scopes are refused as those outside the remit are (no existence oracle)...
+    for scope in ("etablissement:9749999Z", "circonscription:974-NORD", "academie:99"):
+        with pytest.raises(AccessDenied, match="est inconnu ou ne fait pas partie du vôtre"):
+            S.check_scope(mini_warehouse, PILOTE, Scope.parse(scope))
+    # ...while an unknown class or MEF of an establishment inside the remit is just not found.
+    for scope in ("classe:9740501B:5EME Z", "mef:9740501B:999"):
         with pytest.raises(S.ScopeNotFound):
             S.check_scope(mini_warehouse, PILOTE, Scope.parse(scope))
 

@@ -1,7 +1,8 @@
 """Page « Administration » (role admin only): list, add, disable, enable accounts and reset passwords.
 
 Every callback calls `require_principal("admin")` first: the page being hidden from the menu is not a control.
-A generated password is shown once in the page (never put in a dcc.Store, a URL or the log).
+A generated password is shown once in the page (never put in a dcc.Store, a URL or the log). A new account's
+scope must exist in the warehouse's latest data; after a creation the form is cleared.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def register_callbacks(app: Any, settings: Any) -> None:
     @app.callback(
         Output(Ids.ADD_MSG, "children"), Output(Ids.ACTION_MSG, "children"),
         Output(Ids.TABLE, "children"), Output(Ids.TARGET, "options"),
+        Output(Ids.LOGIN, "value"), Output(Ids.NAME, "value"), Output(Ids.SCOPE, "value"),
         Input(Ids.ADD, "n_clicks"), Input(Ids.DISABLE, "n_clicks"), Input(Ids.ENABLE, "n_clicks"), Input(Ids.RESET, "n_clicks"),
         State(Ids.LOGIN, "value"), State(Ids.NAME, "value"), State(Ids.ROLE, "value"), State(Ids.SCOPE, "value"),
         State(Ids.TARGET, "value"),
@@ -121,25 +123,35 @@ def register_callbacks(app: Any, settings: Any) -> None:
                role: str | None, scope: str | None, target: str | None):  # noqa: ANN202
         p = require_principal("admin")
         action = ctx.triggered_id
+        keep = (no_update, no_update, no_update)
         if action == Ids.ADD:
-            msg = _add(settings, p, login, name, role, scope)
+            msg, created = _add(settings, p, login, name, role, scope)
             rows = users.list_users(settings)
-            return msg, no_update, users_table(rows), _options(rows)
+            return msg, no_update, users_table(rows), _options(rows), *(("", "", "") if created else keep)
         if action in (Ids.DISABLE, Ids.ENABLE, Ids.RESET):
             msg = _act(settings, p, action, target)
             rows = users.list_users(settings)
-            return no_update, msg, users_table(rows), _options(rows)
-        return no_update, no_update, no_update, no_update
+            return no_update, msg, users_table(rows), _options(rows), *keep
+        return no_update, no_update, no_update, no_update, *keep
 
 
-def _add(settings: Any, p: Principal, login: str | None, name: str | None, role: str | None, scope: str | None) -> html.Div:
+def _add(settings: Any, p: Principal, login: str | None, name: str | None, role: str | None,
+         scope: str | None) -> tuple[html.Div, bool]:
+    """The message, and whether the account was created (the form is then cleared)."""
     password = users.generate_password()
     try:
-        u = users.create_user(settings, login or "", role or "", (scope or "").strip() or None, name or "", password)
+        u = users.create_user(settings, _text(login), _text(role), _text(scope).strip() or None, _text(name), password,
+                              verify_scope=True)
     except users.UserError as exc:
-        return _alert("error", str(exc))
+        return _alert("error", str(exc)), False
     audit.record(settings, p, "user_created", targets=[u.login], detail={"role": u.role.value, "perimetre": str(u.scope or "")})
-    return _alert("success", [f"Compte « {u.login} » créé. Mot de passe provisoire, affiché une seule fois : ", html.Code(password)])
+    return _alert("success", [f"Compte « {u.login} » créé. Mot de passe provisoire, affiché une seule fois : ",
+                              html.Code(password)]), True
+
+
+def _text(v: Any) -> str:
+    """A form value as text: anything but a string (a forged list, a number) counts as empty."""
+    return v if isinstance(v, str) else ""
 
 
 def _act(settings: Any, p: Principal, action: str, target: str | None) -> html.Div:

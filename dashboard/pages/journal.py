@@ -1,7 +1,7 @@
 """Page « Journal »: the audit log, filterable and exportable (CSV), for the roles allowed to read it.
 
 What each role sees is decided in SQL by queries.audit.visibility (chef: their establishment; support: data
-events of the académie; admin: everything). Entries older than AUDIT_RETENTION_DAYS are purged when the page
+events of the académie; admin: account-management events only), for the page and its CSV export alike. Entries older than AUDIT_RETENTION_DAYS are purged when the page
 is opened (a cheap indexed DELETE), so the retention holds even without a scheduler.
 """
 

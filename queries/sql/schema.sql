@@ -45,9 +45,13 @@ CREATE TABLE IF NOT EXISTS snapshot (
     PRIMARY KEY (cov, date)
 );
 
+-- reason_code: a code of queries/labels.py QUARANTINE_REASONS, reason: its French label (never a value: the
+-- offending value is in `value`); file: name within the snapshot folder; uais: establishments the line belongs
+-- to (empty when none can be read), for the « Qualité des données » page's remit filter.
 CREATE TABLE IF NOT EXISTS quarantine (
     cov VARCHAR NOT NULL, date DATE NOT NULL, table_name VARCHAR NOT NULL, file VARCHAR, line BIGINT,
-    column_name VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL
+    column_name VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL,
+    reason_code VARCHAR, uais VARCHAR[]
 );
 
 CREATE TABLE IF NOT EXISTS ingest_log (

@@ -79,6 +79,9 @@ def cached(settings: Settings, name: str, fn: Callable[[], Any], *key: Any) -> A
 
 def checked(settings: Settings, principal: Principal, view: View) -> tuple[stats_series.ScopeInfo, date]:
     """Remit check in SQL for this principal's scope (cached per principal scope and role, never across)."""
+    # Uncached and first: an unknown scope and one outside the remit take the same path (no existence oracle,
+    # not even through the timing of the shared cov/asof cache).
+    stats_series.require_visible(settings, principal, view.scope)
     cov = cached(settings, "cov", lambda: stats_series.cov_of(settings, view.scope), view.scope)
     s = cached(settings, "asof", lambda: stats_series.asof(settings, view.date, cov), view.date, cov)
     info = cached(

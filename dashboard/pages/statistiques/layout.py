@@ -233,7 +233,8 @@ def denied(settings, principal: Principal, scope: Scope, reason: str) -> html.Di
                                                                         "raison": reason[:200]}, outcome="denied")
     return html.Div([
         html.H1("Accès refusé"),
-        F.alert(f"Le périmètre demandé ({scope}) ne fait pas partie de vos droits. Cette tentative est journalisée.",
+        F.alert(f"Le périmètre demandé ({scope}) est inconnu ou ne fait pas partie de vos droits. Cette tentative "
+                "est journalisée.",
                 "error"),
         dcc.Link("Revenir à mes statistiques", href=PATH, className="fr-link"),
     ])
@@ -243,6 +244,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
     view, messages = parse_view(principal, params)
     try:
+        stats_series.require_visible(settings, principal, view.scope)  # unknown or outside: the same refusal
         cov = stats_series.cov_of(settings, view.scope)
         ds = stats_series.dates(settings, cov)
         if not ds:

@@ -1,0 +1,93 @@
+"""Scopes of users: creating an account (admin page, `meteocomptes users add`: tests/test_auth.py) or a delegation
+checks the scope against the warehouse's latest data; an unknown one is refused in French. The admin form is
+cleared after a creation (and kept after a refusal, to be corrected)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from test_auth_kit import add_user, logged_client, make_app, text
+
+from dashboard.pages.admin import Ids as A
+from dashboard.pages.delegations import Ids as D
+from queries import users
+
+OUTS = [(A.ADD_MSG, "children"), (A.ACTION_MSG, "children"), (A.TABLE, "children"), (A.TARGET, "options"),
+        (A.LOGIN, "value"), (A.NAME, "value"), (A.SCOPE, "value")]
+
+
+@pytest.fixture
+def web(mini_warehouse):
+    s = mini_warehouse
+    app = make_app(s)
+    add_user(s, "admin.s", "admin")
+    return s, app
+
+
+def _create(client, login: str, role: str, scope: str) -> dict:  # noqa: ANN001
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in OUTS) + "..",
+        "outputs": [{"id": str(i), "property": p} for i, p in OUTS],
+        "inputs": [{"id": str(A.ADD), "property": "n_clicks", "value": 1}]
+        + [{"id": str(i), "property": "n_clicks", "value": 0} for i in (A.DISABLE, A.ENABLE, A.RESET)],
+        "state": [{"id": str(A.LOGIN), "property": "value", "value": login},
+                  {"id": str(A.NAME), "property": "value", "value": "Nouveau"},
+                  {"id": str(A.ROLE), "property": "value", "value": role},
+                  {"id": str(A.SCOPE), "property": "value", "value": scope},
+                  {"id": str(A.TARGET), "property": "value", "value": None}],
+        "changedPropIds": [f"{A.ADD}.n_clicks"],
+    }
+    r = client.post("/_dash-update-component", json=body)
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    return r.get_json()["response"]
+
+
+@pytest.mark.parametrize(("role", "scope"), [
+    ("chef", "etablissement:9999999Z"), ("ien", "circonscription:974-NORD"), ("pilote", "academie:99"),
+    ("support", "academie:01"),
+])
+def test_admin_page_refuses_an_unknown_scope(web, role, scope):
+    settings, app = web
+    c = logged_client(app, "admin.s")
+    resp = _create(c, "nouveau.compte", role, scope)
+    msg = str(resp[A.ADD_MSG]["children"])
+    assert "Périmètre inconnu" in msg and scope in msg
+    assert users.find_user(settings, "nouveau.compte") is None
+    assert A.LOGIN not in resp  # the form is kept, to be corrected
+
+
+def test_admin_page_creates_a_known_scope_and_clears_the_form(web):
+    settings, app = web
+    c = logged_client(app, "admin.s")
+    resp = _create(c, "chef.nouveau", "chef", "etablissement:9740501B")
+    assert "créé" in str(resp[A.ADD_MSG]["children"])
+    assert users.find_user(settings, "chef.nouveau").scope is not None
+    assert (resp[A.LOGIN]["value"], resp[A.NAME]["value"], resp[A.SCOPE]["value"]) == ("", "", "")
+    resp = _create(c, "ien.nouveau", "ien", "circonscription:974-SUD")
+    assert "créé" in str(resp[A.ADD_MSG]["children"])
+
+
+def test_delegation_of_an_establishment_unknown_to_the_warehouse_is_refused(web):
+    settings, app = web
+    # A head whose establishment is not (or no longer) in the data: an account from before, or from the portal.
+    add_user(settings, "chef.fantome", "chef", "etablissement:9749999Z")
+    add_user(settings, "chef.vrai", "chef", "etablissement:9740501B")
+    add_user(settings, "secretaire.s", "delegue")
+    end = (date.today() + timedelta(days=10)).isoformat()
+    outs = [(D.MSG, "children"), (D.TABLE, "children"), (D.TARGET, "options")]
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outs) + "..",
+        "outputs": [{"id": str(i), "property": p} for i, p in outs],
+        "inputs": [{"id": str(D.GRANT), "property": "n_clicks", "value": 1},
+                   {"id": str(D.REVOKE), "property": "n_clicks", "value": 0}],
+        "state": [{"id": str(D.LOGIN), "property": "value", "value": "secretaire.s"},
+                  {"id": str(D.END), "property": "date", "value": end},
+                  {"id": str(D.TARGET), "property": "value", "value": None}],
+        "changedPropIds": [f"{D.GRANT}.n_clicks"],
+    }
+    r = logged_client(app, "chef.fantome").post("/_dash-update-component", json=body)
+    assert r.status_code == 200 and "Périmètre inconnu" in text(r)
+    assert users.active_delegation_uais(settings, users.find_user(settings, "secretaire.s").id, date.today()) == []
+    r = logged_client(app, "chef.vrai").post("/_dash-update-component", json=body)
+    assert r.status_code == 200 and "Délégation accordée" in text(r)
