@@ -53,3 +53,16 @@ def civilite_label(code: str | None) -> str:
     """Salutation for a civility code; "Madame, Monsieur" when it is missing or unknown."""
     key = (code or "").strip().upper().rstrip(".")
     return _CIVILITES.get(key, "Madame, Monsieur")
+
+
+# Quarantine reasons of the ingestion's value checks: a stable snake_case code (it is stored) → its French label.
+# A label never embeds a value: the offending value has its own column. The plausible date windows are those of
+# queries/ingest.py (PLAUSIBLE_*), relative to the snapshot date D.
+VALUE_REASONS: dict[str, str] = {
+    "caractere_controle": "Caractère de contrôle (NUL, tabulation, saut de ligne…) dans la valeur",
+    "valeur_trop_longue": "Valeur plus longue que la limite INGEST_MAX_FIELD_BYTES",
+    "date_future": "Date postérieure au lendemain de la date de l'extraction",
+    "date_trop_ancienne": "Date antérieure au 01/01/2000",
+    "naissance_invraisemblable": "Date de naissance invraisemblable : moins d'un an ou plus de 30 ans à la date de l'extraction",
+    "reference_en_quarantaine": "Fait référence à une ligne elle-même mise en quarantaine (voir son motif)",
+}
