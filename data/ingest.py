@@ -128,7 +128,7 @@ def csv_layout(scan: CsvScan, display: str, settings: Settings) -> q.CsvLayout:
             f"Fichier refusé : {display} est vide (pas même la ligne d'en-tête). Vérifiez l'extraction, puis "
             "relancez l'ingestion."
         )
-    raw = scan.header.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r")
+    raw = scan.header.rstrip(b"\r")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

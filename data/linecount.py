@@ -37,7 +37,7 @@ BOM = b"\xef\xbb\xbf"
 @dataclass
 class CsvScan:
     records: int = 0  # non-blank records, header included
-    header: bytes = b""  # the first non-blank record, as in the file
+    header: bytes = b""  # the first non-blank record, as in the file (without a BOM)
     # (row, offset): from DuckDB row `row` (0-based data row) on, the row's first line in the file is
     # row + 2 + offset (header = line 1). Empty when every record is one line and no line is blank.
     line_map: list[tuple[int, int]] = field(default_factory=list)
@@ -225,7 +225,7 @@ def scan_csv(path: Path, display: str, max_line_bytes: int) -> CsvScan:
                 end = keep + n
                 if first:
                     first = False
-                    s.bom = len(BOM) if buf.startswith(BOM) else 0
+                    s.bom = s.rec_start = len(BOM) if buf.startswith(BOM) else 0  # not part of the header
                     if buf.find(b"\n", 0, end) == -1 and buf.find(b"\r", 0, end - 1) != -1:  # CR-only file
                         s.nl = CR
                 cut = buf.rfind(bytes((s.nl,)), 0, end) + 1
