@@ -42,6 +42,9 @@ class CsvScan:
     # row + 2 + offset (header = line 1). Empty when every record is one line and no line is blank.
     line_map: list[tuple[int, int]] = field(default_factory=list)
     longest: int = 0  # bytes of the longest record (line break excluded)
+    # Some value may hold a control character: a byte below 0x20 other than the line breaks, DEL, or a line break
+    # inside a quoted value. (C1 controls, U+0080-U+009F, are left to the SQL check of files flagged here.)
+    control_chars: bool = False
 
     @property
     def data_rows(self) -> int:
@@ -87,7 +90,14 @@ class _Scanner:
     def feed(self, data: bytearray, end: int, final: bool) -> None:
         """Scan data[:end]: it ends with a record separator unless `final` (end of file)."""
         a = np.frombuffer(data, np.uint8, count=end)
-        nl = np.flatnonzero(a == self.nl)
+        # One pass finds the line breaks and any other control byte (one flatnonzero over bytes < 0x20).
+        ctrl = np.flatnonzero(a < 32)
+        nl = ctrl[a[ctrl] == self.nl]
+        others = len(ctrl) - len(nl)
+        if others and self.nl == LF:  # the CR of CRLF line breaks
+            others -= int(np.count_nonzero(a[nl[nl > 0] - 1] == CR))
+        if others or data.find(b"\x7f", 0, end) != -1:
+            self.out.control_chars = True
         if self.in_quote or data.find(b'"', 0, end) != -1:
             sep = self._separators(a, nl, self._quoted_regions(a))
         else:
@@ -169,6 +179,8 @@ class _Scanner:
         maybe_blank = first <= 1 or bool((gaps <= 2).any())
         # some line break did not end a record (quoted value), here or in the record begun in an earlier block
         multiline = len(sep) != len(nl) or self.rec_line != self.lines_before + 1
+        if multiline:
+            out.control_chars = True
         moved = self.rec_line != out.records + 1 + self.offset  # a blank line ended the previous block
         if not (longest > self.limit or maybe_blank or multiline or moved or out.records == 0):
             out.longest = max(out.longest, longest)

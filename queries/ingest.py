@@ -386,17 +386,27 @@ def _date(col: str, window: str | None = None) -> str:
                    f"'Date « ' || {col} || ' » invalide (attendu : AAAA-MM-JJ)'")
 
 
-def _value_checks(cols: tuple[str, ...]) -> list[str]:
-    """Every value of a row: no control character (a NUL byte, a tab, a line break inside quotes…), and no more
-    than INGEST_MAX_FIELD_BYTES bytes. One scan each; the first offending column is reported."""
-    checks = []
-    for cond, code in ((r"regexp_matches({c}, '\p{{Cc}}')", "caractere_controle"),
-                       ("strlen({c}) > getvariable('ingest_max_field')", "valeur_trop_longue")):
-        which = "CASE " + " ".join(f"WHEN {cond.format(c=c)} THEN '{c}'" for c in cols) + " END"
-        value = "CASE " + " ".join(f"WHEN {cond.format(c=c)} THEN left({c}, 200)" for c in cols) + " END"
-        anyone = " OR ".join(cond.format(c=c) for c in cols)
-        checks.append(f"SELECT line, {which}, {value}, {_reason(code)} FROM stg WHERE {anyone}")
-    return checks
+def _first_value(cols: tuple[str, ...], cond: str, anyone: str, code: str) -> str:
+    """Rows where `anyone` holds, reported on the first column where `cond` does (value cut to 200 characters)."""
+    which = "CASE " + " ".join(f"WHEN {cond.format(c=c)} THEN '{c}'" for c in cols) + " END"
+    value = "CASE " + " ".join(f"WHEN {cond.format(c=c)} THEN left({c}, 200)" for c in cols) + " END"
+    return f"SELECT line, {which}, {value}, {_reason(code)} FROM stg WHERE {anyone}"
+
+
+def _too_long(cols: tuple[str, ...]) -> str:
+    """No value longer than INGEST_MAX_FIELD_BYTES bytes (strlen reads the stored length: nearly free)."""
+    cond = "strlen({c}) > getvariable('ingest_max_field')"
+    return _first_value(cols, cond, " OR ".join(cond.format(c=c) for c in cols), "valeur_trop_longue")
+
+
+def _control(cols: tuple[str, ...]) -> str:
+    """No control character in any value (a NUL byte, a tab, a line break inside quotes, DEL, C1 controls…).
+    A regular expression over every value is costly at national scale: it runs only on the files where
+    data/linecount.py saw a control byte (and on Parquet files and console exports), and tests all the values
+    of a row at once."""
+    cond = r"regexp_matches({c}, '\p{{Cc}}')"
+    anyone = r"regexp_matches(concat(" + ", ".join(cols) + r"), '\p{Cc}')"
+    return _first_value(cols, cond, anyone, "caractere_controle")
 
 
 def set_check_context(con: duckdb.DuckDBPyConnection, d: date, max_field_bytes: int) -> None:
@@ -491,7 +501,7 @@ CHECKS: dict[str, list[str]] = {
 
 
 for _t, _checks in CHECKS.items():
-    _checks[:0] = _value_checks(SPECS[_t].columns)
+    _checks.insert(0, _too_long(SPECS[_t].columns))
 
 
 def _on(check: str, staging: str) -> str:
@@ -499,17 +509,20 @@ def _on(check: str, staging: str) -> str:
     return re.sub(r"\bFROM stg\b", f"FROM {staging}", check)
 
 
-def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str] | None = None) -> None:
+def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str] | None = None,
+             control_chars: bool = True) -> None:
     """Quarantine bad rows of `stg_<table>` into `q_tmp`, then build typed `ok_<table>` from the others.
 
     Duplicate keys are checked last, among the rows that passed every other check: the first occurrence loads.
+    `control_chars`: the file may hold control characters (data/linecount.py saw one, or it is not a CSV).
     """
     spec = SPECS[table]
     con.execute(
         "CREATE TEMP TABLE IF NOT EXISTS q_tmp (table_name VARCHAR, line BIGINT, column_name VARCHAR, "
         "value VARCHAR, reason VARCHAR)"
     )
-    for check in CHECKS[table] + (extra_checks or []):
+    control = [_control(spec.columns)] if control_chars else []
+    for check in control + CHECKS[table] + (extra_checks or []):
         con.execute(f"INSERT INTO q_tmp SELECT '{table}', * FROM ({_on(check, f'stg_{table}')})")
     key = ", ".join(spec.key)
     key_text = " || ' / ' || ".join(spec.key)
@@ -781,7 +794,8 @@ def _fr_date_check(col: str) -> str:
 
 
 EXPORT_CHECKS: list[str] = [
-    *_value_checks(EXPORT_COLUMNS),
+    _too_long(EXPORT_COLUMNS),
+    _control(EXPORT_COLUMNS),
     _required("eleve", "Élève"),
     _required("responsable", "Responsable"),
     _required("identifiant", "Identifiant"),

@@ -346,3 +346,15 @@ def test_cli_reports_refusal_in_french(settings, snap22, monkeypatch, capsys) ->
     assert args.func(args) == 1
     err = capsys.readouterr().err
     assert "ERREUR : Fichier refusé" in err and "liens.csv est vide" in err and "Rien n'a été publié" in err
+
+
+@pytest.mark.parametrize(("body", "flagged"), [
+    (b"a;b\n1;2\n", False), (b"a;b\r\n1;2\r\n", False), (b"a;b\r1;2\r", False), (b'a;b\n"1";"x y"\n', False),
+    (b"a;b\n1\x00;2\n", True), (b"a;b\n1\t;2\n", True), (b"a;b\n1\x7f;2\n", True), (b'a;b\n"1\n";2\n', True),
+    (b"a;b\n1\r;2\n", True), (b"a;b\n\x1b;2\n", True),
+])
+def test_scan_flags_files_that_may_hold_control_characters(tmp_path, body, flagged) -> None:
+    """Only flagged files pay for the control-character check in SQL (a regular expression over every value)."""
+    p = tmp_path / "t.csv"
+    p.write_bytes(body)
+    assert scan_csv(p, "t.csv", 1000).control_chars is flagged
