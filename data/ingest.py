@@ -145,21 +145,30 @@ def csv_layout(scan: CsvScan, display: str, settings: Settings) -> q.CsvLayout:
     return q.CsvLayout(tuple(names), tuple(scan.line_map), int(settings["INGEST_MAX_LINE_BYTES"]))
 
 
+@dataclass(frozen=True)
+class Staged:
+    """Which costly value checks a staged file needs (data/linecount.py rules out most of them for a CSV)."""
+
+    control_chars: bool = True  # may hold a control character
+    long_values: bool = True  # may hold a value over INGEST_MAX_FIELD_BYTES
+
+
 def stage_file(con: q.Connection, table: str, path: Path, required: tuple[str, ...], display: str,
-               workdir: Path, settings: Settings, headers: dict[str, str] | None = None) -> bool:
+               workdir: Path, settings: Settings, headers: dict[str, str] | None = None) -> Staged:
     """Stage a file and account for every one of its lines: a CSV is first counted by data/linecount.py (and
     refused on a line over INGEST_MAX_LINE_BYTES), a Parquet file declares its row count; the file is refused
     when DuckDB staged another number of rows. A CSV that is not UTF-8 is retried as Windows-1252.
-    Returns whether the file may hold control characters (always for Parquet: it was not scanned)."""
+    Returns which value checks the file needs (all for Parquet: it was not scanned)."""
     fmt = file_format(path)
     if fmt == "parquet":
         expected = q.parquet_rows(con, path, display)
         q.stage_table(con, table, path, fmt, required, display, headers)
-        counted, control = "déclarées par le fichier Parquet", True
+        counted, needs = "déclarées par le fichier Parquet", Staged()
     else:
         scan = scan_csv(path, display, int(settings["INGEST_MAX_LINE_BYTES"]))
         layout = csv_layout(scan, display, settings)
-        expected, counted, control = scan.data_rows, "comptées dans le fichier", scan.control_chars
+        expected, counted = scan.data_rows, "comptées dans le fichier"
+        needs = Staged(scan.control_chars, scan.longest > int(settings["INGEST_MAX_FIELD_BYTES"]))
         try:
             q.stage_table(con, table, path, fmt, required, display, headers, layout)
         except UnicodeError:
@@ -183,7 +192,7 @@ def stage_file(con: q.Connection, table: str, path: Path, required: tuple[str, .
             f"{fmt_int(staged)} lues. Rien n'en est chargé, pour ne perdre aucune ligne sans le dire. Vérifiez le "
             "fichier (guillemets, lignes très longues, fin du fichier), puis relancez l'ingestion."
         )
-    return control
+    return needs
 
 
 def product_today() -> date:
@@ -251,10 +260,10 @@ def ingest_snapshot(con: q.Connection, job: Job, settings: Settings, force: bool
     q.set_check_context(con, job.date, int(settings["INGEST_MAX_FIELD_BYTES"]))
     for table in q.TABLE_ORDER:
         with q.step(f"lecture {table}"):
-            control = stage_file(con, table, files[table], q.SPECS[table].columns, str(files[table]), workdir,
-                                 settings)
+            needs = stage_file(con, table, files[table], q.SPECS[table].columns, str(files[table]), workdir,
+                               settings)
         with q.step(f"validation {table}"):
-            q.validate(con, table, control_chars=control)
+            q.validate(con, table, control_chars=needs.control_chars, long_values=needs.long_values)
             rows[table] = q.counts(con, table)
     rows = {t: rows[t] for t in q.SNAPSHOT_TABLES}
     names = {t: str(f) for t, f in files.items()}

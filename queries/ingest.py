@@ -500,29 +500,27 @@ CHECKS: dict[str, list[str]] = {
 }
 
 
-for _t, _checks in CHECKS.items():
-    _checks.insert(0, _too_long(SPECS[_t].columns))
-
-
 def _on(check: str, staging: str) -> str:
     """A check written over `stg` applied to one staging view (`stg_<table>` names elsewhere are left alone)."""
     return re.sub(r"\bFROM stg\b", f"FROM {staging}", check)
 
 
 def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str] | None = None,
-             control_chars: bool = True) -> None:
+             control_chars: bool = True, long_values: bool = True) -> None:
     """Quarantine bad rows of `stg_<table>` into `q_tmp`, then build typed `ok_<table>` from the others.
 
     Duplicate keys are checked last, among the rows that passed every other check: the first occurrence loads.
-    `control_chars`: the file may hold control characters (data/linecount.py saw one, or it is not a CSV).
+    `control_chars`: the file may hold control characters (data/linecount.py saw one, or it is not a CSV);
+    `long_values`: it may hold a value over INGEST_MAX_FIELD_BYTES (not when its longest line is shorter).
     """
     spec = SPECS[table]
     con.execute(
         "CREATE TEMP TABLE IF NOT EXISTS q_tmp (table_name VARCHAR, line BIGINT, column_name VARCHAR, "
         "value VARCHAR, reason VARCHAR)"
     )
-    control = [_control(spec.columns)] if control_chars else []
-    for check in control + CHECKS[table] + (extra_checks or []):
+    values = [_control(spec.columns)] if control_chars else []
+    values += [_too_long(spec.columns)] if long_values else []
+    for check in values + CHECKS[table] + (extra_checks or []):
         con.execute(f"INSERT INTO q_tmp SELECT '{table}', * FROM ({_on(check, f'stg_{table}')})")
     key = ", ".join(spec.key)
     key_text = " || ' / ' || ".join(spec.key)
