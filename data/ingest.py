@@ -129,6 +129,11 @@ def csv_layout(scan: CsvScan, display: str, settings: Settings) -> q.CsvLayout:
             "relancez l'ingestion."
         )
     raw = scan.header.rstrip(b"\r")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        raise q.SnapshotRefused(
+            f"Fichier refusé : {display} : encodé en UTF-16 (ou binaire), ni UTF-8 ni Windows-1252. Réenregistrez-le "
+            "en UTF-8, puis relancez l'ingestion."
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -253,7 +258,8 @@ def ingest_snapshot(con: q.Connection, job: Job, settings: Settings, force: bool
         f = find_table_file(job.path, table)
         if f is None:
             raise q.SnapshotRefused(
-                f"Instantané refusé : table manquante {job.path / table}.csv (ni .csv.gz, ni .parquet)."
+                f"Instantané refusé : table manquante {job.path / table}.csv (ni .csv.gz, ni .parquet). Ajoutez le "
+                "fichier au dossier, puis relancez l'ingestion."
             )
         files[table] = f
     rows: dict[str, dict[str, int]] = {}

@@ -68,8 +68,8 @@ class _Scanner:
     # ---------------------------------------------------------------------------------------------- errors
     def too_long(self, line: int, size: int) -> SnapshotRefused:
         return SnapshotRefused(
-            f"Fichier refusé : {self.display}, ligne {fmt_int(line)} : ligne de {fmt_int(size)} octets ou plus, "
-            f"au-delà de la limite INGEST_MAX_LINE_BYTES ({fmt_int(self.limit)} octets). Vérifiez l'extraction "
+            f"Fichier refusé : {self.display}, ligne {fmt_int(line)} : ligne trop longue (au moins {fmt_int(size)} "
+            f"octets), au-delà de la limite INGEST_MAX_LINE_BYTES ({fmt_int(self.limit)} octets). Vérifiez l'extraction "
             "(un guillemet non fermé fusionne les lignes qui suivent) ; si la ligne est légitime, relevez "
             "INGEST_MAX_LINE_BYTES, puis relancez l'ingestion."
         )
@@ -79,6 +79,13 @@ class _Scanner:
             f"Fichier refusé : {self.display}, ligne {fmt_int(self.rec_line)} : guillemet ouvrant jamais fermé (la "
             "valeur court jusqu'à la fin du fichier). Fermez ce guillemet (un guillemet dans une valeur entre "
             "guillemets s'écrit \"\"), puis relancez l'ingestion."
+        )
+
+    def after_quote(self, line: int) -> SnapshotRefused:
+        return SnapshotRefused(
+            f"Fichier refusé : {self.display}, ligne {fmt_int(line)} : caractère après un guillemet fermant (une valeur "
+            "entre guillemets doit être suivie de « ; » ou de la fin de la ligne). Si le guillemet fait partie de la "
+            "valeur, doublez-le (\"\") et entourez la valeur de guillemets, puis relancez l'ingestion."
         )
 
     # --------------------------------------------------------------------------------------------- scanning
@@ -99,7 +106,7 @@ class _Scanner:
         if others or data.find(b"\x7f", 0, end) != -1:
             self.out.control_chars = True
         if self.in_quote or data.find(b'"', 0, end) != -1:
-            sep = self._separators(a, nl, self._quoted_regions(a))
+            sep = self._separators(a, nl, self._quoted_regions(a, nl))
         else:
             sep = nl
         if final and not self.in_quote and (not len(sep) or sep[-1] != end - 1):
@@ -111,7 +118,7 @@ class _Scanner:
         self.lines_before += len(nl)
         self.off += end
 
-    def _quoted_regions(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _quoted_regions(self, a: np.ndarray, nl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(starts, ends) of the quoted values of block `a` (half-open positions in the block; a value still open
         at the end of the block ends at len(a)). Updates self.in_quote for the next block."""
         q = np.flatnonzero(a == QUOTE)
@@ -148,6 +155,8 @@ class _Scanner:
             elif i + 1 < n and qs[i + 1] == p + 1:  # "" inside a quoted value
                 i += 2
             else:
+                if p + 1 < len(a) and int(a[p + 1]) not in (SEMICOLON, LF, CR):  # DuckDB refuses it too
+                    raise self.after_quote(self.lines_before + int(np.searchsorted(nl, p)) + 1)
                 starts.append(start)
                 ends.append(p)
                 inq = False

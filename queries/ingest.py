@@ -228,7 +228,7 @@ def stage_table(
             "columns = ?, strict_mode = true, null_padding = false, max_line_size = ?)"
         )
         # Positional names: the header's own names may be anything (quotes, duplicates, empty).
-        params += [{f"c{i}": "VARCHAR" for i in range(len(layout.names))},
+        params += [{f"c{i:05d}": "VARCHAR" for i in range(len(layout.names))},
                    max(layout.max_line_bytes + 16, DUCKDB_MAX_LINE)]
     data = f"stgdata_{table}"
     try:
@@ -237,7 +237,7 @@ def stage_table(
             names = cols
         else:
             assert layout is not None
-            cols, names = [f"c{i}" for i in range(len(layout.names))], list(layout.names)
+            cols, names = [f"c{i:05d}" for i in range(len(layout.names))], list(layout.names)
         by_norm: dict[str, str] = {}
         for c, name in zip(cols, names, strict=True):
             by_norm.setdefault(_norm_header(name), c)

@@ -52,7 +52,7 @@ def test_huge_line_refuses_file_naming_line_and_limit(mini_warehouse, tmp_path, 
     shutil.copytree(MINI / "2026-09-15", snap)
     line = with_big_line(snap, mb, where)
     (oc,) = run(mini_warehouse, snap)
-    assert_french_refusal(oc.error, f"{snap / RESP}, ligne {fmt_int(line)} : ligne de ",
+    assert_french_refusal(oc.error, f"{snap / RESP}, ligne {fmt_int(line)} : ligne trop longue (au moins ",
                           f"au-delà de la limite INGEST_MAX_LINE_BYTES ({fmt_int(65536)} octets)")
     assert "Rien n'a été publié" in oc.err
     assert published(mini_warehouse) == before  # the previous warehouse keeps serving
@@ -283,6 +283,18 @@ def test_unterminated_quote_names_its_line(mini_warehouse, snap22) -> None:
     """Before: « Invalid Input Error: Error when sniffing file »."""
     edit(snap22, "eleves", replace_line(5, '0000000004A;"GRONDIN;Tom;2019-04-02;9740101S;CP A;;'))
     assert_french_refusal(refused(mini_warehouse, snap22), f"{snap22 / 'eleves.csv'}, ligne 5 : guillemet ouvrant jamais fermé")
+
+
+def test_character_after_closing_quote_names_its_line(mini_warehouse, snap22) -> None:
+    edit(snap22, "eleves", replace_line(5, '0000000004A;"GRONDIN"X;Tom;2019-04-02;9740101S;CP A;;'))
+    assert_french_refusal(refused(mini_warehouse, snap22),
+                          f"{snap22 / 'eleves.csv'}, ligne 5 : caractère après un guillemet fermant")
+
+
+def test_utf16_file(mini_warehouse, snap22) -> None:
+    p = snap22 / "liens.csv"
+    p.write_bytes(p.read_text(encoding="utf-8").encode("utf-16"))
+    assert_french_refusal(refused(mini_warehouse, snap22), f"{p} : encodé en UTF-16", "Réenregistrez-le en UTF-8")
 
 
 def test_short_line_names_its_line(mini_warehouse, snap22) -> None:
