@@ -147,7 +147,7 @@ def csv_layout(scan: CsvScan, display: str, settings: Settings) -> q.CsvLayout:
                     f"une {name} au lieu du point-virgule « ; ». Réexportez le fichier avec « ; » comme "
                     "séparateur, puis relancez l'ingestion."
                 )
-    return q.CsvLayout(tuple(names), tuple(scan.line_map), int(settings["INGEST_MAX_LINE_BYTES"]))
+    return q.CsvLayout(tuple(names), int(settings["INGEST_MAX_LINE_BYTES"]), tuple(scan.line_map))
 
 
 @dataclass(frozen=True)

@@ -192,8 +192,8 @@ class CsvLayout:
     """What the ingestion learnt of a CSV file before DuckDB reads it (data/linecount.py)."""
 
     names: tuple[str, ...]  # header names, in file order
+    max_line_bytes: int  # INGEST_MAX_LINE_BYTES
     line_map: tuple[tuple[int, int], ...] = ()  # (row, offset): from data row `row` on, line = row + 2 + offset
-    max_line_bytes: int = 1 << 16
 
 
 DUCKDB_MAX_LINE = 2_097_152  # DuckDB's default max_line_size

@@ -82,7 +82,7 @@ def test_rows_lost_by_the_csv_reader_refuse_the_file(make_settings, mini_snapsho
 
     def as_before(con, table, path, fmt, required, display, headers=None, layout=None):
         if layout is not None:
-            layout = q.CsvLayout(layout.names, layout.line_map, 0)  # DuckDB's default max_line_size again
+            layout = q.CsvLayout(layout.names, 0, layout.line_map)  # DuckDB's default max_line_size again
         real(con, table, path, fmt, required, display, headers, layout)
 
     monkeypatch.setattr(q, "stage_table", as_before)
