@@ -65,7 +65,8 @@ def ensure_demo_data(settings: Settings) -> None:
         raise SystemExit(rc)
     folders = sorted(str(p) for p in out.iterdir() if p.is_dir())
     print(f"Ingestion de {len(folders)} instantanés…", flush=True)
-    rc = cli(["ingest", *folders])
+    # --force: the demo's synthetic timeline runs to at least DEMO_START + 30 days, which may be after today.
+    rc = cli(["ingest", "--force", *folders])
     if rc:
         raise SystemExit(rc)
 

@@ -39,6 +39,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DUCKDB_THREADS", "2", "Fils d'exécution DuckDB par processus web.", int),
     Setting("INGEST_MEMORY_LIMIT", "6GB", "Mémoire maximale de DuckDB pendant l'ingestion.", str),
     Setting("INGEST_MAX_DROP", "0.30", "Baisse maximale du nombre de lignes d'une table par rapport à l'instantané précédent avant refus.", float),
+    Setting("INGEST_MAX_LINE_BYTES", "65536", "Taille maximale d'une ligne d'un fichier CSV ingéré, en octets (une valeur entre guillemets sur plusieurs lignes compte en entier) : au-delà, le fichier est refusé en nommant la ligne.", int),
+    Setting("INGEST_MAX_FIELD_BYTES", "1024", "Taille maximale d'une valeur d'un fichier ingéré, en octets : une ligne dont une valeur dépasse est mise en quarantaine.", int),
     Setting("SMTP_HOST", "localhost", "Serveur SMTP des notifications par courriel."),
     Setting("SMTP_PORT", "25", "Port du serveur SMTP.", int),
     Setting("SMTP_TLS", "none", "Chiffrement SMTP : `none`, `starttls` ou `ssl`."),

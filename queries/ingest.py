@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -223,6 +223,18 @@ def _norm_header(name: str) -> str:
     return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).lower().split())
 
 
+@dataclass(frozen=True)
+class CsvLayout:
+    """What the ingestion learnt of a CSV file before DuckDB reads it (data/linecount.py)."""
+
+    names: tuple[str, ...]  # header names, in file order
+    max_line_bytes: int  # INGEST_MAX_LINE_BYTES
+    line_map: tuple[tuple[int, int], ...] = ()  # (row, offset): from data row `row` on, line = row + 2 + offset
+
+
+DUCKDB_MAX_LINE = 2_097_152  # DuckDB's default max_line_size
+
+
 def stage_table(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -231,39 +243,122 @@ def stage_table(
     required: tuple[str, ...],
     display: str,
     headers: dict[str, str] | None = None,
+    layout: CsvLayout | None = None,
 ) -> None:
     """Load one file into TEMP `stgdata_<table>` (all VARCHAR, trimmed, '' → NULL) and expose it as the view
     `stg_<table>` with `line` (line in the file, header = line 1; for Parquet, row index + 2 likewise).
 
-    Raises SnapshotRefused when the file cannot be read or lacks a required column. `fmt` is csv or parquet
-    (gzip is handled by read_csv). A CSV that is not UTF-8 raises UnicodeError so that the caller can transcode.
+    A CSV is read with the layout found by data/linecount.py (header names, line numbers), without DuckDB's
+    dialect sniffing: `;`, `"` quoting, every row as many fields as the header, else an error naming the line.
+    Raises SnapshotRefused (French, naming the file and the line when there is one) when the file cannot be read
+    or lacks a required column. `fmt` is csv or parquet (gzip is handled by read_csv). A CSV that is not UTF-8
+    raises UnicodeError so that the caller can transcode.
     """
-    src = "read_parquet(?)" if fmt == "parquet" else (
-        "read_csv(?, delim = ';', header = true, quote = '\"', escape = '\"', all_varchar = true, "
-        "strict_mode = true, null_padding = false)"
-    )
+    params: list[object] = [str(path)]
+    if fmt == "parquet":
+        src = "read_parquet(?)"
+    else:
+        assert layout is not None
+        src = (
+            "read_csv(?, delim = ';', quote = '\"', escape = '\"', header = true, auto_detect = false, "
+            "columns = ?, strict_mode = true, null_padding = false, max_line_size = ?)"
+        )
+        # Positional names: the header's own names may be anything (quotes, duplicates, empty).
+        params += [{f"c{i:05d}": "VARCHAR" for i in range(len(layout.names))},
+                   max(layout.max_line_bytes + 16, DUCKDB_MAX_LINE)]
     data = f"stgdata_{table}"
     try:
-        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}", [str(path)]).fetchall()]
+        if fmt == "parquet":
+            cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}", params).fetchall()]
+            names = cols
+        else:
+            assert layout is not None
+            cols, names = [f"c{i:05d}" for i in range(len(layout.names))], list(layout.names)
         by_norm: dict[str, str] = {}
-        for c in cols:
-            by_norm.setdefault(_norm_header(c), c)
+        for c, name in zip(cols, names, strict=True):
+            by_norm.setdefault(_norm_header(name), c)
         headers = headers or {c: c for c in required}  # canonical column → expected normalised header
         missing = [headers[c] for c in required if headers[c] not in by_norm]
         if missing:
-            raise SnapshotRefused(f"Colonne(s) obligatoire(s) absente(s) dans {display} : {', '.join(missing)}")
+            raise SnapshotRefused(
+                f"Fichier refusé : {display} : colonne(s) obligatoire(s) absente(s) de la ligne d'en-tête : "
+                f"{', '.join(missing)}. Ajoutez-les (l'en-tête attendu est : {';'.join(headers[c] for c in required)}), "
+                "puis relancez l'ingestion."
+            )
         select = ", ".join(
             f"NULLIF(trim(CAST({_q(by_norm[headers[c]])} AS VARCHAR)), '') AS {_q(c)}" for c in required
         )
         # One pass, one copy: insertion order is preserved, so rowid + 2 is the line in the file (header = 1).
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {data} AS SELECT {select} FROM {src}", [str(path)])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {data} AS SELECT {select} FROM {src}", params)
     except duckdb.Error as exc:
         msg = str(exc)
         if "Invalid unicode" in msg or "not utf-8" in msg:
             raise UnicodeError(msg) from exc
-        first = msg.splitlines()[0] if msg else type(exc).__name__
-        raise SnapshotRefused(f"Fichier illisible : {display} ({first})") from exc
-    con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{table} AS SELECT rowid + 2 AS line, * FROM {data}")
+        raise SnapshotRefused(read_error(msg, display, fmt, layout)) from exc
+    if layout is not None and layout.line_map:
+        # Blank lines or values spanning lines shift line numbers: map each row to its first line in the file.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE linemap_{table} (row BIGINT, off BIGINT)")
+        con.executemany(f"INSERT INTO linemap_{table} VALUES (?, ?)", [list(m) for m in layout.line_map])
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW stg_{table} AS SELECT d.rowid + 2 + coalesce(m.off, 0) AS line, d.* "
+            f"FROM {data} d ASOF LEFT JOIN linemap_{table} m ON d.rowid >= m.row"
+        )
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{table} AS SELECT rowid + 2 AS line, * FROM {data}")
+
+
+def read_error(msg: str, display: str, fmt: str, layout: CsvLayout | None = None) -> str:
+    """DuckDB's (English) read error → a French refusal naming the file, the line when known, what to do.
+    The offending line's content (DuckDB's « Original Line ») is never repeated: it holds personal data."""
+    from meteocomptes.stats_cli import fmt_int  # late import: the CLI module imports queries
+
+    found = re.search(r"CSV Error on Line: (\d+)", msg)
+    where = f"{display}, ligne {fmt_int(int(found.group(1)))}" if found else display
+    again = "puis relancez l'ingestion."
+    cols = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg)
+    if cols:
+        expected, got = int(cols.group(1)), int(cols.group(2))  # DuckDB stops counting at expected + 1
+        count, hint = ((f"plus de {expected} valeurs", "une valeur contenant « ; » doit être entourée de guillemets")
+                       if got > expected else
+                       (f"{got} valeur(s) au lieu de {expected}", "la ligne est incomplète, coupée ou d'un autre "
+                        "séparateur que « ; »"))
+        return (f"Fichier refusé : {where} : {count} (il en faut autant que de colonnes dans l'en-tête, séparées "
+                f"par « ; »). Corrigez cette ligne ({hint}), {again}")
+    if "unterminated quote" in msg:
+        return (f"Fichier refusé : {where} : guillemet ouvrant jamais fermé. Fermez-le (un guillemet dans une "
+                f"valeur entre guillemets s'écrit \"\"), {again}")
+    if "Maximum line size" in msg or "line size" in msg.lower():
+        limit = layout.max_line_bytes if layout else DUCKDB_MAX_LINE
+        return (f"Fichier refusé : {where} : ligne plus longue que la limite INGEST_MAX_LINE_BYTES ({fmt_int(limit)} octets). "
+                f"Vérifiez l'extraction ; si la ligne est légitime, relevez INGEST_MAX_LINE_BYTES, {again}")
+    if "gzip" in msg.lower():
+        return (f"Fichier refusé : {display} : fichier compressé (gzip) tronqué ou corrompu. Recopiez-le ou "
+                f"refaites l'extraction, {again}")
+    if fmt == "parquet":
+        return (f"Fichier refusé : {display} n'est pas un fichier Parquet lisible (tronqué, corrompu ou d'un autre "
+                f"format). Réexportez-le en Parquet ou en CSV (séparateur « ; »), {again}")
+    if "quote" in msg.lower():
+        return (f"Fichier refusé : {where} : guillemet mal placé (après un guillemet fermant, seuls « ; » ou la fin "
+                f"de ligne sont permis). Corrigez la valeur (un guillemet s'y écrit \"\"), {again}")
+    if "invalid state" in msg or "RFC 4180" in msg:
+        return (f"Fichier refusé : {where} : contenu illisible comme CSV (fichier binaire, corrompu ou d'un autre "
+                f"format ?). Vérifiez le fichier, {again}")
+    first = msg.splitlines()[0] if msg else "?"
+    return (f"Fichier refusé : {where} : lecture impossible. Vérifiez qu'il s'agit d'un CSV (séparateur « ; », "
+            f"ligne d'en-tête, UTF-8 ou Windows-1252) ou d'un Parquet, {again} (Détail technique : {first})")
+
+
+def staged_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM stgdata_{table}").fetchone()[0])  # type: ignore[index]
+
+
+def parquet_rows(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> int:
+    """Rows a Parquet file declares in its footer, read independently of the row scan."""
+    try:
+        row = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata(?)", [str(path)]).fetchone()
+    except duckdb.Error as exc:
+        raise SnapshotRefused(read_error(str(exc), display, "parquet")) from exc
+    return int(row[0] or 0) if row else 0
 
 
 # ------------------------------------------------------------------------------------------------ validation
@@ -298,8 +393,71 @@ def _vocab(col: str, values: tuple[str, ...]) -> str:
     return f"SELECT line, '{col}', {col}, {_code('inconnu')} FROM stg WHERE {col} IS NOT NULL AND {col} NOT IN {_in(values)}"
 
 
-def _date(col: str) -> str:
-    return f"SELECT line, '{col}', {col}, {_code('date_invalide')} FROM stg WHERE {_DATE_BAD.format(c=col)}"
+# Plausible dates in fields, relative to the snapshot date D (set per snapshot by set_check_context()): an event
+# (notification, activation, connection, password reset) is neither after D + 1 day (one day of tolerance, as for
+# the snapshot date itself) nor before 2000 (no online account of parents existed); a pupil is born between
+# D − 30 years (adults finishing a vocational diploma) and D − 1 year (the « toute petite section » takes
+# children from two years old in the calendar year, so some are 20 months old at the rentrée).
+PLAUSIBLE_EVENT_MIN = date(2000, 1, 1)
+PLAUSIBLE_AGE_YEARS = (1, 30)
+_WINDOWS: dict[str, tuple[tuple[str, str], ...]] = {
+    "evenement": (("{d} > getvariable('ingest_event_max')", "date_future"),
+                  ("{d} < getvariable('ingest_event_min')", "date_trop_ancienne")),
+    "naissance": (("{d} > getvariable('ingest_birth_max') OR {d} < getvariable('ingest_birth_min')",
+                   "naissance_invraisemblable"),),
+}
+
+
+def _window(col: str, typed: str, window: str | None, bad_format: str, format_reason: str) -> str:
+    """A date check: bad format, then (for a well-formed date) outside its plausible window, each its reason."""
+    if window is None:
+        return f"SELECT line, '{col}', {col}, {format_reason} FROM stg WHERE {bad_format}"
+    rules = [(cond.format(d=typed), code) for cond, code in _WINDOWS[window]]
+    reason = f"CASE WHEN {bad_format} THEN {format_reason} " + " ".join(
+        f"WHEN {cond} THEN {_code(code)}" for cond, code in rules) + " END"
+    out = " OR ".join(f"({cond})" for cond, _ in rules)
+    return f"SELECT line, '{col}', {col}, {reason} FROM stg WHERE {bad_format} OR ({col} IS NOT NULL AND ({out}))"
+
+
+def _date(col: str, window: str | None = None) -> str:
+    return _window(col, f"try_cast({col} AS DATE)", window, _DATE_BAD.format(c=col),
+                   _code("date_invalide"))
+
+
+def _first_value(cols: tuple[str, ...], cond: str, anyone: str, code: str) -> str:
+    """Rows where `anyone` holds, reported on the first column where `cond` does (value cut to 200 characters)."""
+    which = "CASE " + " ".join(f"WHEN {cond.format(c=c)} THEN '{c}'" for c in cols) + " END"
+    value = "CASE " + " ".join(f"WHEN {cond.format(c=c)} THEN left({c}, 200)" for c in cols) + " END"
+    return f"SELECT line, {which}, {value}, {_code(code)} FROM stg WHERE {anyone}"
+
+
+def _too_long(cols: tuple[str, ...]) -> str:
+    """No value longer than INGEST_MAX_FIELD_BYTES bytes (strlen reads the stored length: nearly free)."""
+    cond = "strlen({c}) > getvariable('ingest_max_field')"
+    return _first_value(cols, cond, " OR ".join(cond.format(c=c) for c in cols), "valeur_trop_longue")
+
+
+def _control(cols: tuple[str, ...]) -> str:
+    """No control character in any value (a NUL byte, a tab, a line break inside quotes, DEL, C1 controls…).
+    A regular expression over every value is costly at national scale: it runs only on the files where
+    data/linecount.py saw a control byte (and on Parquet files and console exports), and tests all the values
+    of a row at once."""
+    cond = r"regexp_matches({c}, '\p{{Cc}}')"
+    anyone = r"regexp_matches(concat(" + ", ".join(cols) + r"), '\p{Cc}')"
+    return _first_value(cols, cond, anyone, "caractere_controle")
+
+
+def set_check_context(con: duckdb.DuckDBPyConnection, d: date, max_field_bytes: int) -> None:
+    """The snapshot date's plausible windows and the field size limit, read by the checks (DuckDB variables)."""
+    young, old = PLAUSIBLE_AGE_YEARS
+
+    def years_before(n: int) -> date:
+        return d.replace(year=d.year - n, day=28) if (d.month, d.day) == (2, 29) else d.replace(year=d.year - n)
+
+    for name, value in (("ingest_event_min", PLAUSIBLE_EVENT_MIN), ("ingest_event_max", d + timedelta(days=1)),
+                        ("ingest_birth_min", years_before(old)), ("ingest_birth_max", years_before(young))):
+        con.execute(f"SET VARIABLE {name} = CAST(? AS DATE)", [value])
+    con.execute("SET VARIABLE ingest_max_field = CAST(? AS BIGINT)", [max_field_bytes])
 
 
 # A UAI: 7 digits then the check letter UAI_LETTERS[n mod 23]. The expected letter is computed only on 7 digits.
@@ -315,10 +473,18 @@ _UAI_LETTER = (
 
 
 def _ref(col: str, code: str, other: str, other_col: str) -> str:
-    # ANTI JOIN rather than NOT IN: no NULL-aware mark join over millions of keys.
+    """A reference to a row of an earlier table: unknown, or known but quarantined there (control characters
+    removed, so that a key quarantined for a NUL byte is recognised)."""
+    # ANTI JOIN rather than NOT IN: no NULL-aware mark join over millions of keys. Only the failing rows (few)
+    # are looked up among the quarantined keys of the other table.
+    src = other.removeprefix("ok_")
     return (
-        f"SELECT line, '{col}', s.{col}, {_code(code)} FROM stg s "
-        f"ANTI JOIN (SELECT {other_col} AS k FROM {other}) o ON s.{col} = o.k WHERE s.{col} IS NOT NULL"
+        f"SELECT line, '{col}', s.{col}, CASE WHEN qk.k IS NULL THEN {_code(code)} "
+        f"ELSE {_code('reference_en_quarantaine')} END FROM stg s "
+        f"ANTI JOIN (SELECT {other_col} AS k FROM {other}) o ON s.{col} = o.k "
+        f"LEFT JOIN (SELECT DISTINCT regexp_replace(x.{other_col}, '\\p{{Cc}}', '', 'g') AS k FROM stg_{src} x "
+        f"SEMI JOIN (SELECT line FROM q_tmp WHERE table_name = '{src}') USING (line)) qk ON s.{col} = qk.k "
+        f"WHERE s.{col} IS NOT NULL"
     )
 
 
@@ -338,7 +504,7 @@ CHECKS: dict[str, list[str]] = {
     ],
     "eleves": [
         _required("ine"),
-        _date("date_naissance"),
+        _date("date_naissance", "naissance"),
         _required("uai"),
         _ref("uai", "etablissement_inconnu", "ok_etablissements", "uai"),
     ],
@@ -348,10 +514,10 @@ CHECKS: dict[str, list[str]] = {
         _vocab("origine", ORIGINES),
         _required("etat"),
         _vocab("etat", ETATS),
-        _date("date_notification"),
-        _date("date_activation"),
-        _date("date_derniere_connexion"),
-        _date("date_demande_reinit_mdp"),
+        _date("date_notification", "evenement"),
+        _date("date_activation", "evenement"),
+        _date("date_derniere_connexion", "evenement"),
+        _date("date_demande_reinit_mdp", "evenement"),
     ],
     "responsables": [
         _required("responsable_id"),
@@ -375,15 +541,25 @@ Q_TMP_DDL = (
 )
 
 
-def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str] | None = None) -> None:
+def _on(check: str, staging: str) -> str:
+    """A check written over `stg` applied to one staging view (`stg_<table>` names elsewhere are left alone)."""
+    return re.sub(r"\bFROM stg\b", f"FROM {staging}", check)
+
+
+def validate(con: duckdb.DuckDBPyConnection, table: str, extra_checks: list[str] | None = None,
+             control_chars: bool = True, long_values: bool = True) -> None:
     """Quarantine bad rows of `stg_<table>` into `q_tmp`, then build typed `ok_<table>` from the others.
 
     Duplicate keys are checked last, among the rows that passed every other check: the first occurrence loads.
+    `control_chars`: the file may hold control characters (data/linecount.py saw one, or it is not a CSV);
+    `long_values`: it may hold a value over INGEST_MAX_FIELD_BYTES (not when its longest line is shorter).
     """
     spec = SPECS[table]
     con.execute(Q_TMP_DDL)
-    for check in CHECKS[table] + (extra_checks or []):
-        con.execute(f"INSERT INTO q_tmp SELECT '{table}', * FROM ({check.replace('FROM stg', f'FROM stg_{table}')})")
+    values = [_control(spec.columns)] if control_chars else []
+    values += [_too_long(spec.columns)] if long_values else []
+    for check in values + CHECKS[table] + (extra_checks or []):
+        con.execute(f"INSERT INTO q_tmp SELECT '{table}', * FROM ({_on(check, f'stg_{table}')})")
     key = ", ".join(spec.key)
     key_text = " || ' / ' || ".join(spec.key)
     alive = f"NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = '{table}' AND q.line = s.line)"
@@ -701,14 +877,15 @@ _NOM = r"regexp_extract({c}, '^((?:[^\s\p{{Ll}}]+\s+)*[^\s\p{{Ll}}]+)(?:\s|$)', 
 
 
 def _fr_date_check(col: str) -> str:
-    return (
-        f"SELECT line, '{col}', {col}, {_code('date_invalide_fr')} "
-        f"FROM stg WHERE {col} IS NOT NULL AND (NOT regexp_full_match({col}, '\\d{{2}}[-/]\\d{{2}}[-/]\\d{{4}}') "
-        f"OR {_FR_DATE.format(c=col)} IS NULL)"
-    )
+    bad = (f"({col} IS NOT NULL AND (NOT regexp_full_match({col}, '\\d{{2}}[-/]\\d{{2}}[-/]\\d{{4}}') "
+           f"OR {_FR_DATE.format(c=col)} IS NULL))")
+    return _window(col, f"CAST({_FR_DATE.format(c=col)} AS DATE)", "evenement", bad,
+                   _code("date_invalide_fr"))
 
 
 EXPORT_CHECKS: list[str] = [
+    _too_long(EXPORT_COLUMNS),
+    _control(EXPORT_COLUMNS),
     _required("eleve"),
     _required("responsable"),
     _required("identifiant"),
@@ -733,7 +910,7 @@ def validate_export(con: duckdb.DuckDBPyConnection, uai: str, d: date) -> dict[s
     """
     con.execute(Q_TMP_DDL)
     for check in EXPORT_CHECKS:
-        con.execute(f"INSERT INTO q_tmp SELECT 'export', * FROM ({check.replace('FROM stg', 'FROM stg_export')})")
+        con.execute(f"INSERT INTO q_tmp SELECT 'export', * FROM ({_on(check, 'stg_export')})")
     ok = "NOT EXISTS (SELECT 1 FROM q_tmp q WHERE q.table_name = 'export' AND q.line = s.line)"
     # Duplicated pairs, and an account shown with different state/origin on two lines: the first line wins.
     con.execute(

@@ -74,6 +74,14 @@ QUARANTINE_REASONS: dict[str, str] = {
     "doublon": "Clé en double (seule la première ligne est chargée)",
     "doublon_couple": "Couple élève / responsable en double (seule la première ligne est chargée)",
     "compte_incoherent": "Statut ou origine du compte différent d'une ligne précédente du même compte",
+    # Value checks (queries/ingest.py: _control, _too_long, _window; plausible windows PLAUSIBLE_*, relative to
+    # the snapshot date D).
+    "caractere_controle": "Caractère de contrôle (NUL, tabulation, saut de ligne…) dans la valeur",
+    "valeur_trop_longue": "Valeur plus longue que la limite INGEST_MAX_FIELD_BYTES",
+    "date_future": "Date postérieure au lendemain de la date de l'extraction",
+    "date_trop_ancienne": "Date antérieure au 01/01/2000",
+    "naissance_invraisemblable": "Date de naissance invraisemblable : moins d'un an ou plus de 30 ans à la date de l'extraction",
+    "reference_en_quarantaine": "Fait référence à une ligne elle-même mise en quarantaine (voir son motif)",
     "autre": "Autre motif (ingestion antérieure)",
 }
 
