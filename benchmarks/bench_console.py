@@ -4,7 +4,7 @@ searches in PostgreSQL with pg_trgm, in the same run.
     python -m benchmarks.bench_console --profile reunion [--runs 40] [--data-dir DIR] [--pg postgresql://…]
 
 The académie is generated and ingested once (one day) under benchmarks/out/console-<profile>/ when missing.
-Each search = count + first page (100 rows, sorted) with the real query layer (queries.console, live overlay
+Each search = count + first page (100 rows, sorted) with the real query layer (queries.services.console, live overlay
 included), for a mix of prefix and infix terms drawn from the data. PostgreSQL gets the same derived rows
 (COPY), a GIN trigram index on the same normalised key and a B-tree on the UAI, in a dedicated schema that is
 dropped at the end.
@@ -34,8 +34,8 @@ def _ms(samples: list[float]) -> dict[str, float]:
 
 
 def ensure_warehouse(profile: str, data_dir: Path) -> None:
-    from meteocomptes.settings import Settings
     from queries import warehouse
+    from queries.core.settings import Settings
 
     s = Settings.from_env({"METEOCOMPTES_DATA_DIR": str(data_dir)})
     if warehouse.current_target(s.warehouse_dir) is not None:
@@ -74,7 +74,7 @@ def terms(settings, n: int, seed: int = 1) -> list[str]:  # noqa: ANN001
 
 
 def bench_duckdb(settings, principal, qs: list[str]) -> dict[str, float]:  # noqa: ANN001
-    from queries import console
+    from queries.services import console
 
     console.search(settings, principal, console.Filters.build(q=qs[0]), limit=100)  # warm-up
     samples = []
@@ -89,7 +89,8 @@ def bench_duckdb(settings, principal, qs: list[str]) -> dict[str, float]:  # noq
 def pg_setup(url: str, settings, schema: str):  # noqa: ANN001, ANN201
     import psycopg
 
-    from queries import console, warehouse
+    from queries import warehouse
+    from queries.services import console
 
     pg = psycopg.connect(url, autocommit=True)
     pg.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -118,7 +119,7 @@ def pg_setup(url: str, settings, schema: str):  # noqa: ANN001, ANN201
 
 
 def bench_pg(pg, schema: str, column: str, code: str, qs: list[str]) -> dict[str, float]:  # noqa: ANN001
-    from queries.console import fold
+    from queries.services.console import fold
 
     def like(term: str) -> str:
         return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -141,7 +142,7 @@ def bench_pg(pg, schema: str, column: str, code: str, qs: list[str]) -> dict[str
 def bench_letters(settings, principal, n: int = 500) -> tuple[float, float, int]:  # noqa: ANN001
     """Seconds to draw n passwords + hash them (argon2) + build the PDF; and the PDF alone; its page count."""
     from dashboard.exports_console import letters_pdf
-    from queries import actions, console
+    from queries.services import actions, console
 
     ids = console.accounts_of_filter(settings, principal, console.Filters(), cap=n)
     recips = console.recipients(settings, principal, ids)
@@ -170,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or ROOT / "benchmarks" / "out" / f"console-{args.profile}"
     ensure_warehouse(args.profile, data_dir)
 
-    from meteocomptes.settings import Settings
     from queries import warehouse
-    from queries.scope import Principal, Role, Scope
+    from queries.core.scope import Principal, Role, Scope
+    from queries.core.settings import Settings
     from queries.store import init_db
 
     settings = Settings.from_env({"METEOCOMPTES_DATA_DIR": str(data_dir)})

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from meteocomptes.settings import Settings
-from queries import stats, stats_series, warehouse
-from queries.scope import Principal, Role, Scope
+from queries import warehouse
+from queries.core.scope import Principal, Role, Scope
+from queries.core.settings import Settings
+from queries.warehouse import stats, stats_series
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,7 +143,7 @@ def callbacks_end_to_end(settings: Settings, scopes: dict[str, Scope], args: arg
     from dashboard.app import create_app
     from dashboard.cache import cache
     from dashboard.pages.statistiques.ids import Ids
-    from queries import users
+    from queries.store import users
 
     app = create_app(settings)
     login, password = "bench.pilote", "Bench-Pilote-2026!x"
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         settings, snap = prepare(args)
 
-    from queries import catalog
+    from queries.warehouse import catalog
 
     sc = catalog.demo_scopes(settings)
     ds = stats_series.dates(settings)

@@ -18,10 +18,11 @@ from typing import Any
 from flask import Blueprint, Flask, jsonify, request
 
 from dashboard import auth
-from meteocomptes.settings import Settings
-from queries import stats, stats_series, warehouse
-from queries.labels import ETATS, ORIGINES
-from queries.scope import Level, Scope, ScopeError
+from queries import warehouse
+from queries.core.scope import Level, Scope, ScopeError
+from queries.core.settings import Settings
+from queries.core.vocab import ETATS, ORIGINES
+from queries.warehouse import stats, stats_series
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 

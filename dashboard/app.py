@@ -13,10 +13,10 @@ from dashboard import api, auth
 from dashboard.cache import init_cache
 from dashboard.ids import Shell
 from dashboard.pages import Page, load_pages
-from meteocomptes.settings import Settings
-from queries import audit, warehouse
-from queries.scope import Principal
-from queries.store import init_db
+from queries import warehouse
+from queries.core.scope import Principal
+from queries.core.settings import Settings
+from queries.store import audit, init_db
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 

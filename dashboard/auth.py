@@ -15,8 +15,8 @@
 
 Pattern for every data callback and route (see docs/ARCHITECTURE.md, "Access control"):
     principal = require_principal("console")       # 403 + audit when absent or not allowed
-    rows = queries.console.search(settings, principal, ...)  # filters by principal.scope in SQL
-and raise `queries.scope.AccessDenied` anywhere below: the central handler answers 403 JSON and audits it.
+    rows = queries.services.console.search(settings, principal, ...)  # filters by principal.scope in SQL
+and raise `queries.core.scope.AccessDenied` anywhere below: the central handler answers 403 JSON and audits it.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, Response, g, has_request_context, jsonify, redirect, render_template_string, request
 
 from dashboard import security
-from meteocomptes.settings import Settings
-from queries import audit, ratelimit, users
-from queries.scope import ROLE_SCOPE_LEVEL, AccessDenied, Principal, Role, Scope, ScopeError
+from queries.core.scope import ROLE_SCOPE_LEVEL, AccessDenied, Principal, Role, Scope, ScopeError
+from queries.core.settings import Settings
+from queries.store import audit, ratelimit, users
 
 GENERIC_LOGIN_ERROR = "Identifiant ou mot de passe incorrect, ou compte temporairement bloqué."
 # Many staff share one address (rectorat, school NAT): the per-IP budget is this multiple of the per-account one.
@@ -48,7 +48,7 @@ PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_auth/")
 API_PATHS = frozenset({"/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
 API_PREFIXES = ("/export", "/api", "/_dash-")
 # The one export that needs no data scope: the Journal's CSV, for every role that reads the Journal (the admin
-# included); it shows exactly the rows of the page (queries.audit.visibility).
+# included); it shows exactly the rows of the page (queries.store.audit.visibility).
 JOURNAL_EXPORT = "/export/journal.csv"
 
 Permission = Literal["any", "stats", "console", "delegate", "admin", "audit"]

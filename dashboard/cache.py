@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_caching import Cache
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 cache = Cache()
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from fpdf import FPDF
 
-from queries import labels
-from queries.actions import Letter, wording
+from queries.core import vocab
+from queries.services.actions import Letter, wording
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 LIST_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -114,7 +114,7 @@ class _Doc(FPDF):
 
 def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> bytes:
     """One page per guardian: login, provisional password if one was set, what to do, 3-month validity. The text
-    depends on the letter's kind (activation, reset, reminder: queries.actions.wording, shared with emails)."""
+    depends on the letter's kind (activation, reset, reminder: queries.services.actions.wording, shared with emails)."""
     doc = _Doc(footer_text="Document confidentiel — à remettre en main propre au responsable")
     doc.alias_nb_pages()
     for lt in letters:
@@ -123,7 +123,7 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
         doc.font("B", 11)
         doc.para(5, (f"Académie de {academie}\n{lt.etablissement}"))
         doc.ln(8)
-        civ = labels.civilite_label(lt.civilite)
+        civ = vocab.civilite_label(lt.civilite)
         doc.set_x(110)
         doc.font("", 11)
         doc.cell(0, 5, doc.t(f"{civ} {lt.prenoms} {lt.nom}"), new_x="LMARGIN", new_y="NEXT")

@@ -22,10 +22,12 @@ from dashboard import auth
 from dashboard.pages.statistiques import callbacks as C
 from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
-from meteocomptes.settings import Settings
-from queries import audit, ratelimit, stats, stats_series, warehouse
-from queries.labels import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
-from queries.scope import Principal
+from queries import warehouse
+from queries.core.scope import Principal
+from queries.core.settings import Settings
+from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
+from queries.store import audit, ratelimit
+from queries.warehouse import stats, stats_series
 
 log = logging.getLogger(__name__)
 bp = Blueprint("exports_stats", __name__, url_prefix="/export/stats")

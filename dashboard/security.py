@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Responses that may be cached by the browser: static code and styles, no data.

@@ -1,5 +1,5 @@
-"""Ingestion orchestration: find the files, handle encodings, drive queries.ingest on a private copy of the
-warehouse (queries.publish), print per-table counts, and the `meteocomptes ingest` command.
+"""Ingestion orchestration: find the files, handle encodings, drive queries.warehouse.ingest on a private copy of the
+warehouse (queries.warehouse.publish), print per-table counts, and the `meteocomptes ingest` command.
 
 Inputs (DOMAIN.md):
 - snapshot folders `YYYY-MM-DD/` holding etablissements, eleves, responsables, liens, comptes as `.csv`
@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 
 from data.linecount import CsvScan, os_error_fr, scan_csv
 from meteocomptes.cli import iso_date
-from meteocomptes.settings import Settings
 from meteocomptes.stats_cli import fmt_int
-from queries import ingest as q
-from queries.publish import TMP_PREFIX, writable_copy
+from queries.core.settings import Settings
+from queries.warehouse import ingest as q
+from queries.warehouse.publish import TMP_PREFIX, writable_copy
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EXTENSIONS = (".csv", ".csv.gz", ".parquet")

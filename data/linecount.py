@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from meteocomptes.stats_cli import fmt_int
-from queries.ingest import SnapshotRefused
+from queries.warehouse.ingest import SnapshotRefused
 
 BLOCK = 16 << 20  # bytes read at a time
 LF, CR, QUOTE, SEMICOLON = 10, 13, 34, 59

@@ -6,6 +6,6 @@ TRUSTED_PROXIES, the same list the application uses for X-Forwarded-For/-Host an
 TRUSTED_PROXIES: no peer is trusted, and a local client cannot pass for HTTPS.
 """
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 forwarded_allow_ips = ",".join(Settings.from_env()["TRUSTED_PROXIES"])

@@ -12,6 +12,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from queries.outbox import main
+    from queries.store.outbox import main
 
     return main(["--loop"] if args.loop else [])

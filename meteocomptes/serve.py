@@ -9,7 +9,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 DEMO_START = date(2026, 8, 24)  # the week before the rentrée 2026
 # gunicorn settings derived from ours (forwarded_allow_ips from TRUSTED_PROXIES); the Procfile uses it too.
@@ -74,9 +74,9 @@ def ensure_demo_data(settings: Settings) -> None:
 def demo(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     ensure_demo_data(settings)
-    from queries.catalog import demo_scopes
-    from queries.demo_users import ensure_demo_users
+    from queries.services.demo_users import ensure_demo_users
     from queries.store import init_db
+    from queries.warehouse.catalog import demo_scopes
 
     init_db(settings)
     accounts = ensure_demo_users(settings, demo_scopes(settings))

@@ -1,4 +1,4 @@
-"""`meteocomptes snapshots list|withdraw`: the ingested dates, and withdrawing one (queries/snapshots.py)."""
+"""`meteocomptes snapshots list|withdraw`: the ingested dates, and withdrawing one (queries/warehouse/snapshots.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import sys
 from collections.abc import Callable
 
 from meteocomptes.cli import iso_date, operator_login
-from meteocomptes.settings import Settings
 from meteocomptes.stats_cli import fmt_int
-from queries import audit
-from queries.snapshots import (
+from queries.core.settings import Settings
+from queries.store import audit, init_db
+from queries.warehouse import WarehouseUnavailable
+from queries.warehouse.snapshots import (
     FULL,
     SnapshotInfo,
     Withdrawal,
@@ -23,8 +24,6 @@ from queries.snapshots import (
     plan,
     withdraw,
 )
-from queries.store import init_db
-from queries.warehouse import WarehouseUnavailable
 
 # (table in the snapshot's row counts, column header): rows loaded per table
 TABLES = (

@@ -9,11 +9,11 @@ import json
 import sys
 
 from meteocomptes.cli import iso_date
-from meteocomptes.settings import Settings
-from queries.labels import ETATS, SYNTHESE_COLUMNS, origine_label
-from queries.scope import Scope, ScopeError
-from queries.stats import StatsError, Synthese, synthese
+from queries.core.scope import Scope, ScopeError
+from queries.core.settings import Settings
+from queries.core.vocab import ETATS, SYNTHESE_COLUMNS, origine_label
 from queries.warehouse import WarehouseUnavailable
+from queries.warehouse.stats import StatsError, Synthese, synthese
 
 NUMBER_COLUMNS = ("comptes", *ETATS)
 NNBSP = "\u202f"  # French thousands separator (narrow no-break space)

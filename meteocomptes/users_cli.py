@@ -7,7 +7,7 @@ import sys
 from datetime import date
 
 from meteocomptes.cli import operator_login
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +48,7 @@ _operator = operator_login
 
 def _read_or_generate_password() -> tuple[str, bool]:
     """(password, generated). Piped stdin: its first line; a terminal: a generated one."""
-    from queries.users import generate_password
+    from queries.store.users import generate_password
 
     if not sys.stdin.isatty():
         pw = sys.stdin.readline().rstrip("\r\n")
@@ -66,7 +66,7 @@ def _settings() -> Settings:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from queries import audit, users
+    from queries.store import audit, users
 
     s = _settings()
     password, generated = _read_or_generate_password()
@@ -83,7 +83,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _set_active(args: argparse.Namespace) -> int:
-    from queries import audit, users
+    from queries.store import audit, users
 
     s = _settings()
     try:
@@ -97,7 +97,7 @@ def _set_active(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    from queries import audit, users
+    from queries.store import audit, users
 
     s = _settings()
     password, generated = _read_or_generate_password()
@@ -114,7 +114,7 @@ def _reset(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from queries import users
+    from queries.store import users
 
     s = _settings()
     rows = users.list_users(s)
@@ -127,8 +127,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _delegate(args: argparse.Namespace) -> int:
-    from queries import audit, users
-    from queries.scope import Principal
+    from queries.core.scope import Principal
+    from queries.store import audit, users
 
     s = _settings()
     try:
@@ -153,7 +153,7 @@ def _delegate(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from queries import audit, ratelimit, users
+    from queries.store import audit, ratelimit, users
 
     s = _settings()
     now = users.utcnow()

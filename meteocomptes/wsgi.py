@@ -4,7 +4,7 @@ Creating the app opens no DuckDB connection: each worker opens its own, read-onl
 """
 
 from dashboard.app import create_app
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 app = create_app(Settings.from_env())
 server = app.server

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 # ----------------------------------------------------------------------------------------- 1. paths, settings
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -35,9 +35,10 @@ from test_auth_kit import (
     text,
 )
 
-from meteocomptes.settings import Settings
-from queries import audit, store, users
-from queries.scope import Level, Principal, Scope
+from queries import store
+from queries.core.scope import Level, Principal, Scope
+from queries.core.settings import Settings
+from queries.store import audit, users
 
 LEVEL_COL = {"academie": "academie_code", "departement": "departement_code", "circonscription": "circonscription_code",
              "etablissement": "uai"}

@@ -7,8 +7,8 @@ import json
 import sqlalchemy as sa
 from test_auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401
 
-from queries.audit import audit_log
 from queries.store import engine
+from queries.store.audit import audit_log
 
 
 def test_healthz_is_503_without_warehouse_and_leaks_no_path(settings):

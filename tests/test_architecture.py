@@ -45,8 +45,8 @@ def test_library_is_imported_only_by_its_layer(library, allowed):
 
 def test_creating_the_app_opens_no_duckdb_connection(tmp_path):
     from dashboard.app import create_app
-    from meteocomptes.settings import Settings
     from queries import warehouse
+    from queries.core.settings import Settings
 
     warehouse._state = None
     create_app(Settings.from_env({"METEOCOMPTES_DATA_DIR": str(tmp_path)}))
@@ -55,7 +55,7 @@ def test_creating_the_app_opens_no_duckdb_connection(tmp_path):
 
 def test_index_page_is_french(tmp_path):
     from dashboard.app import create_app
-    from meteocomptes.settings import Settings
+    from queries.core.settings import Settings
 
     app = create_app(Settings.from_env({"METEOCOMPTES_DATA_DIR": str(tmp_path)}))
     with app.server.test_request_context("/"):

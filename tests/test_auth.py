@@ -21,9 +21,8 @@ from test_auth_kit import (
 )
 
 from dashboard import auth
-from queries import audit, users
-from queries.scope import AccessDenied, Level, Principal, Role, Scope
-from queries.store import engine
+from queries.core.scope import AccessDenied, Level, Principal, Role, Scope
+from queries.store import audit, engine, users
 
 CHEF_UAI = "9740501B"
 
@@ -622,7 +621,7 @@ def test_users_cli(tmp_path, monkeypatch, capsys, mini_warehouse):
 
 
 def test_demo_users_one_per_role_and_idempotent(tmp_path):
-    from queries.demo_users import DEMO_ACCOUNTS, ensure_demo_users
+    from queries.services.demo_users import DEMO_ACCOUNTS, ensure_demo_users
 
     s = make_settings(tmp_path)
     app = make_app(s)

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from test_auth_kit import PASSWORD, add_user, login, make_app, make_settings
 
 from dashboard.auth import GENERIC_LOGIN_ERROR, IP_FAILURE_FACTOR
-from meteocomptes.settings import Settings
-from queries import audit, outbox, ratelimit, store, users
-from queries.scope import Principal, Role, Scope
+from queries import store
+from queries.core.scope import Principal, Role, Scope
+from queries.core.settings import Settings
+from queries.store import audit, outbox, ratelimit, users
 
 REDIS_URL_TEST = os.environ.get("REDIS_URL_TEST", "redis://127.0.0.1:6379/15")
 DATABASE_URL_TEST = os.environ.get("DATABASE_URL_TEST", "postgresql://postgres@127.0.0.1:5432/test")

@@ -9,8 +9,8 @@ import pytest
 from dash import Dash
 from flask.testing import FlaskClient
 
-from meteocomptes.settings import Settings
-from queries import users
+from queries.core.settings import Settings
+from queries.store import users
 
 PASSWORD = "mot-de-passe-de-test-1"
 LOGIN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

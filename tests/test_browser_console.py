@@ -25,7 +25,7 @@ pytestmark = BROWSER_MARKS
 @pytest.fixture
 def live_app(settings):
     from dashboard.app import create_app
-    from queries import users
+    from queries.store import users
 
     build_warehouse(settings)
     app = create_app(settings)
@@ -128,8 +128,8 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
         assert not errors, errors
         browser.close()
 
-    from queries import audit
-    from queries.scope import Principal, Role, Scope
+    from queries.core.scope import Principal, Role, Scope
+    from queries.store import audit
 
     reader = Principal(0, "support", Role.SUPPORT, Scope.parse("academie:28"))  # data events: not the admin's
     acts = {e.action for e in audit.query(settings, reader, limit=100)}
@@ -143,8 +143,8 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
     from playwright.sync_api import expect, sync_playwright
 
     from dashboard.app import create_app
-    from meteocomptes.settings import Settings
-    from queries import users
+    from queries.core.settings import Settings
+    from queries.store import users
 
     received: list[str] = []
 

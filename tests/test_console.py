@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from test_console_data import AUTRE, COLLEGE, ECOLE, LYCEE, build_warehouse
 
-from queries import actions, console
-from queries.console import Filters
-from queries.scope import AccessDenied, Principal, Role, Scope
+from queries.core.scope import AccessDenied, Principal, Role, Scope
+from queries.services import actions, console
+from queries.services.console import Filters
 from queries.store import engine, init_db
 
 CHEF = Principal(1, "chef", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
@@ -183,7 +183,7 @@ def test_correction_pending_then_shown(wh):
 
 
 def test_audit_entries_for_actions(wh):
-    from queries import audit
+    from queries.store import audit
 
     actions.notify(wh, CHEF, ["g.hoarau12", "s.abbeym12"], "courrier", True, group=True)
     actions.reset_password(wh, CHEF, "m.abbeym", confirmed={"m.abbeym": "ACTIVE"})

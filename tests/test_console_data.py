@@ -1,7 +1,7 @@
 """A tiny hand-made warehouse for the console tests (no test here; imported by tests/test_console*.py).
 
 It follows docs/ARCHITECTURE.md (interval-encoded history tables, `asof` / `*_at` macros, `snapshot`,
-`quarantine`) and then builds the console tables (queries/console_tables.py), as the ingestion does after each run.
+`quarantine`) and then builds the console tables (queries/warehouse/console_tables.py), as the ingestion does after each run.
 The people mirror the guide's table (ABBEYEM, LATCHOUMY, HOARAU…) plus the diagnostic's tricky cases.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 D1, D2 = date(2026, 9, 1), date(2026, 9, 8)

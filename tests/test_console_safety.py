@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from test_auth_kit import add_user, fast_argon2, logged_client, make_app  # noqa: F401 - fast_argon2: autouse
 
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
-from queries import actions, audit, console
-from queries.scope import Principal, Role, Scope
-from queries.store import engine, init_db
+from queries.core.scope import Principal, Role, Scope
+from queries.services import actions, console
+from queries.store import audit, engine, init_db
 
 DAY = "2026-09-15"
 COLLEGE, LYCEE, ECOLE_FILAOS, ECOLE_BOIS = "9740501B", "9740601K", "9740101S", "9740102T"
@@ -372,7 +372,7 @@ def test_reset_letter_and_email_say_it_is_a_reset(dup):
     assert subject == "Réinitialisation de votre mot de passe EduConnect"
     assert "Pour activer votre compte" not in body and "Votre mot de passe provisoire : {mot_de_passe}" in body
     # a renotification by email with a new password of an activated account is a reset email, in the outbox
-    from queries import outbox
+    from queries.store import outbox
 
     sup_letter = actions.notify(dup, SUPPORT, ["i.grondin"], "courriel", True, confirmed={"i.grondin": "ACTIVE"})
     assert sup_letter.queued == 1

@@ -1,4 +1,4 @@
-"""Incremental refresh of the console tables (queries/console_tables.py): after each daily ingestion the tables
+"""Incremental refresh of the console tables (queries/warehouse/console_tables.py): after each daily ingestion the tables
 must hold exactly what a full rebuild at the latest date would, while only the changed rows are rewritten."""
 
 # Table names spliced into SQL come from the fixed TABLES tuple below (S608).
@@ -15,10 +15,9 @@ import pytest
 
 from data.generate import generate
 from data.ingest import ingest
-from meteocomptes.settings import Settings
-from queries import console_tables
-from queries.ingest import RESP_KEYS
-from queries.warehouse import current_target
+from queries.core.settings import Settings
+from queries.warehouse import console_tables, current_target
+from queries.warehouse.ingest import RESP_KEYS
 
 TABLES = ("console_row", "console_resp")
 

@@ -18,11 +18,11 @@ from test_auth_kit import add_user, fast_argon2, logged_client, make_app, router
 
 from dashboard.pages.responsables.callbacks import export_token
 from dashboard.pages.responsables.ids import Ids
-from meteocomptes.settings import Settings
-from queries import audit, console
-from queries.console import Filters
-from queries.scope import Principal, Role, Scope
-from queries.store import init_db
+from queries.core.scope import Principal, Role, Scope
+from queries.core.settings import Settings
+from queries.services import console
+from queries.services.console import Filters
+from queries.store import audit, init_db
 
 COLLEGE, LYCEE, ECOLE1, ECOLE2 = "9740501B", "9740601K", "9740101S", "9740102T"
 SUPPORT = Principal(90, "support", Role.SUPPORT, Scope.parse("academie:28"))
@@ -275,7 +275,7 @@ def test_class_options_follow_the_chosen_establishment(env):
 
 def test_export_with_the_uai_filter_contains_only_that_establishment(env):
     settings, app = env
-    from queries import users
+    from queries.store import users
 
     c = logged_client(app, "support.aca")
     u = users.find_user(settings, "support.aca")

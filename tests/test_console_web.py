@@ -13,9 +13,9 @@ from test_console_data import COLLEGE, LYCEE, build_warehouse
 
 from dashboard.pages.responsables.callbacks import export_token
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
-from queries import audit
-from queries.console import ETATS, Filters
-from queries.scope import AccessDenied, Principal, Role, Scope
+from queries.core.scope import AccessDenied, Principal, Role, Scope
+from queries.services.console import ETATS, Filters
+from queries.store import audit
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ OPEN_DETAIL_OUTPUTS = ((Ids.DETAIL_BODY, "children"), (Ids.D_CONTENT, "hidden"),
 
 
 def _principal(settings, login):  # noqa: ANN001, ANN202
-    from queries import users
+    from queries.store import users
 
     u = users.find_user(settings, login)
     return Principal(u.id, u.login, Role(u.role), u.scope_obj if hasattr(u, "scope_obj") else None)
@@ -75,8 +75,8 @@ def test_forged_grid_request_stays_in_scope(env):
 
 def test_forged_cell_click_on_another_establishments_row_is_403_and_audited(env):
     settings, app = env
-    from queries import console
-    from queries.scope import Scope
+    from queries.core.scope import Scope
+    from queries.services import console
 
     sup = Principal(999, "x", Role.SUPPORT, Scope.parse("academie:28"))
     rid_lycee = console.search(settings, sup, Filters.build(q="noemie")).rows[0]["rid"]
@@ -95,7 +95,7 @@ def test_exports_rerun_the_scoped_query(env):
     settings, app = env
     c = logged_client(app, "chef.college")
     with app.server.test_request_context():
-        from queries import users
+        from queries.store import users
 
         u = users.find_user(settings, "chef.college")
         p = Principal(u.id, u.login, Role.CHEF, None)
@@ -121,7 +121,7 @@ def test_export_rate_limit(env, make_settings):
     settings, app = env
     c = logged_client(app, "chef.college")
     with app.server.test_request_context():
-        from queries import users
+        from queries.store import users
 
         u = users.find_user(settings, "chef.college")
         token = export_token(Principal(u.id, u.login, Role.CHEF, None), Filters())
@@ -134,8 +134,8 @@ def test_pilote_has_no_console_but_has_quality(env):
     c = logged_client(app, "pilote.aca")
     r = _grid_request(c, 3, {})
     assert r.status_code == 403
-    from queries import console
-    from queries.scope import Scope
+    from queries.core.scope import Scope
+    from queries.services import console
 
     pil = Principal(1, "p", Role.PILOTE, Scope.parse("academie:28"))
     tot = console.quality_totals(settings, pil)
@@ -167,8 +167,9 @@ def test_journal_export_and_visibility(env):
 def test_journal_masks_what_a_head_tried_outside_the_scope(env):
     settings, app = env
     from dashboard.pages.journal import rows
-    from queries import actions, users
-    from queries.scope import Scope
+    from queries.core.scope import Scope
+    from queries.services import actions
+    from queries.store import users
 
     u = users.find_user(settings, "chef.college")
     chef = Principal(u.id, u.login, Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
@@ -184,8 +185,8 @@ def test_enter_on_a_row_opens_the_account_like_a_click(env):
     """What assets/dashAgGridFunctions.js sends on Enter (the grid's cellClicked with the opaque row id) opens an
     in-scope account: the panel's content is shown and its hint hidden."""
     settings, app = env
-    from queries import console
-    from queries.scope import Scope
+    from queries.core.scope import Scope
+    from queries.services import console
 
     chef = Principal(998, "y", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
     rid = console.search(settings, chef, Filters.build(q="latch")).rows[0]["rid"]
@@ -205,7 +206,7 @@ def test_layout_names_the_scope_and_hides_the_empty_panel(env):
     settings, app = env
     import importlib
 
-    from queries.scope import Scope
+    from queries.core.scope import Scope
 
     lay = importlib.import_module("dashboard.pages.responsables.layout")
 

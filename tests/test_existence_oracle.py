@@ -11,8 +11,8 @@ import pytest
 from test_auth_kit import add_user, logged_client, make_app, router_body, text
 
 from dashboard.pages.statistiques.ids import Ids
-from queries import audit, users
-from queries.scope import Principal, Role, Scope
+from queries.core.scope import Principal, Role, Scope
+from queries.store import audit, users
 
 CHEF_UAI = "9740501B"
 # (user, an existing scope outside their remit, an unknown scope of the same shape)
@@ -119,7 +119,7 @@ def test_delegation_form_does_not_reveal_logins_of_other_establishments(web):
 def test_console_filters_answer_alike(web):
     """The console's establishment filter is ANDed with the remit in SQL: another establishment's UAI and an unknown
     one both select nothing, and name nothing."""
-    from queries import console
+    from queries.services import console
 
     settings, app = web
     u = users.find_user(settings, "chef.o")

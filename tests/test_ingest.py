@@ -15,11 +15,11 @@ import pytest
 from conftest import MINI, MINI_DATES, wh_rows
 
 from data.ingest import IngestError, ingest
-from meteocomptes.settings import Settings
-from queries.labels import QUARANTINE_REASONS
-from queries.scope import Scope
-from queries.stats import synthese
+from queries.core.scope import Scope
+from queries.core.settings import Settings
+from queries.core.vocab import QUARANTINE_REASONS
 from queries.warehouse import current_target
+from queries.warehouse.stats import synthese
 
 
 def lines(folder: Path, table: str) -> list[str]:

@@ -10,10 +10,10 @@ import pytest
 from conftest import wh_rows
 
 from data.ingest import IngestError, ingest
-from meteocomptes.settings import Settings
-from queries.labels import QUARANTINE_REASONS
-from queries.scope import Scope
-from queries.stats import synthese
+from queries.core.scope import Scope
+from queries.core.settings import Settings
+from queries.core.vocab import QUARANTINE_REASONS
+from queries.warehouse.stats import synthese
 
 HEADER = ("Élève;Classe;MEF;Responsable;Identifiant;Messagerie;Statut du compte;Origine du compte;"
           "Date de notification;Date de dernière connexion")

@@ -18,8 +18,8 @@ from test_ingest_export import UAI, export_file
 from data import ingest as di
 from data.linecount import scan_csv
 from meteocomptes.stats_cli import fmt_int
-from queries import ingest as q
-from queries.labels import QUARANTINE_REASONS
+from queries.core.vocab import QUARANTINE_REASONS
+from queries.warehouse import ingest as q
 
 RESP = "responsables.csv"
 BIG_ROW = "RBIG;ONDE;9740101S;MME;{name};DUPONT;Anne;0692000001;anne.dupont@example.re;a.dupont"

@@ -1,4 +1,4 @@
-"""Atomic publication (queries/publish.py): kill -9, readers following publications, lock, GC, stale files."""
+"""Atomic publication (queries/warehouse/publish.py): kill -9, readers following publications, lock, GC, stale files."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ import pytest
 from conftest import MINI, wh_rows
 
 from data.ingest import ingest
-from meteocomptes.settings import Settings
-from queries import publish
-from queries.warehouse import CURRENT, connect, current_target
+from queries.core.settings import Settings
+from queries.warehouse import CURRENT, connect, current_target, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +32,7 @@ def spawn_ingest(settings: Settings, path: Path) -> subprocess.Popen:
     env = {**os.environ, "METEOCOMPTES_WAREHOUSE": str(settings.warehouse_dir),
            "METEOCOMPTES_DATA_DIR": str(settings.data_dir)}
     code = ("import sys; from pathlib import Path; from data.ingest import ingest; "
-            "from meteocomptes.settings import Settings; ingest(Settings.from_env(), [Path(sys.argv[1])])")
+            "from queries.core.settings import Settings; ingest(Settings.from_env(), [Path(sys.argv[1])])")
     return subprocess.Popen([sys.executable, "-c", code, str(path)], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

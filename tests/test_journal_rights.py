@@ -1,4 +1,4 @@
-"""The Journal: one rule per role for the page and its CSV export (queries.audit.visibility, in SQL).
+"""The Journal: one rule per role for the page and its CSV export (queries.store.audit.visibility, in SQL).
 
 The admin (« gestion des comptes uniquement ») reads account-management events only — never a data event nor a
 guardian's account identifier — on the page and in the CSV alike. A head never reads another establishment's
@@ -16,8 +16,8 @@ from test_auth_kit import add_user, logged_client, make_app
 from test_console_data import COLLEGE, LYCEE, build_warehouse
 
 from dashboard.pages.journal import Ids
-from queries import audit
-from queries.scope import Principal, Role, Scope
+from queries.core.scope import Principal, Role, Scope
+from queries.store import audit
 
 GUARDIANS = ("m.abbeym", "g.hoarau13", "j.latchoumy1")  # guardians' account identifiers (data events' targets)
 

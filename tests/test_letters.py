@@ -9,7 +9,7 @@ from datetime import date
 from pypdf import PdfReader
 
 from dashboard.exports_console import LIST_COLUMNS, letters_pdf, list_csv, list_pdf, neutralise
-from queries.actions import Letter, letter_email
+from queries.services.actions import Letter, letter_email
 
 
 def _text(pdf: bytes) -> list[str]:

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from test_console_data import COLLEGE, build_warehouse
 
-from queries import actions, outbox
-from queries.scope import Principal, Role, Scope
-from queries.store import engine, init_db
+from queries.core.scope import Principal, Role, Scope
+from queries.services import actions
+from queries.store import engine, init_db, outbox
 
 CHEF = Principal(1, "chef", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
 

@@ -15,8 +15,8 @@ from test_auth_kit import add_user, logged_client, make_app, router_body, text
 from test_console_data import COLLEGE, ECOLE, LYCEE, write_snapshots
 
 from data.ingest import ingest
-from queries import audit
-from queries.labels import QUARANTINE_REASONS
+from queries.core.vocab import QUARANTINE_REASONS
+from queries.store import audit
 
 OWN = "2013-13-45"  # the collège's pupil (already in the console data)
 CANARIES = {  # values of lines the collège's head must not see
@@ -98,7 +98,7 @@ def test_support_reads_every_line_without_server_paths(env):
 
 
 def _support(settings):  # noqa: ANN001, ANN202
-    from queries.scope import Principal, Role, Scope
+    from queries.core.scope import Principal, Role, Scope
 
     return Principal(0, "s", Role.SUPPORT, Scope.parse("academie:28"))
 
@@ -108,7 +108,7 @@ def test_quarantine_of_an_earlier_version_is_migrated(tmp_path):
     become file names, and the lines (establishment unknown) are left to the académie level."""
     import duckdb
 
-    from queries import ingest as q
+    from queries.warehouse import ingest as q
 
     con = duckdb.connect(str(tmp_path / "old.duckdb"))
     con.execute("CREATE TABLE quarantine (cov VARCHAR NOT NULL, date DATE NOT NULL, table_name VARCHAR NOT NULL, "
@@ -141,8 +141,8 @@ def test_a_warehouse_published_before_reason_codes_is_read_safely(mini_warehouse
     values) and with its lines left to the académie level."""
     import duckdb
 
-    from queries import console
-    from queries.scope import Principal, Role, Scope
+    from queries.core.scope import Principal, Role, Scope
+    from queries.services import console
 
     path = mini_warehouse.warehouse_dir / "current.duckdb"
     with duckdb.connect(str(path)) as con:

@@ -81,7 +81,8 @@ def test_open_page_goes_to_login_when_the_session_expires(live):
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect, sync_playwright
 
-    from queries import store, users
+    from queries import store
+    from queries.store import users
 
     url, s = live
     with sync_playwright() as pw:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from meteocomptes.settings import SETTINGS, Settings
+from queries.core.settings import SETTINGS, Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -1,5 +1,5 @@
 """`meteocomptes snapshots list|withdraw`: withdrawing an ingested date leaves exactly the warehouse that
-ingesting the other dates alone would have written (queries/snapshots.py)."""
+ingesting the other dates alone would have written (queries/warehouse/snapshots.py)."""
 
 # The comparison splices table and column names read from the warehouses' own catalogue (S608).
 # ruff: noqa: S608
@@ -18,12 +18,12 @@ from conftest import MINI, wh_rows
 
 from data.ingest import ingest
 from meteocomptes.cli import main
-from meteocomptes.settings import Settings
-from queries import audit, console_tables, snapshots
-from queries.publish import published_files
-from queries.scope import Principal, Role, Scope
-from queries.stats import synthese
-from queries.warehouse import current_target, data_info
+from queries.core.scope import Principal, Role, Scope
+from queries.core.settings import Settings
+from queries.store import audit
+from queries.warehouse import console_tables, current_target, data_info, snapshots
+from queries.warehouse.publish import published_files
+from queries.warehouse.stats import synthese
 
 A, B, C = (date.fromisoformat(d) for d in ("2026-09-01", "2026-09-08", "2026-09-15"))
 
@@ -367,7 +367,7 @@ def test_withdrawal_waits_for_a_running_ingestion(abc_copy: Settings) -> None:
     import threading
     import time
 
-    from queries.publish import ingest_lock
+    from queries.warehouse.publish import ingest_lock
 
     done = threading.Event()
     with ingest_lock(abc_copy.warehouse_dir):
@@ -380,8 +380,8 @@ def test_withdrawal_waits_for_a_running_ingestion(abc_copy: Settings) -> None:
 
 
 def test_every_interval_table_is_restitched() -> None:
-    """A new history table must be added to queries.ingest.SPECS, or withdrawing would leave its rows."""
-    from queries.ingest import SPECS, init_schema
+    """A new history table must be added to queries.warehouse.ingest.SPECS, or withdrawing would leave its rows."""
+    from queries.warehouse.ingest import SPECS, init_schema
 
     con = duckdb.connect()
     init_schema(con)

@@ -19,7 +19,7 @@ pytestmark = BROWSER_MARKS
 @pytest.fixture
 def live(mini_warehouse):
     from dashboard.app import create_app
-    from queries import users
+    from queries.store import users
 
     app = create_app(mini_warehouse)
     users.create_user(mini_warehouse, "pilote.stats", "pilote", "academie:28", "Pilote", password=PASSWORD)

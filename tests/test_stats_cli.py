@@ -1,4 +1,4 @@
-"""`meteocomptes stats` and queries.stats.synthese on the mini warehouse (figures: tests/fixtures/mini/README.md)."""
+"""`meteocomptes stats` and queries.warehouse.stats.synthese on the mini warehouse (figures: tests/fixtures/mini/README.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from meteocomptes import stats_cli
-from meteocomptes.settings import Settings
-from queries.scope import AccessDenied, Principal, Role, Scope
-from queries.stats import StatsError, synthese
+from queries.core.scope import AccessDenied, Principal, Role, Scope
+from queries.core.settings import Settings
+from queries.warehouse.stats import StatsError, synthese
 
 
 def run_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str):
@@ -149,7 +149,7 @@ def test_cli_no_warehouse(settings, monkeypatch, capsys) -> None:
 def test_table_number_format_and_alignment() -> None:
     from datetime import datetime
 
-    from queries.stats import Synthese
+    from queries.warehouse.stats import Synthese
 
     rows = [{"origine": o, "comptes": 0, "NON_NOTIFIE": 0, "NOTIFIE_NON_ACTIVE": 0, "EN_COURS_ACTIVATION": 0,
              "ACTIVE": 0, "DESACTIVE": 0} for o in ORDER[:-1]]

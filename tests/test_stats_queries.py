@@ -1,4 +1,4 @@
-"""Statistics queries (queries/stats_series.py) against the hand-computed `mini` fixture (tests/fixtures/mini/README.md).
+"""Statistics queries (queries/warehouse/stats_series.py) against the hand-computed `mini` fixture (tests/fixtures/mini/README.md).
 
 Covers the distinct-count rule, the degree split, as-of dates, classes and MEF, the children comparison, the
 funnel aggregate computed at ingestion, « à relancer », the projection, and the remit checks done in SQL.
@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from queries import stats_series as S
-from queries.scope import AccessDenied, Level, Principal, Role, Scope
+from queries.core.scope import AccessDenied, Level, Principal, Role, Scope
+from queries.warehouse import stats_series as S
 
 D1, D2, D3 = date(2026, 9, 1), date(2026, 9, 8), date(2026, 9, 15)
 PILOTE = Principal(1, "pilote", Role.PILOTE, Scope.parse("academie:28"))

@@ -15,7 +15,7 @@ from test_auth_kit import add_user, logged_client, make_app, router_body, text
 
 from dashboard.pages.statistiques.ids import Ids
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
-from queries.scope import Principal, Role, Scope
+from queries.core.scope import Principal, Role, Scope
 
 PILOTE = Principal(1, "pilote", Role.PILOTE, Scope.parse("academie:28"))
 CHEF_UAI = "9740501B"
@@ -115,8 +115,7 @@ def test_layout_through_the_router(web):
 def test_layout_refuses_out_of_remit_and_audits(web):
     import sqlalchemy as sa
 
-    from queries import audit
-    from queries.store import engine
+    from queries.store import audit, engine
 
     s, app = web
     c = logged_client(app, "chef.test")
@@ -346,7 +345,7 @@ def test_pdf_report_renders_charts_with_kaleido(mini_warehouse):
     from pypdf import PdfReader
 
     from dashboard import exports_stats
-    from queries import stats, stats_series
+    from queries.warehouse import stats, stats_series
 
     s = mini_warehouse
     scope = Scope.parse("academie:28")

@@ -11,7 +11,7 @@ from test_auth_kit import add_user, logged_client, make_app, text
 
 from dashboard.pages.admin import Ids as A
 from dashboard.pages.delegations import Ids as D
-from queries import users
+from queries.store import users
 
 OUTS = [(A.ADD_MSG, "children"), (A.ACTION_MSG, "children"), (A.TABLE, "children"), (A.TARGET, "options"),
         (A.LOGIN, "value"), (A.NAME, "value"), (A.SCOPE, "value")]

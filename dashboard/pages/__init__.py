@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from queries.scope import Principal
+from queries.core.scope import Principal
 
 # Menu order. Each module: dashboard.pages.<name> (a module or a package) exposing PAGE.
 PAGE_MODULES = ("accueil", "statistiques", "responsables", "qualite", "journal", "delegations", "admin")

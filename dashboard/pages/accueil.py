@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dash import dcc, html
 
 from dashboard.pages import Page
-from queries.scope import Principal, Role
+from queries.core.scope import Principal, Role
 
 ROLE_LABEL = {
     Role.PILOTE: "Pilote académique",

@@ -15,8 +15,8 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Page
-from queries import audit, users
-from queries.scope import Principal
+from queries.core.scope import Principal
+from queries.store import audit, users
 
 
 class Ids(StrEnum):

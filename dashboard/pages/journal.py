@@ -1,6 +1,6 @@
 """Page « Journal »: the audit log, filterable and exportable (CSV), for the roles allowed to read it.
 
-What each role sees is decided in SQL by queries.audit.visibility (chef: their establishment; support: data
+What each role sees is decided in SQL by queries.store.audit.visibility (chef: their establishment; support: data
 events of the académie; admin: account-management events only), for the page and its CSV export alike. Entries older than AUDIT_RETENTION_DAYS are purged when the page
 is opened (a cheap indexed DELETE), so the retention holds even without a scheduler.
 """
@@ -17,9 +17,11 @@ from flask import Response, request
 from dashboard import auth
 from dashboard.exports_console import list_csv
 from dashboard.pages import Page
-from meteocomptes.settings import Settings
-from queries import audit, console, warehouse
-from queries.scope import Level, Principal
+from queries import warehouse
+from queries.core.scope import Level, Principal
+from queries.core.settings import Settings
+from queries.services import console
+from queries.store import audit
 
 MAX_ROWS = 1000
 EXTRA_LABELS = {"reset": "Réinitialisation du mot de passe d'un responsable", "correct": "Correction d'un compte"}

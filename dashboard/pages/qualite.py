@@ -1,8 +1,8 @@
 """Page « Qualité des données »: guardians without mobile / without email, and the last ingestion's quarantine.
 
-Everything is computed in the principal's scope (SQL in queries.console). Counts only, except the quarantined
+Everything is computed in the principal's scope (SQL in queries.services.console). Counts only, except the quarantined
 lines of the caller's remit, shown to the roles entitled to personal data there (support for the académie, chef
-and delegue for their establishment): see queries.console.quarantine_of_last_ingestion. Pilote and IEN see the
+and delegue for their establishment): see queries.services.console.quarantine_of_last_ingestion. Pilote and IEN see the
 categories of reasons with their counts, never a value.
 """
 
@@ -17,16 +17,19 @@ from dashboard import auth
 from dashboard.components import simple_table
 from dashboard.pages import Page
 from dashboard.pages.statistiques import figures as F
-from queries import audit, console, labels, warehouse
-from queries.scope import Principal
+from queries import warehouse
+from queries.core import vocab
+from queries.core.scope import Principal
+from queries.services import console
+from queries.store import audit
 
 
 def _table(name: str | None) -> str:
-    return labels.QUARANTINE_TABLES.get(name or "", name or "")
+    return vocab.QUARANTINE_TABLES.get(name or "", name or "")
 
 
 def _column(name: str | None) -> str:
-    return labels.INPUT_COLUMNS.get(name or "", name or "")
+    return vocab.INPUT_COLUMNS.get(name or "", name or "")
 
 
 def _pct(n: int, d: int) -> str:

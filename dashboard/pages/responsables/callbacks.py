@@ -2,7 +2,7 @@
 
 Pattern (docs/ARCHITECTURE.md, "Access control"): every callback starts with
 `auth.require_principal("console")`; everything the browser sends (filters, grid request, selected rows, the
-open row id) is re-validated and re-checked against the principal's scope in SQL by queries.console; an
+open row id) is re-validated and re-checked against the principal's scope in SQL by queries.services.console; an
 AccessDenied raised below answers 403 and is audited by the central handler.
 """
 
@@ -25,10 +25,12 @@ from dashboard.exports_console import letters_pdf, list_csv, list_pdf
 from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from dashboard.pages.responsables.layout import grid
-from meteocomptes.settings import Settings
-from queries import actions, audit, console, outbox, ratelimit, warehouse
-from queries.console import ETATS, ORIGINES, Filters
-from queries.scope import AccessDenied, Principal
+from queries import warehouse
+from queries.core.scope import AccessDenied, Principal
+from queries.core.settings import Settings
+from queries.services import actions, console
+from queries.services.console import ETATS, ORIGINES, Filters
+from queries.store import audit, outbox, ratelimit
 
 EXPORT_TOKEN_SECONDS = 12 * 3600
 PDF_MAX_ROWS = 5000
@@ -160,7 +162,7 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
 
 def render_diagnostic(d: console.Diagnostic) -> html.Div:
     """« Je ne vois pas tous mes enfants ». Everything here reaches the browser: the query layer already left out
-    what the caller may not see (queries.console.diagnostic); this only lays it out."""
+    what the caller may not see (queries.services.console.diagnostic); this only lays it out."""
     inside = [x for x in d.doublons if x.in_remit]
     outside = [x for x in d.doublons if not x.in_remit]
     parts: list[Any] = []

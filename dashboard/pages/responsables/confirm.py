@@ -1,5 +1,5 @@
 """Confirmation dialog of the console's actions that change a guardian's access: (re)notify, reset the password,
-group notification. The server prepares the action (queries.actions.prepare) and keeps it under a single-use
+group notification. The server prepares the action (queries.services.actions.prepare) and keeps it under a single-use
 token; this module lays out the DSFR modal and states, in French, each account's state, last login and what the
 action will do to it. The modal is a native <dialog> opened with showModal() (assets/dashAgGridFunctions.js):
 the focus moves into it, the page behind is inert, Escape and « Annuler » close it, and the focus returns to the
@@ -14,7 +14,7 @@ from typing import Any
 from dash import html
 
 from dashboard.pages.responsables.ids import Ids
-from queries.actions import OWN_PASSWORD_STATES, AccountState, Pending
+from queries.services.actions import OWN_PASSWORD_STATES, AccountState, Pending
 
 # État → (singular, plural) as the dialog says it in a count: « 2 activés ».
 STATES_IN_COUNT: dict[str, tuple[str, str]] = {

@@ -18,10 +18,11 @@ from dash import dcc, html
 
 from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
-from meteocomptes.settings import Settings
-from queries import console, stats_series
-from queries.console import ETATS, ORIGINES, Filters
-from queries.scope import Principal
+from queries.core.scope import Principal
+from queries.core.settings import Settings
+from queries.services import console
+from queries.services.console import ETATS, ORIGINES, Filters
+from queries.warehouse import stats_series
 
 PATH = "/responsables"
 
@@ -33,7 +34,7 @@ ETAT_CLASSES: dict[str, str] = {
     "NON_NOTIFIE": "resp-etat--non-notifie",
     "DESACTIVE": "resp-etat--desactive",
 }
-# Messagerie: the row carries ✔/✘ (queries.console.grid_row); the cell shows « Oui »/« Non » as text and the
+# Messagerie: the row carries ✔/✘ (queries.services.console.grid_row); the cell shows « Oui »/« Non » as text and the
 # symbol as a decorative mark (CSS), so a screen reader says the word, not "heavy check mark".
 MESSAGERIE_TEXT = {"function": "params.value === '✔' ? 'Oui' : (params.value === '✘' ? 'Non' : '')"}
 

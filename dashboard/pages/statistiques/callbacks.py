@@ -25,10 +25,11 @@ from dashboard.ids import Shell
 from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.ids import Ids
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
-from meteocomptes.settings import Settings
-from queries import stats, stats_series, warehouse
-from queries.labels import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
-from queries.scope import AccessDenied, Level, Principal, Scope
+from queries import warehouse
+from queries.core.scope import AccessDenied, Level, Principal, Scope
+from queries.core.settings import Settings
+from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
+from queries.warehouse import stats, stats_series
 
 # ------------------------------------------------------------------------------------------------ cache
 
@@ -37,7 +38,7 @@ def _code_version() -> str:
     """Digest of this page's and the queries' source: a deployment with new code never reads stale renders."""
     from pathlib import Path
 
-    import queries.stats_series as qs
+    import queries.warehouse.stats_series as qs
 
     h = hashlib.sha256()
     for f in sorted(Path(__file__).parent.glob("*.py")) + [Path(qs.__file__), Path(stats.__file__)]:

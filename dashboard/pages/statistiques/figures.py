@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from queries.labels import ETATS, ORIGINES
+from queries.core.vocab import ETATS, ORIGINES
 
 BLEU_FRANCE = "#000091"
 ORIGINE_COLORS = {

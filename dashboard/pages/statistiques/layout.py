@@ -19,9 +19,11 @@ from dash import dcc, html
 from dashboard import auth
 from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.ids import Ids
-from queries import audit, stats_series, warehouse
-from queries.labels import DEGRES
-from queries.scope import AccessDenied, Level, Principal, Scope, ScopeError
+from queries import warehouse
+from queries.core.scope import AccessDenied, Level, Principal, Scope, ScopeError
+from queries.core.vocab import DEGRES
+from queries.store import audit
+from queries.warehouse import stats_series
 
 PATH = "/statistiques"
 PARAM_ORDER = ("scope", "date", "degre", "from", "to", "par", "semaine", "cible")

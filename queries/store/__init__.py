@@ -13,12 +13,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 metadata = sa.MetaData()
 
 # Modules that declare tables on `metadata`; imported by init_db so every table exists.
-TABLE_MODULES: list[str] = ["queries.users", "queries.audit", "queries.ratelimit", "queries.actions", "queries.outbox"]
+TABLE_MODULES: list[str] = ["queries.store.users", "queries.store.audit", "queries.store.ratelimit", "queries.services.actions", "queries.store.outbox"]
 
 _engines: dict[tuple[int, str], Engine] = {}
 

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS resp_h (
     cov VARCHAR NOT NULL, d_from DATE NOT NULL, d_to DATE NOT NULL, h UBIGINT NOT NULL,
     responsable_id VARCHAR NOT NULL, source VARCHAR, uai VARCHAR, civilite VARCHAR, nom_usage VARCHAR,
     nom_naissance VARCHAR, prenoms VARCHAR, telephone_portable VARCHAR, courriel VARCHAR, identifiant VARCHAR,
-    -- normalised keys (queries/ingest.py RESP_KEYS), derived from the columns above when a row is written
+    -- normalised keys (queries/warehouse/ingest.py RESP_KEYS), derived from the columns above when a row is written
     k_nom_usage VARCHAR, k_nom_naissance VARCHAR, k_prenoms VARCHAR, k_prenom1 VARCHAR, k_mobile VARCHAR,
     k_courriel VARCHAR
 );
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS snapshot (
     PRIMARY KEY (cov, date)
 );
 
--- reason_code: a code of queries/labels.py QUARANTINE_REASONS, reason: its French label (never a value: the
+-- reason_code: a code of queries/core/vocab.py QUARANTINE_REASONS, reason: its French label (never a value: the
 -- offending value is in `value`); file: name within the snapshot folder; uais: establishments the line belongs
 -- to (empty when none can be read), for the « Qualité des données » page's remit filter.
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -92,7 +92,7 @@ CREATE OR REPLACE MACRO compte_at(_cov, _s) AS TABLE
     SELECT * EXCLUDE (cov, d_from, d_to, h) FROM compte_h WHERE cov = _cov AND d_from <= _s AND _s <= d_to;
 
 -- The latest full date the console table console_row (and the view console_resp) holds, and how many of its rows
--- were appended by incremental refreshes since the last full rebuild (queries/console_tables.py). Empty or NULL:
+-- were appended by incremental refreshes since the last full rebuild (queries/warehouse/console_tables.py). Empty or NULL:
 -- the next refresh rebuilds them whole.
 CREATE TABLE IF NOT EXISTS console_meta (built_for DATE, n_rows BIGINT NOT NULL, n_appended BIGINT NOT NULL);
 

@@ -1,11 +1,11 @@
 """Console « Responsables »: search, account detail, siblings, « Je ne vois pas tous mes enfants » diagnostic.
 
 Every function takes the Principal and filters by its scope IN SQL (on the derived table `console_row`, built
-by queries/console_tables.py for the latest snapshot). Values always travel as parameters; the only strings
+by queries/warehouse/console_tables.py for the latest snapshot). Values always travel as parameters; the only strings
 composed into SQL are constant fragments chosen from whitelists in this module. Search terms are matched with
 `contains()` on normalised keys, so `%`, `_`, quotes and other meta-characters are plain characters.
 
-Actions made since the latest snapshot (notifications, resets, corrections: queries.actions) are overlaid on
+Actions made since the latest snapshot (notifications, resets, corrections: queries.services.actions) are overlaid on
 the snapshot's state here, so that searches, filters, sorts and the detail show the live state.
 """
 
@@ -18,13 +18,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from meteocomptes.settings import Settings
-from queries import labels, warehouse
-from queries.scope import AccessDenied, Level, Principal
+from queries import warehouse
+from queries.core import vocab
+from queries.core.scope import AccessDenied, Level, Principal
+from queries.core.settings import Settings
 
 # Vocabularies (DOMAIN.md): the console writes "Non renseigné" where the statistics write "N/A".
-ORIGINES: dict[str, str] = {**labels.ORIGINES, "NON_RENSEIGNE": "Non renseigné"}
-ETATS: dict[str, str] = labels.ETATS
+ORIGINES: dict[str, str] = {**vocab.ORIGINES, "NON_RENSEIGNE": "Non renseigné"}
+ETATS: dict[str, str] = vocab.ETATS
 
 MAX_QUERY_CHARS = 100  # longer searches are cut (a 10 000-character search is not an error, just truncated)
 MAX_TERMS = 6
@@ -234,7 +235,7 @@ _OV_TYPE = (
 
 
 def _overlay(settings: Settings, snap: Snapshot) -> list[dict[str, Any]]:
-    from queries import actions  # late import: actions imports this module's vocabularies
+    from queries.services import actions  # late import: actions imports this module's vocabularies
 
     return actions.live_overlay(settings, snap.date, snap.ingested_at)
 
@@ -571,7 +572,7 @@ def account_detail(settings: Settings, principal: Principal, identifiant: str) -
         (ici if r["in_scope"] else ailleurs).append(eleve)
     src = sources[0] if sources else {}
     nom = f"{(src.get('nom_usage') or '').upper()} {src.get('prenoms') or ''}".strip()
-    from queries import actions
+    from queries.services import actions
 
     snapv = {"courriel": (raw[0] if raw else None) or "", "telephone_portable": (raw[1] if raw else None) or ""}
     corrections = actions.corrections_for(settings, identifiant, compte, snap.date, snapv)
@@ -849,7 +850,7 @@ def _audit_diagnostic(settings: Settings, principal: Principal, identifiant: str
     """One audit row per run: the account, then every record matched — shown or only counted — as
     « responsable_id@UAI ». The detail holds counts only: a head reads its own rows in the Journal, which shows
     the detail as it is and masks the targets outside the head's scope (these never match a scope)."""
-    from queries import audit
+    from queries.store import audit
 
     kinds: dict[str, int] = {}
     for (kind, _), _r in best.values():
@@ -985,7 +986,7 @@ def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit
     """Lines set aside by the last ingestion of the full feed, in the principal's remit (SQL).
 
     Each quarantined line carries the establishments it belongs to (`uais`, written by the ingestion:
-    queries.ingest.attribute_quarantine). The principal sees the lines of the establishments of its scope at that
+    queries.warehouse.ingest.attribute_quarantine). The principal sees the lines of the establishments of its scope at that
     date; an académie-level principal also sees the lines that belong to no known establishment (an unreadable
     UAI, an account linked to nobody). Every statistics role gets counts per table, column and reason: reason
     labels carry no value. The lines themselves (line number, value) go only to quarantine_sees_values()
@@ -1022,7 +1023,7 @@ def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit
             [*params, limit],
         ) if detail else []
     for r in (*resume, *lignes):
-        r["reason"] = r["reason"] or labels.quarantine_reason_label(r["reason_code"])
+        r["reason"] = r["reason"] or vocab.quarantine_reason_label(r["reason_code"])
     return {"date": last, "resume": resume, "lignes": lignes, "detail": detail, "total": sum(r["n"] for r in resume)}
 
 

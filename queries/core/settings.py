@@ -129,7 +129,7 @@ class Settings:
 
 
 def markdown_table() -> str:
-    """The README's settings table (`python -m meteocomptes.settings`)."""
+    """The README's settings table (`python -m queries.core.settings`)."""
     lines = ["| Variable | Défaut | Rôle |", "|---|---|---|"]
     for s in SETTINGS:
         default = "—" if s.default is None else f"`{s.default}`" if s.default != "" else "(vide)"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from meteocomptes.settings import Settings
 from queries import warehouse
-from queries.scope import Scope
+from queries.core.scope import Scope
+from queries.core.settings import Settings
 
 
 def scope_exists(settings: Settings, scope: Scope) -> bool:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime
 
-from meteocomptes.settings import Settings
-from queries.labels import ETATS, ORIGINES, TOTAL
-from queries.scope import AccessDenied, Level, Principal, Scope
+from queries.core.scope import AccessDenied, Level, Principal, Scope
+from queries.core.settings import Settings
+from queries.core.vocab import ETATS, ORIGINES, TOTAL
 from queries.warehouse import connect
 
 FAR_FUTURE = Date(9999, 12, 31)

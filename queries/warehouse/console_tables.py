@@ -19,7 +19,7 @@ from itertools import pairwise
 
 import duckdb
 
-from queries.ingest import execute_script, sql_text, step
+from queries.warehouse.ingest import execute_script, sql_text, step
 
 REBUILD_SHARE = 0.25
 SLICE_ROWS = 3_000_000
@@ -38,7 +38,7 @@ def invalidate(con: duckdb.DuckDBPyConnection, d: date) -> None:
 
 def refresh(con: duckdb.DuckDBPyConnection, b: date | None = None) -> str:
     """Bring the console tables to the latest full date (or to the full date `b`: the one that becomes the latest
-    when a date is withdrawn, queries/snapshots.py); return the mode used: full, incremental, unchanged."""
+    when a date is withdrawn, queries/warehouse/snapshots.py); return the mode used: full, incremental, unchanged."""
     b = b or latest_full_date(con)
     meta = con.execute("SELECT built_for, n_rows, n_appended FROM console_meta").fetchone()
     has_table = bool(con.execute(

@@ -1,5 +1,5 @@
 -- Console « Responsables », incremental refresh from the date $a the tables were built for to the latest
--- full date $b (queries/console_tables.py). A console row depends on five versions: its link, its pupil, its
+-- full date $b (queries/warehouse/console_tables.py). A console row depends on five versions: its link, its pupil, its
 -- guardian record, that record's account and the pupil's establishment. It can only differ between $a and $b
 -- if one of them did, i.e. if a history row of that key is valid at exactly one of the two dates: the keys
 -- below. The criteria are symmetric (a key that changed selects the row at $a and at $b), so deleting the

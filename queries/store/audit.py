@@ -23,8 +23,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from meteocomptes.settings import Settings
-from queries.scope import Level, Principal, Role, Scope
+from queries.core.scope import Level, Principal, Role, Scope
+from queries.core.settings import Settings
 from queries.store import engine, metadata
 
 audit_log = sa.Table(
@@ -110,7 +110,9 @@ def record(
 
     `ip` defaults to the current request's client address when called inside a Flask request.
     """
-    from queries.users import utcnow  # local: users imports nothing from here, keep the graph acyclic anyway
+    from queries.store.users import (
+        utcnow,  # local: users imports nothing from here, keep the graph acyclic anyway
+    )
 
     p = principal_or_login if isinstance(principal_or_login, Principal) else None
     login = p.login if p else (principal_or_login if isinstance(principal_or_login, str) else None)

@@ -74,7 +74,7 @@ QUARANTINE_REASONS: dict[str, str] = {
     "doublon": "Clé en double (seule la première ligne est chargée)",
     "doublon_couple": "Couple élève / responsable en double (seule la première ligne est chargée)",
     "compte_incoherent": "Statut ou origine du compte différent d'une ligne précédente du même compte",
-    # Value checks (queries/ingest.py: _control, _too_long, _window; plausible windows PLAUSIBLE_*, relative to
+    # Value checks (queries/warehouse/ingest.py: _control, _too_long, _window; plausible windows PLAUSIBLE_*, relative to
     # the snapshot date D).
     "caractere_controle": "Caractère de contrôle (NUL, tabulation, saut de ligne…) dans la valeur",
     "valeur_trop_longue": "Valeur plus longue que la limite INGEST_MAX_FIELD_BYTES",

@@ -1,7 +1,7 @@
 """Console actions: (re)notification by letter or email, password reset, account corrections.
 
 State lives in the transactional store; the warehouse is never written. What was done since the latest
-snapshot is overlaid on the snapshot's state by queries.console (`live_overlay`): an account notified today
+snapshot is overlaid on the snapshot's state by queries.services.console (`live_overlay`): an account notified today
 shows « Notifié et non activé » with today's date until the next snapshot supersedes it.
 
 An action "since the latest snapshot" is one made on or after the snapshot's data date, or after its
@@ -28,9 +28,10 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 
-from meteocomptes.settings import Settings
-from queries import console, labels
-from queries.scope import AccessDenied, Principal
+from queries.core import vocab
+from queries.core.scope import AccessDenied, Principal
+from queries.core.settings import Settings
+from queries.services import console
 from queries.store import engine, metadata
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def utcnow() -> datetime:
 
 
 def audit(settings: Settings, principal: Principal | None, action: str, **kw: Any) -> None:
-    from queries import audit as audit_log
+    from queries.store import audit as audit_log
 
     audit_log.record(settings, principal, action, **kw)
 
@@ -285,7 +286,7 @@ def notify(
               detail={"raison": "confirmation absente ou état changé", "nombre": len(missing)})
         raise ActionRefused(_confirm_again(len(missing)))
     if group or len(recips) > 1:
-        from queries import ratelimit
+        from queries.store import ratelimit
 
         if not ratelimit.hit(settings, f"notify:{principal.user_id}", int(settings["NOTIFY_RATE_LIMIT"]), 3600):
             audit(settings, principal, "notify", outcome="denied", detail={"raison": "limite de notifications groupées"})
@@ -307,7 +308,7 @@ def notify(
             continue
         with_pw = password_for(r)
         replaced += int(with_pw and r.etat in OWN_PASSWORD_STATES)
-        # Emails draw their password at delivery time (queries.outbox): nothing secret waits in the store.
+        # Emails draw their password at delivery time (queries.store.outbox): nothing secret waits in the store.
         pw = new_password() if with_pw and channel == "courrier" else None
         etat, origine = _new_state(r.etat, with_pw)
         letter = Letter(r.identifiant, r.civilite, r.nom, r.prenoms, r.courriel, r.enfants, r.etablissement, pw,
@@ -331,7 +332,7 @@ def notify(
         if pw_rows:
             con.execute(provisional_password.insert(), pw_rows)
     if mails:
-        from queries import outbox
+        from queries.store import outbox
 
         for letter, to, with_pw in mails:
             subject, body = letter_email(letter, with_pw)
@@ -578,7 +579,7 @@ def wording(letter: Letter, with_password: bool | None = None) -> Wording:
 
 def letter_email(letter: Letter, with_password: bool) -> tuple[str, str]:
     """Subject and body of a notification email; `{mot_de_passe}` is replaced by the sender at delivery."""
-    civ = labels.civilite_label(letter.civilite)
+    civ = vocab.civilite_label(letter.civilite)
     w = wording(letter, with_password)
     pw = f"Votre mot de passe provisoire : {{mot_de_passe}}\n{w.password_note}" if with_password else w.password_note
     steps = "\n".join(f"  {i}. {s}" for i, s in enumerate(w.steps, start=1))

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from meteocomptes.settings import Settings
 from queries import warehouse
-from queries.scope import ETAB_COLUMN, AccessDenied, Level, Principal, Scope
+from queries.core.scope import ETAB_COLUMN, AccessDenied, Level, Principal, Scope
+from queries.core.settings import Settings
 
 COV = "full"
 ORIGINES = ("ATEN", "ENT", "ETABLISSEMENT", "FRANCECONNECT", "RESPONSABLE", "NON_RENSEIGNE")
@@ -95,7 +95,7 @@ def principal_pred(principal: Principal, alias: str = "e") -> tuple[str, list[st
 
 def cov_of(settings: Settings, scope: Scope) -> str:
     """Coverage answering a scope: 'full', or 'uai:<UAI>' for an establishment known only through console
-    exports (as queries.stats does for the synthesis). One query whatever the answer."""
+    exports (as queries.warehouse.stats does for the synthesis). One query whatever the answer."""
     if scope.uai is None:
         return COV
     own = f"uai:{scope.uai}"

@@ -1,4 +1,4 @@
--- Console « Responsables », full rebuild for the latest full date $b (queries/console_tables.py):
+-- Console « Responsables », full rebuild for the latest full date $b (queries/warehouse/console_tables.py):
 -- an empty console_row, and every link of $b to build (console_build_rows.sql).
 
 CREATE OR REPLACE TABLE console_row (
@@ -11,7 +11,7 @@ CREATE OR REPLACE TABLE console_row (
     has_email BOOLEAN, has_mobile BOOLEAN, k_all VARCHAR
 );
 
--- every link with its pupil's UAI: the rows are built one slice of UAIs at a time (queries/console_tables.py)
+-- every link with its pupil's UAI: the rows are built one slice of UAIs at a time (queries/warehouse/console_tables.py)
 CREATE OR REPLACE TEMP TABLE console_links_all AS
 SELECT l.responsable_id, l.ine, p.uai
 FROM lien_at('full', $b) l JOIN eleve_at('full', $b) p USING (ine);

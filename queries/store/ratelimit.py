@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 from queries.store import engine, metadata
 
 counters = sa.Table(
@@ -52,7 +52,7 @@ def _redis(settings: Settings):  # noqa: ANN202
 
 
 def _now() -> datetime:
-    from queries.users import utcnow
+    from queries.store.users import utcnow
 
     return utcnow()
 

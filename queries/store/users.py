@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from meteocomptes.settings import Settings
-from queries.scope import ROLE_SCOPE_LEVEL, Level, Principal, Role, Scope, ScopeError
+from queries.core.scope import ROLE_SCOPE_LEVEL, Level, Principal, Role, Scope, ScopeError
+from queries.core.settings import Settings
 from queries.store import engine, metadata
 
 users = sa.Table(
@@ -157,7 +157,8 @@ def require_known_scope(settings: Settings, scope: Scope | None) -> None:
     """UserError unless the scope exists in the warehouse's latest data (fail-closed: no data, no check, refused)."""
     if scope is None:
         return
-    from queries import catalog, warehouse  # local: the store side does not need DuckDB otherwise
+    from queries import warehouse
+    from queries.warehouse import catalog  # local: the store side does not need DuckDB otherwise
 
     try:
         known = catalog.scope_exists(settings, scope)

@@ -13,7 +13,7 @@ Who delivers: a daemon thread per web worker, started lazily on the first reques
 before gunicorn forks, and never at import), woken at once by `kick()` after a notification and otherwise every
 POLL_SECONDS. Several workers or nodes can run it: each message is claimed by an atomic UPDATE (status
 `sending` with a lease), so it is sent by one of them only; a claim whose worker died is retaken when its lease
-expires. `python -m queries.outbox [--loop]` runs the same sender as a separate process for deployments that
+expires. `python -m queries.store.outbox [--loop]` runs the same sender as a separate process for deployments that
 prefer one (set no thread then: `start_background_sender` is only called by the web app).
 """
 
@@ -32,7 +32,7 @@ from email.utils import format_datetime, make_msgid
 
 import sqlalchemy as sa
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 from queries.store import engine, metadata
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class DeliveryReport:
 
 def deliver_pending(settings: Settings, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
     """Send the due messages over SMTP (one connection per run). Safe to call from several processes."""
-    from queries import actions
+    from queries.services import actions
 
     now = now or utcnow()
     rep = DeliveryReport()
@@ -269,7 +269,7 @@ def stop_background_senders(database_url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m queries.outbox", description="Envoie les courriels en attente.")
+    p = argparse.ArgumentParser(prog="python -m queries.store.outbox", description="Envoie les courriels en attente.")
     p.add_argument("--loop", action="store_true", help="tourne en continu (sinon un seul passage)")
     args = p.parse_args(argv)
     settings = Settings.from_env()

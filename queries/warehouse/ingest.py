@@ -4,14 +4,14 @@ Everything here is set-based DuckDB SQL on whole tables (no Python loop per row)
 day (≈ 20 M guardian records, 12 M pupils). Values always travel as parameters; the only identifiers spliced into
 SQL come from the fixed specifications below (or are double-quoted file header names).
 
-Flow for one snapshot (cov, D), on the writer's private copy (queries/publish.py):
+Flow for one snapshot (cov, D), on the writer's private copy (queries/warehouse/publish.py):
   stage_table()     → TEMP table `stgdata_<table>` (one pass over the file: all VARCHAR, trimmed, '' → NULL)
                       and view `stg_<table>` adding `line` (line in the file, header = 1)
   validate()        → TEMP table `q_tmp` (bad rows: line, column, value, reason code) and view `ok_<table>`
                       (typed rows not in quarantine)
   check_drop()      → refusal when a table shrinks by more than INGEST_MAX_DROP against the previous snapshot
   commit_snapshot() → quarantine/ingest_log/snapshot rows, history update, per_date_*.sql (one transaction)
-  run_latest()      → console tables of the latest full date (queries/console_tables.py), once per run
+  run_latest()      → console tables of the latest full date (queries/warehouse/console_tables.py), once per run
 """
 
 # Dynamic SQL here only splices identifiers and fragments from the fixed SPECS/CHECKS of this module (S608).
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from queries.labels import QUARANTINE_REASONS
+from queries.core.vocab import QUARANTINE_REASONS
 
 Connection = duckdb.DuckDBPyConnection  # for callers outside queries/, which do not import duckdb themselves
 OPEN_END = date(9999, 12, 31)
@@ -138,7 +138,7 @@ SNAPSHOT_TABLES = tuple(SPECS)
 
 
 def sql_text(name: str) -> str:
-    return resources.files("queries").joinpath("sql", name).read_text(encoding="utf-8")
+    return resources.files("queries.warehouse").joinpath("sql", name).read_text(encoding="utf-8")
 
 
 def split_statements(sql: str) -> list[str]:
@@ -378,7 +378,7 @@ def _lit(text: str) -> str:
 def _code(code: str) -> str:
     """SQL literal of a quarantine reason code; it must be in labels.QUARANTINE_REASONS (checked at import)."""
     if code not in QUARANTINE_REASONS:
-        raise KeyError(f"quarantine reason code {code!r} missing from queries.labels.QUARANTINE_REASONS")
+        raise KeyError(f"quarantine reason code {code!r} missing from queries.core.vocab.QUARANTINE_REASONS")
     return _lit(code)
 
 
@@ -708,7 +708,7 @@ def update_history(con: duckdb.DuckDBPyConnection, spec: TableSpec, cov: str, d:
 
 # ------------------------------------------------------------------------------------------------- aggregates
 def sql_files(prefix: str) -> list[str]:
-    root = resources.files("queries").joinpath("sql")
+    root = resources.files("queries.warehouse").joinpath("sql")
     return sorted(p.name for p in root.iterdir() if p.name.startswith(prefix) and p.name.endswith(".sql"))
 
 
@@ -721,7 +721,7 @@ def run_aggregates(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> None:
 
 def run_latest(con: duckdb.DuckDBPyConnection) -> str:
     """Derived tables of the latest full date, once after all the dates of a run (the console's tables)."""
-    from queries import console_tables  # late import: console_tables uses this module's helpers
+    from queries.warehouse import console_tables  # late import: console_tables uses this module's helpers
 
     return console_tables.refresh(con)
 
@@ -739,7 +739,7 @@ REASON_LABEL_SQL = (
 # may be unreadable): its own UAI for etablissements, eleves and responsables; the pupil's and the guardian
 # record's UAIs for a link; the UAIs of the records reconciled into an account for comptes. The « Qualité des
 # données » page shows a head only the lines of their establishment; lines attributed to no known establishment
-# are the académie's (queries.console.quarantine_of_last_ingestion).
+# are the académie's (queries.services.console.quarantine_of_last_ingestion).
 _ATTRIBUTION: dict[str, str] = {
     "etablissements": "SELECT s.line, s.uai FROM stg_etablissements s SEMI JOIN qk ON qk.line = s.line",
     "eleves": "SELECT s.line, s.uai FROM stg_eleves s SEMI JOIN qk ON qk.line = s.line",
@@ -825,7 +825,9 @@ def commit_snapshot(
         )
         run_aggregates(con, cov, d)
         if cov == "full":
-            from queries import console_tables  # late import: console_tables uses this module's helpers
+            from queries.warehouse import (
+                console_tables,  # late import: console_tables uses this module's helpers
+            )
 
             console_tables.invalidate(con, d)
         con.execute("COMMIT")

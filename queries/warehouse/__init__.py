@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 CURRENT = "current.duckdb"
 

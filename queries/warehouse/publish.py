@@ -1,6 +1,6 @@
 """Writer side of the DuckDB warehouse: lock → copy → write → checkpoint → atomic publication → GC.
 
-Readers (queries/warehouse.py) only ever open the file `current.duckdb` points to, read-only. The writer never
+Readers (queries/warehouse/__init__.py) only ever open the file `current.duckdb` points to, read-only. The writer never
 touches that file: it works on a private copy and swaps the symlink with a rename, so a crash (even `kill -9`) at
 any point leaves the previous publication intact and serving. Stale temporary files of killed runs are removed
 by the next run, under the lock.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 from queries.warehouse import CURRENT, current_target
 
 LOCK_NAME = ".ingest.lock"

@@ -1,7 +1,7 @@
 """Ingested dates: listing them, and withdrawing one as if it had never been ingested.
 
 Withdrawing the ingested date D of a coverage `cov` (P and N: the ingested dates of cov just before and after D)
-runs on the writer's private copy (queries/publish.py: lock → copy → write → checkpoint → atomic publication), so
+runs on the writer's private copy (queries/warehouse/publish.py: lock → copy → write → checkpoint → atomic publication), so
 readers see either the warehouse with D or the one without it, never a mix. What D contributed:
 - history tables (interval-encoded over the ingested dates of cov, docs/ARCHITECTURE.md): each row loses D from
   the dates it holds at, and rows of the same (key, hash) that become adjacent are merged again:
@@ -13,16 +13,16 @@ readers see either the warehouse with D or the one without it, never a mix. What
   Every other row holds at both P and N or at neither, and keeps its interval. The result is the canonical
   encoding of the remaining dates, i.e. what ingesting them without D would have written.
 - per-date rows: every warehouse table with `cov` and `date` columns (snapshot, quarantine, ingest_log,
-  agg_synthese, agg_funnel and whatever queries/sql/per_date_*.sql writes): the rows of (cov, D) are deleted.
+  agg_synthese, agg_funnel and whatever queries/warehouse/sql/per_date_*.sql writes): the rows of (cov, D) are deleted.
   The other dates' aggregates are functions of their own date's state, which does not change.
 - console tables (latest full date): when D is the date they were built for, they are first brought to P by
-  the usual incremental refresh (queries/console_tables.py, its change criteria are symmetric), while D is still
+  the usual incremental refresh (queries/warehouse/console_tables.py, its change criteria are symmetric), while D is still
   in the history; the history at P is not changed by the withdrawal.
 The last ingested date of the full coverage cannot be withdrawn (the application would have nothing to serve:
 ingest the right snapshot first); the only date of a console export's coverage can (that removes the import).
 """
 
-# Dynamic SQL here only splices identifiers from the fixed SPECS of queries/ingest.py and table names read
+# Dynamic SQL here only splices identifiers from the fixed SPECS of queries/warehouse/ingest.py and table names read
 # from the warehouse's own catalogue (S608).
 # ruff: noqa: S608
 from __future__ import annotations
@@ -33,10 +33,20 @@ from datetime import date, datetime
 
 import duckdb
 
-from meteocomptes.settings import Settings
-from queries import console_tables, warehouse
-from queries.ingest import OPEN_END, SPECS, TableSpec, _neighbours, _q, init_schema, run_latest, step
-from queries.publish import writable_copy
+from queries import warehouse
+from queries.core.settings import Settings
+from queries.warehouse import console_tables
+from queries.warehouse.ingest import (
+    OPEN_END,
+    SPECS,
+    TableSpec,
+    _neighbours,
+    _q,
+    init_schema,
+    run_latest,
+    step,
+)
+from queries.warehouse.publish import writable_copy
 
 FULL = "full"
 KIND_LABELS = {"snapshot": "Instantané", "export": "Export de la console"}

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from meteocomptes.settings import Settings
-from queries import users
-from queries.scope import Principal, Role, Scope
-from queries.store import engine
+from queries.core.scope import Principal, Role, Scope
+from queries.core.settings import Settings
+from queries.store import engine, users
 
 # login, password, role, key of `scopes` (None: no data scope), display name
 DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str | None, str], ...] = (

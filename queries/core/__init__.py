@@ -1,0 +1,1 @@
+"""Ground floor: settings, vocabularies, scopes and principals, authorisation rule, clock. Imports nothing of the project."""
