@@ -143,14 +143,15 @@ def bench_letters(settings, principal, n: int = 500) -> tuple[float, float, int]
     """Seconds to draw n passwords + hash them (argon2) + build the PDF; and the PDF alone; its page count."""
     from dashboard.exports_console import letters_pdf
     from queries.services import actions, console
+    from queries.store import console_state
 
     ids = console.accounts_of_filter(settings, principal, console.Filters(), cap=n)
     recips = console.recipients(settings, principal, ids)
     t = time.perf_counter()
     letters = []
     for r in recips:
-        pw = actions.new_password()
-        actions._hasher.hash(pw)
+        pw = console_state.new_password()
+        console_state._hasher.hash(pw)
         letters.append(actions.Letter(r.identifiant, r.civilite, r.nom, r.prenoms, r.courriel, r.enfants,
                                       r.etablissement, pw, date(2027, 1, 1)))
     t_pdf = time.perf_counter()

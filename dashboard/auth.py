@@ -31,6 +31,7 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, Response, g, has_request_context, jsonify, redirect, render_template_string, request
 
 from dashboard import security
+from queries.core import request_context
 from queries.core.scope import ROLE_SCOPE_LEVEL, AccessDenied, Principal, Role, Scope, ScopeError
 from queries.core.settings import Settings
 from queries.store import audit, ratelimit, users
@@ -255,6 +256,7 @@ def _session_principal(settings: Settings) -> Principal | None:
 
 def _resolve(settings: Settings):  # noqa: ANN202
     g.client_ip = client_ip(settings)
+    g.client_ip_token = request_context.client_ip.set(g.client_ip)
     g.principal = None
     if is_public_request() and request.path not in ("/login", "/logout"):
         return None
@@ -463,6 +465,12 @@ def init_auth(server: Flask, settings: Settings) -> None:
     @server.before_request
     def _principal():  # noqa: ANN202
         return _resolve(settings)
+
+    @server.teardown_request
+    def _forget_client_ip(_exc: BaseException | None) -> None:
+        token = g.pop("client_ip_token", None)
+        if token is not None:
+            request_context.client_ip.reset(token)
 
     @server.route("/login", methods=["GET", "POST"])
     def login():  # noqa: ANN202

@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from data import names as N
-from meteocomptes.cli import iso_date
+from queries.core.clock import iso_date
 
 PROFILES = ("demo", "reunion", "national")
 TABLES = ("etablissements", "eleves", "responsables", "liens", "comptes")

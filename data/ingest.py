@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 from data.linecount import CsvScan, os_error_fr, scan_csv
-from meteocomptes.cli import iso_date
-from meteocomptes.stats_cli import fmt_int
+from queries.core import clock
+from queries.core.clock import iso_date
+from queries.core.formats import fmt_int
 from queries.core.settings import Settings
 from queries.warehouse import ingest as q
+from queries.warehouse import sqlkit
 from queries.warehouse.publish import TMP_PREFIX, writable_copy
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -35,7 +36,6 @@ EXTENSIONS = (".csv", ".csv.gz", ".parquet")
 # "Today" for refusing snapshots from the future: the date in Paris, with one day of tolerance. Every académie
 # is at most one calendar day ahead of Paris (La Réunion and Mayotte by 2-3 hours, Nouvelle-Calédonie by 10),
 # and those behind it (Antilles, Guyane, Polynésie) never are ahead: a same-day extract is never refused.
-PRODUCT_TZ = ZoneInfo("Europe/Paris")
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
@@ -200,13 +200,11 @@ def stage_file(con: q.Connection, table: str, path: Path, required: tuple[str, .
     return needs
 
 
-def product_today() -> date:
-    return datetime.now(PRODUCT_TZ).date()
 
 
 def check_not_future(job: Job, force: bool) -> None:
     """A snapshot dated after tomorrow (Paris) is refused unless --force."""
-    latest = product_today() + FUTURE_TOLERANCE
+    latest = clock.today() + FUTURE_TOLERANCE
     if job.date > latest and not force:
         what = "le dossier" if job.kind == "snapshot" else "l'option --date de l'export"
         raise q.SnapshotRefused(
@@ -265,10 +263,10 @@ def ingest_snapshot(con: q.Connection, job: Job, settings: Settings, force: bool
     rows: dict[str, dict[str, int]] = {}
     q.set_check_context(con, job.date, int(settings["INGEST_MAX_FIELD_BYTES"]))
     for table in q.TABLE_ORDER:
-        with q.step(f"lecture {table}"):
+        with sqlkit.step(f"lecture {table}"):
             needs = stage_file(con, table, files[table], q.SPECS[table].columns, str(files[table]), workdir,
                                settings)
-        with q.step(f"validation {table}"):
+        with sqlkit.step(f"validation {table}"):
             q.validate(con, table, control_chars=needs.control_chars, long_values=needs.long_values)
             rows[table] = q.counts(con, table)
     rows = {t: rows[t] for t in q.SNAPSHOT_TABLES}

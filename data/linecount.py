@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from meteocomptes.stats_cli import fmt_int
+from queries.core.formats import fmt_int
 from queries.warehouse.ingest import SnapshotRefused
 
 BLOCK = 16 << 20  # bytes read at a time

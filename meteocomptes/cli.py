@@ -6,7 +6,6 @@ import argparse
 import getpass
 import importlib
 import sys
-from datetime import date
 
 # module exposing `register(subparsers)`; imported lazily so a missing optional part does not break the others.
 COMMANDS = (
@@ -20,12 +19,6 @@ COMMANDS = (
 )
 
 
-def iso_date(text: str) -> date:
-    """argparse type for `AAAA-MM-JJ` dates, with a French error."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu : AAAA-MM-JJ)") from None
 
 
 def operator_login() -> str:

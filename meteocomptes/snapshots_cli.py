@@ -9,8 +9,9 @@ import json
 import sys
 from collections.abc import Callable
 
-from meteocomptes.cli import iso_date, operator_login
-from meteocomptes.stats_cli import fmt_int
+from meteocomptes.cli import operator_login
+from queries.core.clock import iso_date
+from queries.core.formats import fmt_int
 from queries.core.settings import Settings
 from queries.store import audit, init_db
 from queries.warehouse import WarehouseUnavailable

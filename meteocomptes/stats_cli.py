@@ -8,7 +8,8 @@ import io
 import json
 import sys
 
-from meteocomptes.cli import iso_date
+from queries.core.clock import iso_date
+from queries.core.formats import fmt_int
 from queries.core.scope import Scope, ScopeError
 from queries.core.settings import Settings
 from queries.core.vocab import ETATS, SYNTHESE_COLUMNS, origine_label
@@ -16,11 +17,7 @@ from queries.warehouse import WarehouseUnavailable
 from queries.warehouse.stats import StatsError, Synthese, synthese
 
 NUMBER_COLUMNS = ("comptes", *ETATS)
-NNBSP = "\u202f"  # French thousands separator (narrow no-break space)
 
-
-def fmt_int(n: int, sep: str = NNBSP) -> str:
-    return f"{n:,}".replace(",", sep)
 
 
 def render_table(s: Synthese) -> str:

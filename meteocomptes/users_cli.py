@@ -66,12 +66,13 @@ def _settings() -> Settings:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from queries.services import accounts
     from queries.store import audit, users
 
     s = _settings()
     password, generated = _read_or_generate_password()
     try:
-        u = users.create_user(s, args.login, args.role, args.scope, args.name, password, verify_scope=True)
+        u = accounts.create_user(s, args.login, args.role, args.scope, args.name, password)
     except users.UserError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
@@ -128,6 +129,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _delegate(args: argparse.Namespace) -> int:
     from queries.core.scope import Principal
+    from queries.services import accounts
     from queries.store import audit, users
 
     s = _settings()
@@ -142,7 +144,7 @@ def _delegate(args: argparse.Namespace) -> int:
         return 2
     grantor = Principal(chef.id, chef.login, chef.role, chef.scope, chef.display_name)
     try:
-        d = users.grant_delegation(s, grantor, args.delegue, until, date.today(), verify_scope=True)
+        d = accounts.grant_delegation(s, grantor, args.delegue, until, date.today())
     except users.UserError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2

@@ -1,46 +1,191 @@
-"""The shape we want, checked: one way in (queries/ for databases), one way out (dashboard/ for Dash)."""
+"""The shape we want, checked (docs/ARCHITECTURE.md): floors with one direction of arrows, no import cycle,
+and each outside library imported only by the floor whose job it is. Every import counts, the ones inside
+functions included: a late import hides a cycle, it does not remove it."""
 
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("meteocomptes", "dashboard", "queries", "data")
+PACKAGES = ("queries", "data", "dashboard", "meteocomptes")
+
+# Floors, bottom up: a module may import its own floor and the floors listed for it, nothing else of the project.
+FLOORS: dict[str, tuple[str, ...]] = {
+    "queries.core": (),
+    "queries.warehouse": ("queries.core",),
+    "queries.store": ("queries.core",),
+    "queries.services": ("queries.core", "queries.warehouse", "queries.store"),
+    "data": ("queries.core", "queries.warehouse", "queries.store"),
+    "dashboard": ("queries.core", "queries.warehouse", "queries.store", "queries.services"),
+    "meteocomptes": ("queries", "data", "dashboard"),
+}
+# Which floors may import each outside library.
+LIBRARIES: dict[str, tuple[str, ...]] = {
+    "dash": ("dashboard",),
+    "dash_ag_grid": ("dashboard",),
+    "plotly": ("dashboard",),
+    "flask": ("dashboard",),
+    "flask_caching": ("dashboard",),
+    "werkzeug": ("dashboard",),
+    "duckdb": ("queries.warehouse",),
+    "sqlalchemy": ("queries.store",),
+    "psycopg": ("queries.store",),
+    "redis": ("queries.store",),
+}
 
 
-def _imports(path: Path) -> set[str]:
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, root: Path = ROOT) -> list[tuple[str, tuple[str, ...]]]:
+    """Every import of a file: (absolute module, names imported from it; empty for `import module`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
+    here = module_name(path, root)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    out: list[tuple[str, tuple[str, ...]]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+            out += [(a.name, ()) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(up + ([base] if base else []))
+            out.append((base, tuple(a.name for a in node.names)))
+    return out
 
 
-def _modules():
+def project_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """module → the project modules it imports. `from pkg import mod` is an arrow to pkg.mod (the package's
+    __init__ runs first in any case, as for every submodule import, and is not counted as an arrow of its own);
+    `from pkg import name` is an arrow to pkg."""
+    files = {module_name(p, root): p for pkg in PACKAGES for p in sorted((root / pkg).rglob("*.py"))}
+    graph = {}
+    for mod, path in files.items():
+        deps: set[str] = set()
+        for base, names in imports_of(path, root):
+            subs = {f"{base}.{n}" for n in names if f"{base}.{n}" in files}
+            deps |= subs
+            if not names or len(subs) < len(names):
+                deps.add(base)
+        graph[mod] = {d for d in deps if d in files and d != mod}
+    return graph
+
+
+def floor_of(module: str) -> str | None:
+    best = None
+    for floor in FLOORS:
+        if (module == floor or module.startswith(floor + ".")) and (best is None or len(floor) > len(best)):
+            best = floor
+    return best
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def floor_violations(graph: dict[str, set[str]]) -> list[str]:
+    out = []
+    for mod, deps in graph.items():
+        floor = floor_of(mod)
+        if floor is None:  # the namespace packages themselves (queries/__init__.py): they must import nothing
+            out += [f"{mod} → {d}" for d in deps]
+            continue
+        allowed = (floor, *FLOORS[floor])
+        out += [f"{mod} → {d}" for d in sorted(deps) if not _within(d, allowed) and d != "queries"]
+    return out
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), plus self-loops."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def library_violations(root: Path = ROOT) -> list[str]:
+    out = []
     for pkg in PACKAGES:
-        for path in sorted((ROOT / pkg).rglob("*.py")):
-            yield pkg, path
+        for path in sorted((root / pkg).rglob("*.py")):
+            mod = module_name(path, root)
+            top = {base.split(".")[0] for base, _ in imports_of(path, root)}
+            for lib, floors in LIBRARIES.items():
+                if lib in top and not _within(mod, floors):
+                    out.append(f"{mod} importe {lib} (réservé à {', '.join(floors)})")
+    return out
 
 
-@pytest.mark.parametrize(
-    ("library", "allowed"),
-    [
-        ("dash", {"dashboard"}),
-        ("dash_ag_grid", {"dashboard"}),
-        ("duckdb", {"queries"}),
-        ("sqlalchemy", {"queries"}),
-        ("psycopg", {"queries"}),
-    ],
-)
-def test_library_is_imported_only_by_its_layer(library, allowed):
-    offenders = [
-        str(path.relative_to(ROOT)) for pkg, path in _modules() if pkg not in allowed and library in _imports(path)
-    ]
-    assert not offenders, f"{library} importé hors de {allowed} : {offenders}"
+def test_every_module_sits_on_a_floor():
+    graph = project_graph()
+    lost = [m for m in graph if floor_of(m) is None and m not in ("queries",)]
+    assert not lost, f"modules hors des étages déclarés : {lost}"
+
+
+def test_arrows_go_down_only():
+    assert floor_violations(project_graph()) == []
+
+
+def test_no_import_cycle():
+    assert cycles(project_graph()) == []
+
+
+def test_libraries_stay_on_their_floor():
+    assert library_violations() == []
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        f = tmp_path / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text, encoding="utf-8")
+    for pkg in PACKAGES:
+        (tmp_path / pkg).mkdir(exist_ok=True)
+    return tmp_path
+
+
+def test_the_checks_catch_a_bad_import(tmp_path):
+    """The checks themselves, on a small tree: an upward arrow, a late-import cycle, a library off its floor."""
+    root = _tree(tmp_path, {
+        "queries/__init__.py": "",
+        "queries/core/__init__.py": "",
+        "queries/core/settings.py": "from queries.warehouse import stats\n",
+        "queries/warehouse/__init__.py": "",
+        "queries/warehouse/stats.py": "def f():\n    from queries.warehouse import ingest\n",
+        "queries/warehouse/ingest.py": "from queries.warehouse import stats\nimport sqlalchemy\n",
+    })
+    graph = project_graph(root)
+    assert floor_violations(graph) == ["queries.core.settings → queries.warehouse.stats"]
+    assert cycles(graph) == [["queries.warehouse.ingest", "queries.warehouse.stats"]]
+    assert library_violations(root) == ["queries.warehouse.ingest importe sqlalchemy (réservé à queries.store)"]
 
 
 def test_creating_the_app_opens_no_duckdb_connection(tmp_path):

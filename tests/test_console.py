@@ -11,7 +11,7 @@ from test_console_data import AUTRE, COLLEGE, ECOLE, LYCEE, build_warehouse
 from queries.core.scope import AccessDenied, Principal, Role, Scope
 from queries.services import actions, console
 from queries.services.console import Filters
-from queries.store import engine, init_db
+from queries.store import console_state, engine, init_db
 
 CHEF = Principal(1, "chef", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
 SUPPORT = Principal(2, "support", Role.SUPPORT, Scope.parse("academie:28"))
@@ -142,9 +142,9 @@ def test_live_overlay_notify_shows_notified_today(wh):
     assert "g.hoarau12" in {r["identifiant"] for r in grid.rows}
     # only the hash is stored
     with engine(wh).connect() as con:
-        stored = con.execute(sa.select(actions.provisional_password.c.hash)).scalars().all()
+        stored = con.execute(sa.select(console_state.provisional_password.c.hash)).scalars().all()
     assert stored and all(h.startswith("$argon2") and res.letters[0].password not in h for h in stored)
-    assert actions.verify_provisional(wh, "g.hoarau12", res.letters[0].password)
+    assert console_state.verify_provisional(wh, "g.hoarau12", res.letters[0].password)
 
 
 def test_group_action_on_zero_accounts_is_refused(wh):
@@ -226,7 +226,7 @@ def test_group_notifications_are_rate_limited(make_settings):
 def test_reset_password_gives_a_letter_and_overlays(wh):
     letter = actions.reset_password(wh, CHEF, "j.crahonn", confirmed={"j.crahonn": "ACTIVE"})
     assert letter.kind == "reinitialisation"
-    assert letter.password and actions.verify_provisional(wh, "j.crahonn", letter.password)
+    assert letter.password and console_state.verify_provisional(wh, "j.crahonn", letter.password)
     c = console.account_detail(wh, CHEF, "j.crahonn").compte
     assert c["etat"] == "NOTIFIE_NON_ACTIVE" and c["date_demande_reinit_mdp"] == actions.utcnow().date()
     with pytest.raises(AccessDenied):

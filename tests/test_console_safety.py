@@ -24,7 +24,7 @@ from test_auth_kit import add_user, fast_argon2, logged_client, make_app  # noqa
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from queries.core.scope import Principal, Role, Scope
 from queries.services import actions, console
-from queries.store import audit, engine, init_db
+from queries.store import audit, console_state, engine, init_db
 
 DAY = "2026-09-15"
 COLLEGE, LYCEE, ECOLE_FILAOS, ECOLE_BOIS = "9740501B", "9740601K", "9740101S", "9740102T"
@@ -251,7 +251,7 @@ def _state(settings, ident: str) -> str:  # noqa: ANN001
 
 def _passwords(settings, ident: str) -> int:  # noqa: ANN001
     with engine(settings).connect() as con:
-        t = actions.provisional_password.c
+        t = console_state.provisional_password.c
         return con.execute(sa.select(sa.func.count()).where(t.identifiant == ident)).scalar_one()
 
 

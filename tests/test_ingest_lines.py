@@ -17,7 +17,7 @@ from test_ingest_export import UAI, export_file
 
 from data import ingest as di
 from data.linecount import scan_csv
-from meteocomptes.stats_cli import fmt_int
+from queries.core.formats import fmt_int
 from queries.core.vocab import QUARANTINE_REASONS
 from queries.warehouse import ingest as q
 

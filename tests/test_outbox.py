@@ -12,7 +12,7 @@ from test_console_data import COLLEGE, build_warehouse
 
 from queries.core.scope import Principal, Role, Scope
 from queries.services import actions
-from queries.store import engine, init_db, outbox
+from queries.store import console_state, engine, init_db, outbox
 
 CHEF = Principal(1, "chef", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
 
@@ -121,7 +121,7 @@ def test_notify_by_email_draws_password_at_delivery(smtp_settings):
         _, rcpt, content = sink.messages[0]
         assert rcpt == ["sabrina@example.fr"] and "s.abbeym12" in content
         pw = content.split("Votre mot de passe provisoire : ", 1)[1].split()[0]
-        assert actions.verify_provisional(settings, "s.abbeym12", pw)
+        assert console_state.verify_provisional(settings, "s.abbeym12", pw)
     finally:
         ctl.stop()
 

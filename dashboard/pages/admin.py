@@ -16,6 +16,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Page
 from queries.core.scope import Principal, Role
+from queries.services import accounts
 from queries.store import audit, users
 
 ROLE_LABEL = {
@@ -140,8 +141,8 @@ def _add(settings: Any, p: Principal, login: str | None, name: str | None, role:
     """The message, and whether the account was created (the form is then cleared)."""
     password = users.generate_password()
     try:
-        u = users.create_user(settings, _text(login), _text(role), _text(scope).strip() or None, _text(name), password,
-                              verify_scope=True)
+        u = accounts.create_user(settings, _text(login), _text(role), _text(scope).strip() or None, _text(name),
+                                 password)
     except users.UserError as exc:
         return _alert("error", str(exc)), False
     audit.record(settings, p, "user_created", targets=[u.login], detail={"role": u.role.value, "perimetre": str(u.scope or "")})

@@ -16,6 +16,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Page
 from queries.core.scope import Principal
+from queries.services import accounts
 from queries.store import audit, users
 
 
@@ -104,7 +105,7 @@ def register_callbacks(app: Any, settings: Any) -> None:
                     end_date = date.fromisoformat(str(end)[:10])
                 except ValueError:
                     return _alert("error", "Choisissez une date de fin."), no_update, no_update
-                d = users.grant_delegation(settings, p, login or "", end_date, today, verify_scope=True)
+                d = accounts.grant_delegation(settings, p, login or "", end_date, today)
                 audit.record(settings, p, "delegation_granted", targets=[d.delegate_login], detail={"fin": d.end_date.isoformat()})
                 msg = _alert("success", f"Délégation accordée à « {d.delegate_login} » jusqu'au {d.end_date:%d/%m/%Y}.")
             elif ctx.triggered_id == Ids.REVOKE:

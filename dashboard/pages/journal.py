@@ -18,6 +18,7 @@ from dashboard import auth
 from dashboard.exports_console import list_csv
 from dashboard.pages import Page
 from queries import warehouse
+from queries.core import clock
 from queries.core.scope import Level, Principal
 from queries.core.settings import Settings
 from queries.services import console
@@ -91,7 +92,7 @@ def rows(settings: Settings, principal: Principal, f: dict[str, Any]) -> list[di
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
-    audit.purge(settings, datetime.utcnow())  # noqa: DTZ003 (naive UTC, as the store)
+    audit.purge(settings, clock.utcnow())
     actions = {**audit.ACTION_LABELS, **EXTRA_LABELS}
     return html.Div([
         html.H1("Journal"),

@@ -20,67 +20,31 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import phonenumbers
-import sqlalchemy as sa
-from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 
 from queries.core import vocab
+from queries.core.clock import utcnow
 from queries.core.scope import AccessDenied, Principal
 from queries.core.settings import Settings
 from queries.services import console
-from queries.store import engine, metadata
+from queries.store import audit as audit_log
+from queries.store import console_state, outbox, ratelimit
+from queries.store.console_state import (
+    LETTER_VALIDITY_DAYS,
+    _hasher,
+    new_password,
+)
 
 log = logging.getLogger(__name__)
 
-console_action = sa.Table(
-    "console_action",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.DateTime, nullable=False, index=True),
-    sa.Column("user_id", sa.Integer, nullable=True),
-    sa.Column("login", sa.String(64), nullable=True),
-    sa.Column("kind", sa.String(24), nullable=False),  # notify_letter | notify_email | reset
-    sa.Column("identifiant", sa.String(100), nullable=False, index=True),
-    sa.Column("batch", sa.String(36), nullable=False, index=True),
-    sa.Column("new_password", sa.Boolean, nullable=False, default=False),
-    sa.Column("etat_apres", sa.String(24), nullable=True),
-    sa.Column("origine_apres", sa.String(24), nullable=True),
-)
 
-provisional_password = sa.Table(
-    "provisional_password",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("identifiant", sa.String(100), nullable=False, index=True),
-    sa.Column("hash", sa.String(200), nullable=False),  # argon2 only, never the password
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("expires_at", sa.DateTime, nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=True),
-)
 
-account_correction = sa.Table(
-    "account_correction",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.DateTime, nullable=False, index=True),
-    sa.Column("identifiant", sa.String(100), nullable=False, index=True),
-    sa.Column("champ", sa.String(24), nullable=False),  # courriel | telephone_portable
-    sa.Column("ancienne_valeur", sa.String(254), nullable=True),
-    sa.Column("nouvelle_valeur", sa.String(254), nullable=False),
-    sa.Column("login", sa.String(64), nullable=True),
-)
 
-LETTER_VALIDITY_DAYS = 92  # « 3 mois »
 MAX_GROUP = 2000  # accounts per group action: a bigger PDF would outlive the request (and nobody prints it)
-PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"  # no 0/O, 1/l/I
-PASSWORD_LENGTH = 12
-# The password is 12 random characters (~70 bits): a slow hash adds nothing against guessing it, and 500 letters
-# must print in seconds, so argon2 runs with light parameters (~2 ms) rather than the login's (~150 ms).
-_hasher = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=1)
 PHONE_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "FR")  # overseas first: 0692… is Réunion before it is mainland
 
 
@@ -88,96 +52,24 @@ class ActionRefused(ValueError):
     """An action that cannot be done, with the reason in French (shown to the user)."""
 
 
-def utcnow() -> datetime:
-    return datetime.utcnow().replace(microsecond=0)  # noqa: DTZ003 (naive UTC, as the rest of the store)
 
 
 def audit(settings: Settings, principal: Principal | None, action: str, **kw: Any) -> None:
-    from queries.store import audit as audit_log
-
     audit_log.record(settings, principal, action, **kw)
 
 
-def new_password() -> str:
-    while True:
-        pw = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
-        if any(c.isdigit() for c in pw) and any(c.islower() for c in pw) and any(c.isupper() for c in pw):
-            return pw
 
 
-def verify_provisional(settings: Settings, identifiant: str, password: str) -> bool:
-    """True when `password` is the latest, unexpired provisional password of the account."""
-    t = provisional_password.c
-    with engine(settings).connect() as con:
-        row = con.execute(
-            sa.select(t.hash, t.expires_at).where(t.identifiant == identifiant).order_by(t.id.desc()).limit(1)
-        ).first()
-    if row is None or row.expires_at < utcnow():
-        return False
-    try:
-        return _hasher.verify(row.hash, password)
-    except Exception:  # argon2 raises on mismatch
-        return False
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Live overlay
 
 
-def _cutoff(snap_date: date, ingested_at: datetime) -> datetime:
-    return min(datetime.combine(snap_date, datetime.min.time()), ingested_at.replace(tzinfo=None))
 
 
-def live_overlay(settings: Settings, snap_date: date, ingested_at: datetime) -> list[dict[str, Any]]:
-    """Per account acted upon since the latest snapshot: the state, dates and contact data to show."""
-    since = _cutoff(snap_date, ingested_at)
-    a, k = console_action.c, account_correction.c
-    with engine(settings).connect() as con:
-        acts = con.execute(
-            sa.select(a.identifiant, a.kind, a.at, a.etat_apres, a.origine_apres).where(a.at >= since).order_by(a.id)
-        ).all()
-        corrs = con.execute(
-            sa.select(k.identifiant, k.champ, k.nouvelle_valeur).where(k.at >= since).order_by(k.id)
-        ).all()
-    out: dict[str, dict[str, Any]] = {}
-
-    def slot(ident: str) -> dict[str, Any]:
-        return out.setdefault(ident, {"identifiant": ident, "etat": None, "origine": None, "date_notification": None,
-                                      "date_demande_reinit_mdp": None, "courriel": None, "telephone_portable": None})
-
-    for r in acts:
-        s = slot(r.identifiant)
-        s["etat"] = r.etat_apres or s["etat"]
-        s["origine"] = r.origine_apres or s["origine"]
-        if r.kind in ("notify_letter", "notify_email", "reset"):
-            s["date_notification"] = r.at.date()
-        if r.kind == "reset":
-            s["date_demande_reinit_mdp"] = r.at.date()
-    for r in corrs:
-        slot(r.identifiant)[r.champ] = r.nouvelle_valeur
-    return list(out.values())
 
 
-def corrections_for(settings: Settings, identifiant: str, compte: dict[str, Any], snap_date: date,
-                    snapshot_values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Corrections of an account with their status: en attente / confirmée / non reprise."""
-    k = account_correction.c
-    with engine(settings).connect() as con:
-        rows = con.execute(
-            sa.select(account_correction).where(k.identifiant == identifiant).order_by(k.id.desc()).limit(20)
-        ).all()
-    snapv = snapshot_values or compte
-    out = []
-    for r in rows:
-        if r.at.date() >= snap_date:
-            statut = "en attente"
-        elif (snapv.get(r.champ) or "") == r.nouvelle_valeur:
-            statut = "confirmée"
-        else:
-            statut = "non reprise par l'annuaire"
-        out.append({"at": r.at, "champ": r.champ, "nouvelle_valeur": r.nouvelle_valeur,
-                    "ancienne_valeur": r.ancienne_valeur or "", "statut": statut, "login": r.login})
-    return out
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -286,8 +178,6 @@ def notify(
               detail={"raison": "confirmation absente ou état changé", "nombre": len(missing)})
         raise ActionRefused(_confirm_again(len(missing)))
     if group or len(recips) > 1:
-        from queries.store import ratelimit
-
         if not ratelimit.hit(settings, f"notify:{principal.user_id}", int(settings["NOTIFY_RATE_LIMIT"]), 3600):
             audit(settings, principal, "notify", outcome="denied", detail={"raison": "limite de notifications groupées"})
             raise ActionRefused("Trop de notifications groupées en une heure : réessayez plus tard.")
@@ -327,13 +217,8 @@ def notify(
         why = ("aucun des comptes n'a d'adresse électronique" if res.skipped_no_email
                else "les comptes sélectionnés sont désactivés")
         raise ActionRefused(f"Aucune notification possible : {why}.")
-    with engine(settings).begin() as con:
-        con.execute(console_action.insert(), act_rows)
-        if pw_rows:
-            con.execute(provisional_password.insert(), pw_rows)
+    console_state.record_actions(settings, act_rows, pw_rows)
     if mails:
-        from queries.store import outbox
-
         for letter, to, with_pw in mails:
             subject, body = letter_email(letter, with_pw)
             outbox.enqueue(settings, to, subject, body, identifiant=letter.identifiant, batch=res.batch,
@@ -373,24 +258,18 @@ def reset_password(settings: Settings, principal: Principal, identifiant: str, *
         raise ActionRefused(_confirm_again(1))
     now = utcnow()
     pw = new_password()
-    with engine(settings).begin() as con:
-        con.execute(console_action.insert().values(
-            at=now, user_id=principal.user_id, login=principal.login, kind="reset", identifiant=r.identifiant,
-            batch=str(uuid.uuid4()), new_password=True, etat_apres="NOTIFIE_NON_ACTIVE", origine_apres=None))
-        con.execute(provisional_password.insert().values(
-            identifiant=r.identifiant, hash=_hasher.hash(pw), created_at=now,
-            expires_at=now + timedelta(days=LETTER_VALIDITY_DAYS), created_by=principal.login))
+    console_state.record_actions(
+        settings,
+        [{"at": now, "user_id": principal.user_id, "login": principal.login, "kind": "reset",
+          "identifiant": r.identifiant, "batch": str(uuid.uuid4()), "new_password": True,
+          "etat_apres": "NOTIFIE_NON_ACTIVE", "origine_apres": None}],
+        [{"identifiant": r.identifiant, "hash": _hasher.hash(pw), "created_at": now,
+          "expires_at": now + timedelta(days=LETTER_VALIDITY_DAYS), "created_by": principal.login}])
     audit(settings, principal, "reset", targets=[r.identifiant], detail={"etat_avant": r.etat})
     return Letter(r.identifiant, r.civilite, r.nom, r.prenoms, r.courriel, r.enfants, r.etablissement, pw,
                   (now + timedelta(days=LETTER_VALIDITY_DAYS)).date(), "reinitialisation")
 
 
-def store_provisional_hash(settings: Settings, identifiant: str, password: str, created_by: str | None) -> None:
-    now = utcnow()
-    with engine(settings).begin() as con:
-        con.execute(provisional_password.insert().values(
-            identifiant=identifiant, hash=_hasher.hash(password), created_at=now,
-            expires_at=now + timedelta(days=LETTER_VALIDITY_DAYS), created_by=created_by))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -404,17 +283,6 @@ def store_provisional_hash(settings: Settings, identifiant: str, password: str, 
 
 CONFIRM_SECONDS = 600
 
-action_confirmation = sa.Table(
-    "action_confirmation",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("user_id", sa.Integer, nullable=True),
-    sa.Column("login", sa.String(64), nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
-    sa.Column("payload", sa.Text, nullable=False),  # JSON: what will be done (ids, states; no personal data else)
-)
 
 
 @dataclass(frozen=True)
@@ -491,11 +359,8 @@ def prepare(
     payload = {"action": action, "channel": channel, "with_password": bool(with_password),
                "active_passwords": bool(own), "group": bool(group),
                "states": {a.identifiant: a.etat for a in accounts}}
-    with engine(settings).begin() as con:
-        con.execute(action_confirmation.delete().where(action_confirmation.c.expires_at < now))
-        con.execute(action_confirmation.insert().values(
-            token_hash=_token_hash(token), user_id=principal.user_id, login=principal.login, created_at=now,
-            expires_at=now + timedelta(seconds=CONFIRM_SECONDS), payload=json.dumps(payload)))
+    console_state.keep_confirmation(settings, _token_hash(token), principal.user_id, principal.login,
+                                    json.dumps(payload), now, now + timedelta(seconds=CONFIRM_SECONDS))
     return Pending(token, action, channel, bool(with_password), bool(own), bool(group), accounts)
 
 
@@ -504,15 +369,11 @@ def confirm(settings: Settings, principal: Principal, token: Any) -> tuple[Pendi
     console.require_console(principal)
     if not isinstance(token, str) or not 0 < len(token) <= 100:
         raise ActionRefused("Demande de confirmation absente : relancez l'action.")
-    t = action_confirmation.c
-    cond = sa.and_(t.token_hash == _token_hash(token), t.user_id == principal.user_id, t.expires_at >= utcnow())
-    with engine(settings).begin() as con:
-        row = con.execute(sa.select(t.payload).where(cond)).first()
-        taken = con.execute(action_confirmation.delete().where(cond)).rowcount if row is not None else 0
-    if row is None or taken != 1:  # unknown, expired, another user's, or already used (by a concurrent request)
+    payload = console_state.take_confirmation(settings, _token_hash(token), principal.user_id)
+    if payload is None:  # unknown, expired, another user's, or already used (by a concurrent request)
         audit(settings, principal, "notify", outcome="denied", detail={"raison": "confirmation inconnue ou expirée"})
         raise ActionRefused("Cette demande de confirmation a expiré ou a déjà servi : relancez l'action.")
-    p = json.loads(row.payload)
+    p = json.loads(payload)
     states: dict[str, str] = p["states"]
     pending = Pending("", p["action"], p["channel"], p["with_password"], p["active_passwords"], p["group"],
                       tuple(AccountState(i, e, None, None, False) for i, e in states.items()))
@@ -673,9 +534,8 @@ def correct_account(settings: Settings, principal: Principal, identifiant: str, 
     if not changes:
         raise ActionRefused("Aucune modification : saisissez un courriel ou un portable différent de l'actuel.")
     now = utcnow()
-    with engine(settings).begin() as con:
-        con.execute(account_correction.insert(), [
-            {"at": now, "identifiant": identifiant, "champ": c, "ancienne_valeur": old[:254], "nouvelle_valeur": new,
-             "login": principal.login} for c, old, new in changes])
+    console_state.record_corrections(settings, [
+        {"at": now, "identifiant": identifiant, "champ": c, "ancienne_valeur": old[:254], "nouvelle_valeur": new,
+         "login": principal.login} for c, old, new in changes])
     audit(settings, principal, "correct", targets=[identifiant], detail={"champs": [c for c, _, _ in changes]})
     return [c for c, _, _ in changes]

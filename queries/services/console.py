@@ -5,7 +5,7 @@ by queries/warehouse/console_tables.py for the latest snapshot). Values always t
 composed into SQL are constant fragments chosen from whitelists in this module. Search terms are matched with
 `contains()` on normalised keys, so `%`, `_`, quotes and other meta-characters are plain characters.
 
-Actions made since the latest snapshot (notifications, resets, corrections: queries.services.actions) are overlaid on
+Actions made since the latest snapshot (notifications, resets, corrections: queries.store.console_state) are overlaid on
 the snapshot's state here, so that searches, filters, sorts and the detail show the live state.
 """
 
@@ -20,8 +20,10 @@ from typing import Any
 
 from queries import warehouse
 from queries.core import vocab
+from queries.core.formats import fmt_date
 from queries.core.scope import AccessDenied, Level, Principal
 from queries.core.settings import Settings
+from queries.store import audit, console_state
 
 # Vocabularies (DOMAIN.md): the console writes "Non renseigné" where the statistics write "N/A".
 ORIGINES: dict[str, str] = {**vocab.ORIGINES, "NON_RENSEIGNE": "Non renseigné"}
@@ -235,9 +237,7 @@ _OV_TYPE = (
 
 
 def _overlay(settings: Settings, snap: Snapshot) -> list[dict[str, Any]]:
-    from queries.services import actions  # late import: actions imports this module's vocabularies
-
-    return actions.live_overlay(settings, snap.date, snap.ingested_at)
+    return console_state.live_overlay(settings, snap.date, snap.ingested_at)
 
 
 def _base(settings: Settings, snap: Snapshot) -> tuple[str, list[Any]]:
@@ -322,8 +322,6 @@ class SearchResult:
     start: int = 0
 
 
-def _fmt_date(d: Any) -> str:
-    return d.strftime("%d/%m/%Y") if isinstance(d, (date, datetime)) else ""
 
 
 def grid_row(r: Mapping[str, Any]) -> dict[str, Any]:
@@ -339,8 +337,8 @@ def grid_row(r: Mapping[str, Any]) -> dict[str, Any]:
         "etat": ETATS.get(r["etat"], r["etat"] or ""),
         "etat_code": r["etat"],
         "origine": ORIGINES.get(r["origine"], r["origine"] or ""),
-        "date_notification": _fmt_date(r["date_notification"]),
-        "date_derniere_connexion": _fmt_date(r["date_derniere_connexion"]),
+        "date_notification": fmt_date(r["date_notification"], ""),
+        "date_derniere_connexion": fmt_date(r["date_derniere_connexion"], ""),
         "etablissement": r["etab_nom"] or "",
     }
 
@@ -572,10 +570,8 @@ def account_detail(settings: Settings, principal: Principal, identifiant: str) -
         (ici if r["in_scope"] else ailleurs).append(eleve)
     src = sources[0] if sources else {}
     nom = f"{(src.get('nom_usage') or '').upper()} {src.get('prenoms') or ''}".strip()
-    from queries.services import actions
-
     snapv = {"courriel": (raw[0] if raw else None) or "", "telephone_portable": (raw[1] if raw else None) or ""}
-    corrections = actions.corrections_for(settings, identifiant, compte, snap.date, snapv)
+    corrections = console_state.corrections_for(settings, identifiant, compte, snap.date, snapv)
     return AccountDetail(identifiant, compte, sources, ici, ailleurs, corrections, nom)
 
 
@@ -850,8 +846,6 @@ def _audit_diagnostic(settings: Settings, principal: Principal, identifiant: str
     """One audit row per run: the account, then every record matched — shown or only counted — as
     « responsable_id@UAI ». The detail holds counts only: a head reads its own rows in the Journal, which shows
     the detail as it is and masks the targets outside the head's scope (these never match a scope)."""
-    from queries.store import audit
-
     kinds: dict[str, int] = {}
     for (kind, _), _r in best.values():
         kinds[kind] = kinds.get(kind, 0) + 1

@@ -23,6 +23,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from queries.core import request_context
+from queries.core.clock import utcnow
 from queries.core.scope import Level, Principal, Role, Scope
 from queries.core.settings import Settings
 from queries.store import engine, metadata
@@ -108,11 +110,8 @@ def record(
 ) -> None:
     """Append one event. `scope` is the scope acted upon (defaults to the principal's own scope).
 
-    `ip` defaults to the current request's client address when called inside a Flask request.
+    `ip` defaults to the address of the request being served (core/request_context.py), if any.
     """
-    from queries.store.users import (
-        utcnow,  # local: users imports nothing from here, keep the graph acyclic anyway
-    )
 
     p = principal_or_login if isinstance(principal_or_login, Principal) else None
     login = p.login if p else (principal_or_login if isinstance(principal_or_login, str) else None)
@@ -129,7 +128,7 @@ def record(
     elif isinstance(detail, str):
         detail = detail[:4000]
     if ip is None:
-        ip = _request_ip()
+        ip = request_context.client_ip.get()
     with engine(settings).begin() as con:
         con.execute(
             audit_log.insert().values(
@@ -159,16 +158,6 @@ def _row_uai(p: Principal | None, scope: Scope | None, outcome: str) -> str | No
     if outcome in ("denied", "failed") and p is not None:
         return own
     return _uai_of(scope) or own
-
-
-def _request_ip() -> str | None:
-    try:
-        from flask import g, has_request_context, request
-    except ImportError:  # pragma: no cover
-        return None
-    if not has_request_context():
-        return None
-    return g.get("client_ip") or request.remote_addr
 
 
 @dataclass(frozen=True)

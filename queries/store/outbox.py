@@ -32,8 +32,9 @@ from email.utils import format_datetime, make_msgid
 
 import sqlalchemy as sa
 
+from queries.core.clock import utcnow
 from queries.core.settings import Settings
-from queries.store import engine, metadata
+from queries.store import console_state, engine, metadata
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,6 @@ LEASE_SECONDS = 300
 POLL_SECONDS = 30
 STATUS_LABELS = {"pending": "En attente", "sending": "En cours d'envoi", "sent": "Envoyé", "failed": "Échec"}
 
-
-def utcnow() -> datetime:
-    return datetime.utcnow().replace(microsecond=0)  # noqa: DTZ003 (naive UTC, as the rest of the store)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -132,8 +130,6 @@ class DeliveryReport:
 
 def deliver_pending(settings: Settings, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
     """Send the due messages over SMTP (one connection per run). Safe to call from several processes."""
-    from queries.services import actions
-
     now = now or utcnow()
     rep = DeliveryReport()
     ids = _claim(settings, now, limit)
@@ -152,8 +148,8 @@ def deliver_pending(settings: Settings, now: datetime | None = None, limit: int 
                     server = _smtp(settings)
                 body = row.body
                 if row.with_password and row.identifiant:
-                    pw = actions.new_password()
-                    actions.store_provisional_hash(settings, row.identifiant, pw, row.created_by)
+                    pw = console_state.new_password()
+                    console_state.store_provisional_hash(settings, row.identifiant, pw, row.created_by)
                     body = body.replace("{mot_de_passe}", pw)
                 msg = EmailMessage()
                 msg["From"] = settings["SMTP_FROM"]

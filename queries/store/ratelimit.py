@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from queries.core.clock import utcnow
 from queries.core.settings import Settings
 from queries.store import engine, metadata
 
@@ -52,8 +53,6 @@ def _redis(settings: Settings):  # noqa: ANN202
 
 
 def _now() -> datetime:
-    from queries.store.users import utcnow
-
     return utcnow()
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from queries.core.clock import utcnow
 from queries.core.scope import ROLE_SCOPE_LEVEL, Level, Principal, Role, Scope, ScopeError
 from queries.core.settings import Settings
 from queries.store import engine, metadata
@@ -89,10 +91,6 @@ class User:
     last_login_at: datetime | None
 
 
-def utcnow() -> datetime:
-    """Naive UTC (SQLite and PostgreSQL `timestamp without time zone` both round-trip it unchanged)."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 def login_key(login: str) -> str:
     return login.strip().casefold()
@@ -153,19 +151,8 @@ def validate_role_scope(role: str | Role, scope: str | Scope | None) -> tuple[Ro
     return r, s
 
 
-def require_known_scope(settings: Settings, scope: Scope | None) -> None:
-    """UserError unless the scope exists in the warehouse's latest data (fail-closed: no data, no check, refused)."""
-    if scope is None:
-        return
-    from queries import warehouse
-    from queries.warehouse import catalog  # local: the store side does not need DuckDB otherwise
-
-    try:
-        known = catalog.scope_exists(settings, scope)
-    except warehouse.WarehouseUnavailable:
-        raise UserError("Impossible de vérifier le périmètre : l'entrepôt de données est indisponible ou vide "
-                        "(ingérez d'abord un instantané).") from None
-    if not known:
+def _require_known(scope: Scope | None, scope_exists: Callable[[Scope], bool] | None) -> None:
+    if scope is not None and scope_exists is not None and not scope_exists(scope):
         raise UserError(f"Périmètre inconnu : « {scope} » ne figure pas dans les dernières données de l'entrepôt. "
                         "Vérifiez le code (UAI, circonscription, département, académie).")
 
@@ -179,16 +166,16 @@ def create_user(
     password: str | None = None,
     *,
     source: str = "local",
-    verify_scope: bool = False,
+    scope_exists: Callable[[Scope], bool] | None = None,
 ) -> User:
-    """Create an account. `verify_scope`: the scope must exist in the warehouse's latest data (the admin page and
-    `meteocomptes users add` ask for it; a portal profile is trusted as the portal sends it)."""
+    """Create an account. `scope_exists`: the check that the scope exists in the warehouse's latest data
+    (services/accounts.py passes it for the admin page and `meteocomptes users add`; a portal profile is trusted
+    as the portal sends it)."""
     login = login.strip()
     if not LOGIN_RE.match(login):
         raise UserError("Identifiant invalide : 2 à 64 caractères parmi lettres, chiffres, « . _ - @ ».")
     r, s = validate_role_scope(role, scope)
-    if verify_scope:
-        require_known_scope(settings, s)
+    _require_known(s, scope_exists)
     if password is not None:
         check_password_strength(password)
     now = utcnow()
@@ -401,17 +388,16 @@ DELEGATE_UNAVAILABLE = ("Délégation impossible pour cet identifiant : il doit 
 
 
 def grant_delegation(settings: Settings, grantor: Principal, delegate_login: str, end_date: date, today: date,
-                     *, verify_scope: bool = False) -> Delegation:
+                     *, scope_exists: Callable[[Scope], bool] | None = None) -> Delegation:
     """A chef delegates console access for their own UAI to an existing, active `delegue` account.
-    `verify_scope`: the UAI must exist in the warehouse's latest data (the page and the CLI ask for it)."""
+    `scope_exists`: the check that the UAI exists in the warehouse's latest data (services/accounts.py)."""
     if not grantor.can_delegate or grantor.scope is None or grantor.scope.level is not Level.ETABLISSEMENT:
         raise UserError("Seul un chef d'établissement peut déléguer l'accès à la console.")
     if end_date < today:
         raise UserError("La date de fin doit être aujourd'hui ou plus tard.")
     if end_date > today + timedelta(days=MAX_DELEGATION_DAYS):
         raise UserError(f"Une délégation dure au plus {MAX_DELEGATION_DAYS} jours.")
-    if verify_scope:
-        require_known_scope(settings, grantor.scope)
+    _require_known(grantor.scope, scope_exists)
     delegate = find_user(settings, delegate_login)
     if delegate is None or delegate.role is not Role.DELEGUE or not delegate.active:
         raise UserError(DELEGATE_UNAVAILABLE)

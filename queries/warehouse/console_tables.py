@@ -19,7 +19,7 @@ from itertools import pairwise
 
 import duckdb
 
-from queries.warehouse.ingest import execute_script, sql_text, step
+from queries.warehouse.sqlkit import execute_script, sql_text, step
 
 REBUILD_SHARE = 0.25
 SLICE_ROWS = 3_000_000

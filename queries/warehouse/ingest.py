@@ -19,13 +19,8 @@ Flow for one snapshot (cov, D), on the writer's private copy (queries/warehouse/
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
-import time
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -34,6 +29,8 @@ from pathlib import Path
 import duckdb
 
 from queries.core.vocab import QUARANTINE_REASONS
+from queries.warehouse import console_tables
+from queries.warehouse.sqlkit import execute_script, sql_text, step
 
 Connection = duckdb.DuckDBPyConnection  # for callers outside queries/, which do not import duckdb themselves
 OPEN_END = date(9999, 12, 31)
@@ -48,19 +45,8 @@ TYPES_1D = ("ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE")
 TYPES_2D = ("COLLEGE", "LYCEE", "LYCEE_PRO")
 
 
-# Step timings of the current process (name, seconds): printed by `ingest --verbose`, read by the benchmark.
-TIMINGS: list[tuple[str, float]] = []
 
 
-@contextmanager
-def step(name: str) -> Iterator[None]:
-    t0 = time.perf_counter()
-    try:
-        yield
-    finally:
-        TIMINGS.append((name, time.perf_counter() - t0))
-        if os.environ.get("METEOCOMPTES_INGEST_VERBOSE"):
-            print(f"  [{TIMINGS[-1][1]:7.2f} s] {name}", file=sys.stderr, flush=True)
 
 
 class SnapshotRefused(Exception):
@@ -137,22 +123,10 @@ TABLE_ORDER = ("etablissements", "eleves", "comptes", "responsables", "liens")
 SNAPSHOT_TABLES = tuple(SPECS)
 
 
-def sql_text(name: str) -> str:
-    return resources.files("queries.warehouse").joinpath("sql", name).read_text(encoding="utf-8")
 
 
-def split_statements(sql: str) -> list[str]:
-    """Split a SQL file on `;` at end of line (our files never put `;` inside a string at end of line)."""
-    no_comments = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-    return [s.strip() for s in re.split(r";\s*(?:\n|$)", no_comments) if s.strip()]
 
 
-def execute_script(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> None:
-    """Run every statement, passing each only the named `$params` it uses (DuckDB rejects unused ones)."""
-    params = params or {}
-    for stmt in split_statements(sql):
-        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", stmt)}
-        con.execute(stmt, used) if used else con.execute(stmt)
 
 
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -310,7 +284,7 @@ def stage_table(
 def read_error(msg: str, display: str, fmt: str, layout: CsvLayout | None = None) -> str:
     """DuckDB's (English) read error → a French refusal naming the file, the line when known, what to do.
     The offending line's content (DuckDB's « Original Line ») is never repeated: it holds personal data."""
-    from meteocomptes.stats_cli import fmt_int  # late import: the CLI module imports queries
+    from queries.core.formats import fmt_int  # late import: the CLI module imports queries
 
     found = re.search(r"CSV Error on Line: (\d+)", msg)
     where = f"{display}, ligne {fmt_int(int(found.group(1)))}" if found else display
@@ -721,8 +695,6 @@ def run_aggregates(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> None:
 
 def run_latest(con: duckdb.DuckDBPyConnection) -> str:
     """Derived tables of the latest full date, once after all the dates of a run (the console's tables)."""
-    from queries.warehouse import console_tables  # late import: console_tables uses this module's helpers
-
     return console_tables.refresh(con)
 
 

@@ -44,9 +44,9 @@ from queries.warehouse.ingest import (
     _q,
     init_schema,
     run_latest,
-    step,
 )
 from queries.warehouse.publish import writable_copy
+from queries.warehouse.sqlkit import step
 
 FULL = "full"
 KIND_LABELS = {"snapshot": "Instantané", "export": "Export de la console"}

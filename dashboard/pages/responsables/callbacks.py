@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +26,7 @@ from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from dashboard.pages.responsables.layout import grid
 from queries import warehouse
+from queries.core.formats import fmt_date
 from queries.core.scope import AccessDenied, Principal
 from queries.core.settings import Settings
 from queries.services import actions, console
@@ -43,8 +44,6 @@ def alert(text: str, kind: str = "info") -> html.Div:
                     role="alert" if kind == "error" else None)
 
 
-def _d(v: Any) -> str:
-    return v.strftime("%d/%m/%Y") if isinstance(v, (date, datetime)) else ""
 
 
 def _filters(q: Any, classes: Any, etats: Any, origines: Any, mail: Any, mobile: Any, uai: Any = None) -> Filters:
@@ -125,17 +124,17 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
         ["Téléphone portable", c["telephone_portable"] or "—"],
         ["Origine du compte", ORIGINES.get(c["origine"], c["origine"])],
         ["État du compte", ETATS.get(c["etat"], c["etat"])],
-        ["Date de notification", _d(c["date_notification"]) or "—"],
-        ["Date d'activation", _d(c["date_activation"]) or "—"],
-        ["Date de dernière connexion", _d(c["date_derniere_connexion"]) or "—"],
-        ["Date de demande de réinitialisation du mot de passe", _d(c["date_demande_reinit_mdp"]) or "—"],
+        ["Date de notification", fmt_date(c["date_notification"], "—")],
+        ["Date d'activation", fmt_date(c["date_activation"], "—")],
+        ["Date de dernière connexion", fmt_date(c["date_derniere_connexion"], "—")],
+        ["Date de demande de réinitialisation du mot de passe", fmt_date(c["date_demande_reinit_mdp"], "—")],
     ]
     sources = [[s["academie_code"] or "", s["source"], s["responsable_id"], s["uai"], s["etab_nom"] or "",
                 f"{(s['nom_usage'] or '').upper()} {s['prenoms'] or ''}"
                 + (f" (naissance : {s['nom_naissance']})" if s["nom_naissance"] and s["nom_naissance"] != s["nom_usage"] else ""),
                 s["telephone_portable"] or "—", s["courriel"] or "—"] for s in d.sources]
     def pupils(lst: list[dict[str, Any]]) -> list[list[Any]]:
-        return [[e["prenom"], e["nom"], _d(e["date_naissance"]), e["classe"], e["ine"],
+        return [[e["prenom"], e["nom"], fmt_date(e["date_naissance"], ""), e["classe"], e["ine"],
                  f"{e['etablissement']} ({e['uai']})"] for e in lst]
     head = ["Prénom", "Nom", "Date de naissance", "Classe", "INE", "Établissement"]
     parts: list[Any] = [
@@ -149,7 +148,7 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
     ]
     if d.corrections:
         parts.append(simple_table("Corrections demandées", ["Date", "Champ", "Nouvelle valeur", "Statut", "Par"],
-                            [[_d(x["at"]), "Courriel" if x["champ"] == "courriel" else "Téléphone portable",
+                            [[fmt_date(x["at"], ""), "Courriel" if x["champ"] == "courriel" else "Téléphone portable",
                               x["nouvelle_valeur"], x["statut"], x["login"]] for x in d.corrections]))
     mails = outbox.messages(settings, identifiants=[d.identifiant], limit=10)
     if mails:

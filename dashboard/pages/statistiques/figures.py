@@ -7,15 +7,14 @@ contrast on white; French number formatting (`12 345`, `45,3 %`) and dates (JJ/M
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from queries.core.formats import fmt_date, fmt_pct
 from queries.core.vocab import ETATS, ORIGINES
 
 BLEU_FRANCE = "#000091"
@@ -34,43 +33,14 @@ ETAT_COLORS = {
     "ACTIVE": "#18753C",
     "DESACTIVE": "#3A3A3A",
 }
-NBSP = "\u00a0"
-NNBSP = "\u202f"  # French thousands separator, as in `meteocomptes stats`
 
 
 # ------------------------------------------------------------------------------------------------ formatting
 
 
-def fmt_int(n: Any) -> str:
-    """`12 345` (narrow no-break space: a number never wraps)."""
-    if n is None or (isinstance(n, float) and math.isnan(n)):
-        return "–"
-    return f"{int(n):,}".replace(",", NNBSP)
 
 
-def fmt_pct(x: Any, digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{100 * float(x):.{digits}f}".replace(".", ",") + f"{NBSP}%"
 
-
-def fmt_pts(x: Any) -> str:
-    """A change of rate in percentage points, signed."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    v = round(100 * float(x), 1)
-    sign = "+" if v > 0 else ("−" if v < 0 else "±")
-    return sign + f"{abs(v):.1f}".replace(".", ",") + f"{NBSP}pt"
-
-
-def fmt_delta(n: Any) -> str:
-    if n is None:
-        return "–"
-    return ("+" if n > 0 else ("−" if n < 0 else "±")) + fmt_int(abs(int(n)))
-
-
-def fmt_date(d: date | None) -> str:
-    return "–" if d is None else f"{d:%d/%m/%Y}"
 
 
 # ------------------------------------------------------------------------------------------------ tables
