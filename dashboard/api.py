@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, jsonify, request
 
 from dashboard import auth
 from queries import warehouse
+from queries.core.authz import Action
 from queries.core.scope import Level, Scope, ScopeError
 from queries.core.settings import Settings
 from queries.core.vocab import ETATS, ORIGINES
@@ -96,7 +97,7 @@ def _check(settings: Settings, principal: Any, scope: Scope, day: date | None) -
 
 @bp.get("/stats/synthese")
 def synthese():  # noqa: ANN201
-    principal = auth.require_principal("stats")
+    principal = auth.require_principal(Action.STATS)
     settings = auth.settings_of()
     _unknown_params({"scope", "date", "degre"})
     scope = _scope_param()
@@ -119,7 +120,7 @@ def synthese():  # noqa: ANN201
 
 @bp.get("/stats/evolution")
 def evolution():  # noqa: ANN201
-    principal = auth.require_principal("stats")
+    principal = auth.require_principal(Action.STATS)
     settings = auth.settings_of()
     _unknown_params({"scope", "from", "to", "degre"})
     scope = _scope_param()
@@ -212,7 +213,7 @@ def openapi_document() -> dict:
 
 @bp.get("/openapi.json")
 def openapi():  # noqa: ANN201
-    auth.require_principal("stats")
+    auth.require_principal(Action.STATS)
     return jsonify(openapi_document())
 
 

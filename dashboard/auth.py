@@ -14,7 +14,7 @@
   → redirect to /login?next=….
 
 Pattern for every data callback and route (see docs/ARCHITECTURE.md, "Access control"):
-    principal = require_principal("console")       # 403 + audit when absent or not allowed
+    principal = require_principal(Action.CONSOLE)       # 403 + audit when absent or not allowed
     rows = queries.services.console.search(settings, principal, ...)  # filters by principal.scope in SQL
 and raise `queries.core.scope.AccessDenied` anywhere below: the central handler answers 403 JSON and audits it.
 """
@@ -31,7 +31,8 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, Response, g, has_request_context, jsonify, redirect, render_template_string, request
 
 from dashboard import security
-from queries.core import request_context
+from queries.core import authz, request_context
+from queries.core.authz import Action
 from queries.core.scope import ROLE_SCOPE_LEVEL, AccessDenied, Principal, Role, Scope, ScopeError
 from queries.core.settings import Settings
 from queries.store import audit, ratelimit, users
@@ -51,18 +52,6 @@ API_PREFIXES = ("/export", "/api", "/_dash-")
 # The one export that needs no data scope: the Journal's CSV, for every role that reads the Journal (the admin
 # included); it shows exactly the rows of the page (queries.store.audit.visibility).
 JOURNAL_EXPORT = "/export/journal.csv"
-
-Permission = Literal["any", "stats", "console", "delegate", "admin", "audit"]
-
-_PERMS = {
-    "any": lambda p: True,
-    "stats": lambda p: p.can_stats,
-    "console": lambda p: p.can_console,
-    "delegate": lambda p: p.can_delegate,
-    "admin": lambda p: p.can_admin,
-    "audit": lambda p: p.can_audit,
-}
-
 
 # ---------------------------------------------------------------- helpers
 
@@ -127,39 +116,15 @@ def current_principal() -> Principal | None:
     return g.get("principal")
 
 
-def require_principal(permission: Permission = "any") -> Principal:
-    """For every data callback and data route. Raises AccessDenied (→ 403 JSON + audit) when not allowed."""
+def require_principal(action: Action | None = None) -> Principal:
+    """Who is asking, for every data callback and data route: the session's principal, allowed to do `action`
+    (authz.require; None: any logged-in user). AccessDenied (→ 403 JSON + audit) otherwise."""
     p = current_principal()
     if p is None:
         raise AccessDenied("session absente")
-    check = _PERMS.get(permission)
-    if check is None or not check(p):
-        raise AccessDenied(f"permission {permission} refusée au rôle {p.role.value}")
+    if action is not None:
+        authz.require(p, action)
     return p
-
-
-def require_scope(principal: Principal, requested: str | Scope | None) -> Scope:
-    """Parse a scope sent by the client and refuse what is certainly outside the principal's scope.
-
-    Decidable here: same level (codes must match) and establishment-bound principals (the UAI must match).
-    Other cases (a UAI under an académie…) are decided by the SQL filter, which must AND the principal's scope
-    anyway: this is a first, cheap line, not the only one.
-    """
-    if principal.scope is None:
-        raise AccessDenied("aucun périmètre")
-    if requested is None or requested == "":
-        return principal.scope
-    try:
-        s = requested if isinstance(requested, Scope) else Scope.parse(str(requested))
-    except ScopeError:
-        raise AccessDenied("périmètre illisible") from None
-    own = principal.scope
-    if own.uai is not None:
-        if s.uai != own.uai or (own.sub is not None and (s.level, s.sub) != (own.level, own.sub)):
-            raise AccessDenied(f"périmètre {s} hors de {own}")
-    elif s.level is own.level and s.code != own.code:
-        raise AccessDenied(f"périmètre {s} hors de {own}")
-    return s
 
 
 def _deny_json(status: int, message: str) -> tuple[Response, int]:
@@ -268,7 +233,7 @@ def _resolve(settings: Settings):  # noqa: ANN202
     g.principal = hp if hp is not None else _session_principal(settings)
     if g.principal is not None or is_public_request():
         if (g.principal is not None and request.path.startswith(("/export", "/api")) and g.principal.scope is None
-                and not (request.path == JOURNAL_EXPORT and g.principal.can_audit)):
+                and not (request.path == JOURNAL_EXPORT and authz.allowed(g.principal, Action.AUDIT))):
             # Default deny safety net: a principal without data scope (admin, delegue without delegation)
             # never reaches a data route, whatever the route itself checks.
             audit.record(settings, g.principal, "forbidden", detail={"chemin": request.path}, outcome="denied")

@@ -23,6 +23,7 @@ from dashboard.pages.statistiques import callbacks as C
 from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries import warehouse
+from queries.core.authz import Action
 from queries.core.scope import Principal
 from queries.core.settings import Settings
 from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
@@ -277,7 +278,7 @@ def report_pdf(
 
 
 def _prepare(kind: str) -> tuple[Settings, Principal, View, stats_series.ScopeInfo, date]:
-    principal = auth.require_principal("stats")
+    principal = auth.require_principal(Action.STATS)
     settings = auth.settings_of()
     try:
         view, _ = parse_view(principal, request.args.to_dict(), strict=True)

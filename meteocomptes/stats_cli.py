@@ -8,6 +8,7 @@ import io
 import json
 import sys
 
+from queries.core.authz import SYSTEM
 from queries.core.clock import iso_date
 from queries.core.formats import fmt_int
 from queries.core.scope import Scope, ScopeError
@@ -63,7 +64,7 @@ RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
 def _run(args: argparse.Namespace) -> int:
     try:
         scope = Scope.parse(args.scope)
-        s = synthese(Settings.from_env(), None, scope, args.date, args.degre)
+        s = synthese(Settings.from_env(), SYSTEM, scope, args.date, args.degre)
     except (ScopeError, StatsError, WarehouseUnavailable) as exc:
         print(f"ERREUR : {exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,8 @@ from test_auth_kit import (
 )
 
 from dashboard import auth
+from queries.core import authz
+from queries.core.authz import Action
 from queries.core.scope import AccessDenied, Level, Principal, Role, Scope
 from queries.store import audit, engine, users
 
@@ -255,12 +257,12 @@ def test_require_principal_and_access_denied_handler(env):
 
     @app.server.get("/_test/console")
     def console():  # noqa: ANN202
-        auth.require_principal("console")
+        auth.require_principal(Action.CONSOLE)
         return "données"
 
     @app.server.get("/_test/admin")
     def admin():  # noqa: ANN202
-        auth.require_principal("admin")
+        auth.require_principal(Action.ADMIN)
         return "admin"
 
     c = logged_client(app, "chef.college")
@@ -296,7 +298,7 @@ def test_access_denied_inside_a_dash_callback_is_403_and_audited(tmp_path):
 
     @app.callback(Output("t-out", "children"), Input("t-in", "children"))
     def cb(v):  # noqa: ANN001, ANN202
-        auth.require_principal("console")
+        auth.require_principal(Action.CONSOLE)
         return "secret"
 
     add_user(s, "pilote1", "pilote", "academie:28")
@@ -321,11 +323,11 @@ def test_delegation_gives_scope_until_end_date_and_stops_on_revoke(env):
     chef = _principal(s, "chef.college")
     today = date.today()
     assert _principal(s, "secretaire").scope is None
-    assert not _principal(s, "secretaire").can_console
+    assert not authz.allowed(_principal(s, "secretaire"), Action.CONSOLE)
 
     d = users.grant_delegation(s, chef, "SECRETAIRE", today + timedelta(days=10), today)
     p = _principal(s, "secretaire")
-    assert p.scope == chef.scope and p.can_console and not p.can_delegate
+    assert p.scope == chef.scope and authz.allowed(p, Action.CONSOLE) and not authz.allowed(p, Action.DELEGATE)
     assert users.principal_for(s, users.find_user(s, "secretaire"), today + timedelta(days=11)).scope is None
 
     c = logged_client(app, "secretaire")

@@ -15,6 +15,7 @@ import pytest
 from conftest import MINI, MINI_DATES, wh_rows
 
 from data.ingest import IngestError, ingest
+from queries.core.authz import SYSTEM
 from queries.core.scope import Scope
 from queries.core.settings import Settings
 from queries.core.vocab import QUARANTINE_REASONS
@@ -53,7 +54,7 @@ def quarantine(settings: Settings) -> list[tuple]:
 
 
 def total(settings: Settings, scope: str = "academie:28", d: date | None = None) -> int:
-    return int(synthese(settings, None, Scope.parse(scope), d).total["comptes"])
+    return int(synthese(settings, SYSTEM, Scope.parse(scope), d).total["comptes"])
 
 
 # --------------------------------------------------------------------------------------------------- happy path
@@ -422,7 +423,7 @@ def test_replacing_middle_date(settings, tmp_path) -> None:
 
 
 def test_as_of_between_snapshots(mini_warehouse) -> None:
-    s = synthese(mini_warehouse, None, Scope.parse("etablissement:9740102T"), date(2026, 9, 14))
+    s = synthese(mini_warehouse, SYSTEM, Scope.parse("etablissement:9740102T"), date(2026, 9, 14))
     assert s.data_date == date(2026, 9, 8) and s.total["comptes"] == 3
-    s = synthese(mini_warehouse, None, Scope.parse("etablissement:9740102T"), date(2030, 1, 1))
+    s = synthese(mini_warehouse, SYSTEM, Scope.parse("etablissement:9740102T"), date(2030, 1, 1))
     assert s.data_date == date(2026, 9, 15) and s.total["comptes"] == 2

@@ -10,6 +10,7 @@ import pytest
 from conftest import wh_rows
 
 from data.ingest import IngestError, ingest
+from queries.core.authz import SYSTEM
 from queries.core.scope import Scope
 from queries.core.settings import Settings
 from queries.core.vocab import QUARANTINE_REASONS
@@ -48,7 +49,7 @@ def run(settings: Settings, path: Path, uai: str = UAI, d: date = D, **kw):
 
 
 def table(settings: Settings, scope: str, d: date | None = D) -> dict[str, dict]:
-    return {r["origine"]: r for r in synthese(settings, None, Scope.parse(scope), d).rows}
+    return {r["origine"]: r for r in synthese(settings, SYSTEM, Scope.parse(scope), d).rows}
 
 
 def test_guide_export_ingested(mini_warehouse, tmp_path) -> None:

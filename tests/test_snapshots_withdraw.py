@@ -18,6 +18,7 @@ from conftest import MINI, wh_rows
 
 from data.ingest import ingest
 from meteocomptes.cli import main
+from queries.core.authz import SYSTEM
 from queries.core.scope import Principal, Role, Scope
 from queries.core.settings import Settings
 from queries.store import audit
@@ -220,7 +221,7 @@ def test_generated_days_ingested_out_of_order(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------- the 2099 snapshot
 def _default_date(settings: Settings) -> date:
-    return synthese(settings, None, Scope.parse("academie:28")).data_date
+    return synthese(settings, SYSTEM, Scope.parse("academie:28")).data_date
 
 
 def test_a_snapshot_from_the_future_is_withdrawn_and_the_defaults_come_back(

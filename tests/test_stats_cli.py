@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from meteocomptes import stats_cli
+from queries.core.authz import SYSTEM
 from queries.core.scope import AccessDenied, Principal, Role, Scope
 from queries.core.settings import Settings
 from queries.warehouse.stats import StatsError, synthese
@@ -26,14 +27,14 @@ def run_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.
 
 
 def totals(settings: Settings, scope: str, d: date | None = None, degre: str | None = None) -> dict:
-    return synthese(settings, None, Scope.parse(scope), d, degre).rows[-1]
+    return synthese(settings, SYSTEM, Scope.parse(scope), d, degre).rows[-1]
 
 
 ORDER = ["ATEN", "ENT", "ETABLISSEMENT", "FRANCECONNECT", "RESPONSABLE", "NON_RENSEIGNE", "TOTAL"]
 
 
 def test_academie_latest(mini_warehouse: Settings) -> None:
-    s = synthese(mini_warehouse, None, Scope.parse("academie:28"))
+    s = synthese(mini_warehouse, SYSTEM, Scope.parse("academie:28"))
     assert s.data_date == date(2026, 9, 15)
     assert [r["origine"] for r in s.rows] == ORDER
     by = {r["origine"]: r for r in s.rows}
@@ -74,7 +75,7 @@ def test_classes_and_mef(mini_warehouse: Settings) -> None:
 def test_as_of_and_state_change(mini_warehouse: Settings) -> None:
     t1 = totals(mini_warehouse, "academie:28", date(2026, 9, 1))
     assert (t1["comptes"], t1["NOTIFIE_NON_ACTIVE"], t1["ACTIVE"]) == (14, 2, 7)
-    s = synthese(mini_warehouse, None, Scope.parse("academie:28"), date(2026, 9, 10))  # between two snapshots
+    s = synthese(mini_warehouse, SYSTEM, Scope.parse("academie:28"), date(2026, 9, 10))  # between two snapshots
     assert s.data_date == date(2026, 9, 8)
     assert (s.total["comptes"], s.total["NOTIFIE_NON_ACTIVE"], s.total["ACTIVE"]) == (15, 1, 9)
     with pytest.raises(StatsError, match="Aucune donnée au 01/01/2020 ou avant"):

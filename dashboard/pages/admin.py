@@ -1,6 +1,6 @@
 """Page « Administration » (role admin only): list, add, disable, enable accounts and reset passwords.
 
-Every callback calls `require_principal("admin")` first: the page being hidden from the menu is not a control.
+Every callback calls `require_principal(Action.ADMIN)` first: the page being hidden from the menu is not a control.
 A generated password is shown once in the page (never put in a dcc.Store, a URL or the log). A new account's
 scope must exist in the warehouse's latest data; after a creation the form is cleared.
 """
@@ -15,6 +15,8 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Page
+from queries.core import authz
+from queries.core.authz import Action
 from queries.core.scope import Principal, Role
 from queries.services import accounts
 from queries.store import audit, users
@@ -122,7 +124,7 @@ def register_callbacks(app: Any, settings: Any) -> None:
     )
     def manage(_a: int | None, _d: int | None, _e: int | None, _r: int | None, login: str | None, name: str | None,
                role: str | None, scope: str | None, target: str | None):  # noqa: ANN202
-        p = require_principal("admin")
+        p = require_principal(Action.ADMIN)
         action = ctx.triggered_id
         keep = (no_update, no_update, no_update)
         if action == Ids.ADD:
@@ -175,5 +177,5 @@ def _act(settings: Any, p: Principal, action: str, target: str | None) -> html.D
         return _alert("error", str(exc))
 
 
-PAGE = Page(path="/admin", title="Administration", allowed=lambda p: p.can_admin, layout=layout,
+PAGE = Page(path="/admin", title="Administration", allowed=lambda p: authz.allowed(p, Action.ADMIN), layout=layout,
             register_callbacks=register_callbacks)

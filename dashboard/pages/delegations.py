@@ -15,6 +15,8 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Page
+from queries.core import authz
+from queries.core.authz import Action
 from queries.core.scope import Principal
 from queries.services import accounts
 from queries.store import audit, users
@@ -97,7 +99,7 @@ def register_callbacks(app: Any, settings: Any) -> None:
         prevent_initial_call=True,
     )
     def change(_g: int | None, _r: int | None, login: str | None, end: str | None, target: Any):  # noqa: ANN202
-        p = require_principal("delegate")
+        p = require_principal(Action.DELEGATE)
         today = date.today()
         try:
             if ctx.triggered_id == Ids.GRANT:
@@ -126,5 +128,5 @@ def register_callbacks(app: Any, settings: Any) -> None:
         return msg, delegations_table(rows, today), _active_options(rows, today)
 
 
-PAGE = Page(path="/delegations", title="Délégations", allowed=lambda p: p.can_delegate and p.scope is not None,
+PAGE = Page(path="/delegations", title="Délégations", allowed=lambda p: authz.allowed(p, Action.DELEGATE),
             layout=layout, register_callbacks=register_callbacks)

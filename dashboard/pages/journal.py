@@ -18,7 +18,8 @@ from dashboard import auth
 from dashboard.exports_console import list_csv
 from dashboard.pages import Page
 from queries import warehouse
-from queries.core import clock
+from queries.core import authz, clock
+from queries.core.authz import Action
 from queries.core.scope import Level, Principal
 from queries.core.settings import Settings
 from queries.services import console
@@ -121,7 +122,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
 
 
 def export_journal(settings: Settings) -> Response:
-    principal = auth.require_principal("audit")
+    principal = auth.require_principal(Action.AUDIT)
     a = request.args
     f = _filters(a.get("action"), a.get("login"), a.get("since"), a.get("until"), a.get("outcome"))
     data = rows(settings, principal, f)
@@ -140,7 +141,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         Input(Ids.UNTIL, "value"), Input(Ids.OUTCOME, "value"),
     )
     def show(action, login, since, until, outcome):  # noqa: ANN001, ANN202
-        principal = auth.require_principal("audit")
+        principal = auth.require_principal(Action.AUDIT)
         f = _filters(action, login, since, until, outcome)
         data = rows(settings, principal, f)
         from urllib.parse import urlencode
@@ -154,5 +155,5 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         return table, "/export/journal.csv" + (f"?{q}" if q else "")
 
 
-PAGE = Page(path="/journal", title="Journal", allowed=lambda p: p.can_audit, layout=layout,
+PAGE = Page(path="/journal", title="Journal", allowed=lambda p: authz.allowed(p, Action.AUDIT), layout=layout,
             register_callbacks=register_callbacks)

@@ -18,7 +18,8 @@ from dashboard.components import simple_table
 from dashboard.pages import Page
 from dashboard.pages.statistiques import figures as F
 from queries import warehouse
-from queries.core import vocab
+from queries.core import authz, vocab
+from queries.core.authz import Action
 from queries.core.scope import Principal
 from queries.services import console
 from queries.store import audit
@@ -91,4 +92,4 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     return html.Div(parts)
 
 
-PAGE = Page(path="/qualite", title="Qualité des données", allowed=lambda p: p.can_stats, layout=layout)
+PAGE = Page(path="/qualite", title="Qualité des données", allowed=lambda p: authz.allowed(p, Action.STATS), layout=layout)

@@ -111,26 +111,6 @@ class Principal:
     scope: Scope | None
     display_name: str = ""
 
-    @property
-    def can_stats(self) -> bool:
-        return self.role in (Role.PILOTE, Role.IEN, Role.CHEF, Role.DELEGUE, Role.SUPPORT) and self.scope is not None
-
-    @property
-    def can_console(self) -> bool:
-        return self.role in (Role.CHEF, Role.DELEGUE, Role.SUPPORT) and self.scope is not None
-
-    @property
-    def can_delegate(self) -> bool:
-        return self.role is Role.CHEF
-
-    @property
-    def can_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
-    @property
-    def can_audit(self) -> bool:
-        return self.role in (Role.CHEF, Role.SUPPORT, Role.ADMIN)
-
 
 class AccessDenied(PermissionError):
     """The principal may not see this scope or object. Callers answer 403 / nothing, and audit it."""

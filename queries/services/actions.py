@@ -26,7 +26,8 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from queries.core import vocab
+from queries.core import authz, vocab
+from queries.core.authz import Action
 from queries.core.clock import utcnow
 from queries.core.scope import AccessDenied, Principal
 from queries.core.settings import Settings
@@ -153,7 +154,7 @@ def notify(
     accounts activated or activating (None: as with_password). Replacing the password of such an account needs
     `confirmed` (identifiant → the state the user confirmed), equal to its live state.
     """
-    console.require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     if channel not in ("courrier", "courriel"):
         raise ActionRefused("Mode de notification inconnu.")
     if not identifiants:
@@ -244,7 +245,7 @@ def reset_password(settings: Settings, principal: Principal, identifiant: str, *
     """Réinitialiser le mot de passe: a new provisional password, handed over in a one-page reset letter.
 
     The guardian's own password (account activated or activating) is replaced only with `confirmed`."""
-    console.require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     recips = console.recipients(settings, principal, [identifiant])
     if not recips:
         audit(settings, principal, "reset", targets=[str(identifiant)[:100]], outcome="denied")
@@ -326,7 +327,7 @@ def prepare(
     group: bool = False,
 ) -> Pending:
     """Check an action on these accounts and keep it for confirmation (nothing changes yet)."""
-    console.require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     if action not in ("notify", "reset"):
         raise ActionRefused("Action inconnue.")
     if action == "reset":
@@ -366,7 +367,7 @@ def prepare(
 
 def confirm(settings: Settings, principal: Principal, token: Any) -> tuple[Pending, NotifyResult | Letter]:
     """Do the action kept under `token` (once, by the user who prepared it, before it expires)."""
-    console.require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     if not isinstance(token, str) or not 0 < len(token) <= 100:
         raise ActionRefused("Demande de confirmation absente : relancez l'action.")
     payload = console_state.take_confirmation(settings, _token_hash(token), principal.user_id)
@@ -517,7 +518,7 @@ def normalise_mobile(value: str) -> str:
 def correct_account(settings: Settings, principal: Principal, identifiant: str, courriel: str | None,
                     mobile: str | None) -> list[str]:
     """Modifier le compte: stores the corrections as pending (until a snapshot confirms them). Returns the fields."""
-    console.require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     if not console.accounts_in_scope(settings, principal, [identifiant]):
         audit(settings, principal, "correct", targets=[str(identifiant)[:100]], outcome="denied")
         raise AccessDenied("Ce compte n'est rattaché à aucun élève de votre périmètre.")

@@ -19,7 +19,8 @@ from datetime import date, datetime
 from typing import Any
 
 from queries import warehouse
-from queries.core import vocab
+from queries.core import authz, vocab
+from queries.core.authz import Action
 from queries.core.formats import fmt_date
 from queries.core.scope import AccessDenied, Level, Principal
 from queries.core.settings import Settings
@@ -200,10 +201,6 @@ class Filters:
 # Scope and live overlay
 
 
-def require_console(principal: Principal | None) -> Principal:
-    if principal is None or not principal.can_console or principal.scope is None:
-        raise AccessDenied("Console réservée aux chefs d'établissement, délégués et à l'assistance.")
-    return principal
 
 
 def scope_sql(principal: Principal, alias: str = "c") -> tuple[str, list[Any]]:
@@ -350,7 +347,7 @@ def _fetch_dicts(con: Any, sql: str, params: Sequence[Any]) -> list[dict[str, An
 
 
 def count(settings: Settings, principal: Principal, f: Filters) -> int:
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     snap = latest_snapshot(settings)
     base, bp = _base(settings, snap)
     where, wp = _where(principal, f)
@@ -368,7 +365,7 @@ def search(
     with_total: bool = True,
 ) -> SearchResult:
     """One page of results (offset/limit), sorted on the server, plus the total count."""
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     start = max(0, int(start)) if isinstance(start, (int, float)) else 0
     page = int(limit) if isinstance(limit, (int, float)) and limit > 0 else int(settings["PAGE_SIZE"])
     page = min(page, MAX_PAGE)
@@ -400,7 +397,7 @@ EXPORT_COLUMNS = (
 
 def export_rows(settings: Settings, principal: Principal, f: Filters, max_rows: int | None = None) -> list[dict[str, Any]]:
     """Every row of the filter (up to EXPORT_MAX_ROWS + 1, so that the caller can tell it was cut)."""
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     cap = int(max_rows or settings["EXPORT_MAX_ROWS"])
     snap = latest_snapshot(settings)
     base, bp = _base(settings, snap)
@@ -413,7 +410,7 @@ def export_rows(settings: Settings, principal: Principal, f: Filters, max_rows: 
 
 def accounts_of_filter(settings: Settings, principal: Principal, f: Filters, cap: int = 50_000) -> list[str]:
     """Distinct accounts of every row of the current filter (« tous les résultats »), scope-checked in SQL."""
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     snap = latest_snapshot(settings)
     base, bp = _base(settings, snap)
     where, wp = _where(principal, f)
@@ -424,7 +421,7 @@ def accounts_of_filter(settings: Settings, principal: Principal, f: Filters, cap
 
 def accounts_in_scope(settings: Settings, principal: Principal, identifiants: Iterable[Any]) -> list[str]:
     """The given accounts that are linked to a pupil of the principal's scope (the others are dropped)."""
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     ids = sorted({i for i in identifiants if isinstance(i, str) and 0 < len(i) <= 100})[:50_000]
     if not ids:
         return []
@@ -436,7 +433,7 @@ def accounts_in_scope(settings: Settings, principal: Principal, identifiants: It
 
 def accounts_of_rows(settings: Settings, principal: Principal, rids: Iterable[Any]) -> list[str]:
     """Accounts of grid rows (opaque row ids from the browser), scope-checked in SQL."""
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     ids = sorted({r for r in rids if isinstance(r, str) and re.fullmatch(r"[0-9a-f]{16}", r)})[:50_000]
     if not ids:
         return []
@@ -449,7 +446,7 @@ def accounts_of_rows(settings: Settings, principal: Principal, rids: Iterable[An
 def classes(settings: Settings, principal: Principal, uai: Any = None) -> list[str]:
     """Classes of the scope, for the filter (sorted). Across the académie the list is too long: empty, unless one
     establishment is chosen (`uai`, ANDed with the scope: an establishment outside it has no class)."""
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     scope = principal.scope
     assert scope is not None
     one = valid_uai(uai)
@@ -467,7 +464,7 @@ def classes(settings: Settings, principal: Principal, uai: Any = None) -> list[s
 
 def establishments(settings: Settings, principal: Principal) -> list[tuple[str, str]]:
     """(UAI, name) of the establishments of the scope that have console rows, by name (establishment filter)."""
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     pred, params = scope_sql(principal)
     with warehouse.connect(settings) as con:
         rows = con.execute(
@@ -512,7 +509,7 @@ def identifiant_of_row(settings: Settings, principal: Principal, rid: Any) -> st
 
 def account_detail(settings: Settings, principal: Principal, identifiant: str) -> AccountDetail:
     """« Compte du responsable ». Only an account linked to a pupil of the scope can be opened (SQL check)."""
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     if not isinstance(identifiant, str) or not 0 < len(identifiant) <= 100:
         raise AccessDenied("Identifiant invalide.")
     snap = latest_snapshot(settings)
@@ -779,7 +776,7 @@ def diagnostic(settings: Settings, principal: Principal, identifiant: str) -> Di
     Filtered by the caller's remit in the query itself (see the section's comment); audited with the records
     matched.
     """
-    require_console(principal)
+    authz.require(principal, Action.CONSOLE)
     pred, sp = scope_sql(principal, "c")
     with warehouse.connect(settings) as con:
         _check_account(con, principal, identifiant)
@@ -913,10 +910,6 @@ def with_query(f: Filters, q: str) -> Filters:
 # Data quality (page « Qualité des données »): aggregates only, so every statistics role may read them.
 
 
-def require_stats(principal: Principal | None) -> Principal:
-    if principal is None or not principal.can_stats or principal.scope is None:
-        raise AccessDenied("Page réservée aux rôles ayant accès aux statistiques.")
-    return principal
 
 
 def quality_by_group(settings: Settings, principal: Principal, limit: int = 300) -> tuple[str, list[dict[str, Any]]]:
@@ -925,7 +918,7 @@ def quality_by_group(settings: Settings, principal: Principal, limit: int = 300)
     Counts are of distinct source records (what the head corrects in ONDE/SIECLE), from the record itself,
     not from the account. Returns the grouping ("classe" or "etablissement") and the rows, worst first.
     """
-    require_stats(principal)
+    authz.require(principal, Action.STATS)
     scope = principal.scope
     assert scope is not None
     pred, params = scope_sql(principal)
@@ -945,7 +938,7 @@ def quality_by_group(settings: Settings, principal: Principal, limit: int = 300)
 
 
 def quality_totals(settings: Settings, principal: Principal) -> dict[str, int]:
-    require_stats(principal)
+    authz.require(principal, Action.STATS)
     pred, params = scope_sql(principal)
     sql = f"""SELECT count(DISTINCT c.responsable_id),
                      count(DISTINCT c.responsable_id) FILTER (WHERE NOT c.resp_has_mobile),
@@ -961,7 +954,7 @@ def quarantine_sees_values(principal: Principal) -> bool:
     """Whether the principal may read quarantined lines (their values are personal data): the roles entitled to
     personal data in their scope — support (académie), chef and delegue (their establishment). Pilote and IEN
     get counts only (DOMAIN.md, « Who may see what »)."""
-    return principal.can_console
+    return authz.allowed(principal, Action.CONSOLE)
 
 
 def _quarantine_source(con: Any) -> str:
@@ -986,7 +979,7 @@ def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit
     labels carry no value. The lines themselves (line number, value) go only to quarantine_sees_values()
     principals; `detail` tells whether they were returned. File names are relative to the snapshot folder.
     """
-    require_stats(principal)
+    authz.require(principal, Action.STATS)
     scope = principal.scope
     assert scope is not None
     detail = quarantine_sees_values(principal)

@@ -23,7 +23,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from queries.core import request_context
+from queries.core import authz, request_context
+from queries.core.authz import Action
 from queries.core.clock import utcnow
 from queries.core.scope import Level, Principal, Role, Scope
 from queries.core.settings import Settings
@@ -188,7 +189,7 @@ def visibility(principal: Principal) -> sa.ColumnElement[bool] | None:
     a = audit_log.c
     if principal.role is Role.ADMIN:
         return a.action.in_(sorted(ACCOUNT_ACTIONS))
-    if principal.scope is None or not principal.can_audit:
+    if principal.scope is None or not authz.allowed(principal, Action.AUDIT):
         return None
     if principal.role is Role.CHEF and principal.scope.level is Level.ETABLISSEMENT:
         return a.uai == principal.scope.code

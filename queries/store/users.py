@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from queries.core import authz
+from queries.core.authz import Action
 from queries.core.clock import utcnow
 from queries.core.scope import ROLE_SCOPE_LEVEL, Level, Principal, Role, Scope, ScopeError
 from queries.core.settings import Settings
@@ -391,7 +393,7 @@ def grant_delegation(settings: Settings, grantor: Principal, delegate_login: str
                      *, scope_exists: Callable[[Scope], bool] | None = None) -> Delegation:
     """A chef delegates console access for their own UAI to an existing, active `delegue` account.
     `scope_exists`: the check that the UAI exists in the warehouse's latest data (services/accounts.py)."""
-    if not grantor.can_delegate or grantor.scope is None or grantor.scope.level is not Level.ETABLISSEMENT:
+    if not authz.allowed(grantor, Action.DELEGATE) or grantor.scope is None or grantor.scope.level is not Level.ETABLISSEMENT:
         raise UserError("Seul un chef d'établissement peut déléguer l'accès à la console.")
     if end_date < today:
         raise UserError("La date de fin doit être aujourd'hui ou plus tard.")
@@ -421,7 +423,7 @@ def grant_delegation(settings: Settings, grantor: Principal, delegate_login: str
 
 
 def revoke_delegation(settings: Settings, grantor: Principal, delegation_id: int) -> Delegation:
-    if not grantor.can_delegate or grantor.scope is None:
+    if not authz.allowed(grantor, Action.DELEGATE) or grantor.scope is None:
         raise UserError("Seul un chef d'établissement peut retirer une délégation.")
     uai = grantor.scope.code
     with engine(settings).begin() as con:

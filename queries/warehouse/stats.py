@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime
 
+from queries.core import authz
+from queries.core.authz import Action, Caller
 from queries.core.scope import AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
 from queries.core.vocab import ETATS, ORIGINES, TOTAL
@@ -61,7 +63,7 @@ def _resolve_cov(con, scope: Scope, x: Date) -> str:  # noqa: ANN001
 
 def synthese(
     settings: Settings,
-    principal: Principal | None,
+    principal: Caller,
     scope: Scope,
     date: Date | None = None,
     degre: str | None = None,
@@ -72,8 +74,8 @@ def synthese(
             raise StatsError(f"Degré « {degre} » invalide (attendu : 1D ou 2D).")
         if scope.level not in (Level.ACADEMIE, Level.DEPARTEMENT):
             raise StatsError("Le degré ne s'applique qu'aux périmètres académie et département.")
-    if principal is not None and principal.scope is None:
-        raise AccessDenied("Aucun périmètre de données pour cet utilisateur.")
+    authz.require(principal, Action.STATS)
+    bound = principal if isinstance(principal, Principal) else None  # SYSTEM (the command line) reads anywhere
     x = date or FAR_FUTURE
     with connect(settings) as con:
         cov = _resolve_cov(con, scope, x)
@@ -88,9 +90,9 @@ def synthese(
 
         # Existence of the scope and access, in SQL on the establishment dimension at s.
         target_pred, target_params = scope.etab_predicate("e")
-        if principal is not None:
-            assert principal.scope is not None
-            own_pred, own_params = principal.scope.etab_predicate("e")
+        if bound is not None:
+            assert bound.scope is not None
+            own_pred, own_params = bound.scope.etab_predicate("e")
         else:
             own_pred, own_params = "TRUE", []
         sub_sql, sub_params = "TRUE", []
@@ -100,15 +102,15 @@ def synthese(
             sub_params = [cov, s, scope.sub]
         # A principal limited to one class or MEF sees only that one.
         same_sub = (
-            principal is None or principal.scope is None or principal.scope.sub is None
-            or (principal.scope.level == scope.level and principal.scope.sub == scope.sub)
+            bound is None or bound.scope is None or bound.scope.sub is None
+            or (bound.scope.level == scope.level and bound.scope.sub == scope.sub)
         )
         n_target, n_outside = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE NOT coalesce(({own_pred}), false) OR NOT ?) "  # noqa: S608 — fixed predicates
             f"FROM etab_at(?, ?) e WHERE {target_pred} AND {sub_sql}",
             [*own_params, same_sub, cov, s, *target_params, *sub_params],
         ).fetchone()  # type: ignore[misc]
-        if principal is not None and (n_target == 0 or n_outside):
+        if bound is not None and (n_target == 0 or n_outside):
             # Unknown or outside the remit: one answer (no existence oracle), as stats_series.require_visible.
             raise AccessDenied(f"Le périmètre {scope} est inconnu ou ne fait pas partie du vôtre.")
         if n_target == 0:

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 import pandas as pd
 
 from queries import warehouse
+from queries.core import authz
+from queries.core.authz import Action
 from queries.core.scope import ETAB_COLUMN, AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
 
@@ -88,7 +90,7 @@ def _pred(alias: str, level: Level) -> str:
 
 def principal_pred(principal: Principal, alias: str = "e") -> tuple[str, list[str]]:
     """SQL predicate restricting the establishment dimension to the principal's remit."""
-    if not principal.can_stats or principal.scope is None:
+    if not authz.allowed(principal, Action.STATS) or principal.scope is None:
         raise AccessDenied("Aucun périmètre statistique pour ce compte.")
     return _pred(alias, principal.scope.level), [principal.scope.code]
 
@@ -153,7 +155,7 @@ def asof(settings: Settings, day: date | None, cov: str = COV) -> date:
 
 
 def _allowed_depth(principal: Principal, scope: Scope) -> None:
-    if principal.scope is None or not principal.can_stats:
+    if principal.scope is None or not authz.allowed(principal, Action.STATS):
         raise AccessDenied("Aucun périmètre statistique pour ce compte.")
     if DEPTH[scope.level] < DEPTH[principal.scope.level]:
         raise AccessDenied(f"Le périmètre {scope} dépasse le vôtre ({principal.scope}).")
@@ -421,7 +423,7 @@ def academie_median(
 ) -> float | None:
     """Median activation rate of every scope of `level` in the académie (an aggregate: no personal data)."""
     s = asof(settings, day)
-    if principal.scope is None or not principal.can_stats:
+    if principal.scope is None or not authz.allowed(principal, Action.STATS):
         raise AccessDenied("Aucun périmètre statistique pour ce compte.")
     code_col = {
         Level.DEPARTEMENT: "e.departement_code",

@@ -1,7 +1,7 @@
 """Callbacks and export routes of the « Responsables » console.
 
 Pattern (docs/ARCHITECTURE.md, "Access control"): every callback starts with
-`auth.require_principal("console")`; everything the browser sends (filters, grid request, selected rows, the
+`auth.require_principal(Action.CONSOLE)`; everything the browser sends (filters, grid request, selected rows, the
 open row id) is re-validated and re-checked against the principal's scope in SQL by queries.services.console; an
 AccessDenied raised below answers 403 and is audited by the central handler.
 """
@@ -26,6 +26,7 @@ from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from dashboard.pages.responsables.layout import grid
 from queries import warehouse
+from queries.core.authz import Action
 from queries.core.formats import fmt_date
 from queries.core.scope import AccessDenied, Principal
 from queries.core.settings import Settings
@@ -76,7 +77,7 @@ def export_token(principal: Principal, f: Filters) -> str:
 
 def export_view(settings: Settings, fmt: str) -> Response:
     """GET /export/responsables.csv|pdf?t=TOKEN — re-resolves the principal and re-runs the scoped query."""
-    principal = auth.require_principal("console")
+    principal = auth.require_principal(Action.CONSOLE)
     if fmt not in ("csv", "pdf"):
         raise AccessDenied("format d'export inconnu")
     token = request.args.get("t", "")
@@ -246,7 +247,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         Input(Ids.MOBILE, "value"), Input(Ids.UAI, "value"),
     )
     def run_search(_n, q, classes, etats, origines, mail, mobile, uai):  # noqa: ANN001, ANN202
-        principal = auth.require_principal("console")
+        principal = auth.require_principal(Action.CONSOLE)
         f = _filters(q, classes, etats, origines, mail, mobile, uai)
         try:
             g, count = _new_grid(settings, principal, f)
@@ -265,7 +266,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         # Classes of the chosen establishment (ANDed with the scope in SQL: another one has none); across the
         # whole académie the list would be too long, so none is offered until an establishment is chosen.
         # A class chosen in the previous establishment is dropped: kept, it would silently empty the results.
-        principal = auth.require_principal("console")
+        principal = auth.require_principal(Action.CONSOLE)
         try:
             names = console.classes(settings, principal, uai)
         except warehouse.WarehouseUnavailable:
@@ -279,7 +280,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def get_rows(req):  # noqa: ANN001, ANN202
-        principal = auth.require_principal("console")
+        principal = auth.require_principal(Action.CONSOLE)
         if not isinstance(req, dict):
             raise PreventUpdate
         start, end = req.get("startRow"), req.get("endRow")
@@ -301,7 +302,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
     def open_detail(clicks):  # noqa: ANN001, ANN202
         # A click, or Enter on a focused row (assets/dashAgGridFunctions.js sets the same prop): only the opaque
         # row id is used, and identifiant_of_row re-checks it against the principal's scope in SQL.
-        principal = auth.require_principal("console")
+        principal = auth.require_principal(Action.CONSOLE)
         valid = [c for c in clicks or [] if isinstance(c, dict) and c.get("rowId")]
         if not valid:
             raise PreventUpdate
@@ -321,7 +322,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         Input(Ids.D_CLOSE, "n_clicks"), prevent_initial_call=True,
     )
     def close_detail(n):  # noqa: ANN001, ANN202
-        auth.require_principal("console")
+        auth.require_principal(Action.CONSOLE)
         if not n:
             raise PreventUpdate
         return True, False, None, None
@@ -344,7 +345,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
     )
     def detail_action(_c, _e, rid, email, mobile, *filters):  # noqa: ANN001, ANN202
         # Actions that change the guardian's access (notify, reset) go through the confirmation (below).
-        principal = auth.require_principal("console")
+        principal = auth.require_principal(Action.CONSOLE)
         trig = ctx.triggered_id
         if trig is None or not rid:
             raise PreventUpdate
@@ -380,7 +381,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
     )
     def prepare_action(_n, _r, _g, rid, channel, newpw, target, g_channel, g_newpw, g_active, selected,
                        *filters):  # noqa: ANN001, ANN202
-        principal = auth.require_principal("console")
+        principal = auth.require_principal(Action.CONSOLE)
         trig = ctx.triggered_id
         group = trig == Ids.G_OPEN
         try:
@@ -415,7 +416,7 @@ def register_callbacks(app: Any, settings: Settings) -> None:
     )
     def confirm_action(n, pending_ref, *filters):  # noqa: ANN001, ANN202
         # Only the token comes from the browser: what is done is what the server prepared and the dialog stated.
-        principal = auth.require_principal("console")
+        principal = auth.require_principal(Action.CONSOLE)
         if not n:
             raise PreventUpdate
         ref = pending_ref if isinstance(pending_ref, dict) else {}

@@ -3,6 +3,8 @@
 from dashboard.pages import Page
 from dashboard.pages.statistiques.callbacks import register_callbacks
 from dashboard.pages.statistiques.layout import PATH, layout
+from queries.core import authz
+from queries.core.authz import Action
 
-PAGE = Page(path=PATH, title="Statistiques", allowed=lambda p: p.can_stats, layout=layout,
+PAGE = Page(path=PATH, title="Statistiques", allowed=lambda p: authz.allowed(p, Action.STATS), layout=layout,
             register_callbacks=register_callbacks)

@@ -1,7 +1,7 @@
 """Callbacks of « Statistiques »: one per section, each answering from aggregates (agg_synthese, agg_funnel).
 
 Pattern (docs/ARCHITECTURE.md, "Access control"): the principal comes from the server-side session
-(`auth.require_principal("stats")`), the view from the dcc.Store is re-validated strictly, the scope is checked
+(`auth.require_principal(Action.STATS)`), the view from the dcc.Store is re-validated strictly, the scope is checked
 against the principal in SQL (`check_scope`), and only then is the cache consulted. Cached values are keyed by
 the published warehouse file (a new publication invalidates them) and by the requested scope and view, which
 determine the answer once the remit check has passed.
@@ -26,6 +26,8 @@ from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.ids import Ids
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries import warehouse
+from queries.core import authz
+from queries.core.authz import Action
 from queries.core.scope import AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
 from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
@@ -93,7 +95,7 @@ def checked(settings: Settings, principal: Principal, view: View) -> tuple[stats
 
 
 def resolve(data: dict | None) -> tuple[Settings, Principal, View, stats_series.ScopeInfo, date]:
-    principal = auth.require_principal("stats")
+    principal = auth.require_principal(Action.STATS)
     settings = auth.settings_of()
     try:
         view, _ = parse_view(principal, data or {}, strict=True)
@@ -113,7 +115,7 @@ def _guarded(render: Callable[..., Any]) -> Callable[[dict | None], Any]:
             # it depends only on the view and on whether the console links are shown.
             return cached(settings, f"render:{render.__name__}",
                           lambda: render(settings, principal, view, info, s),
-                          sorted(view.params().items()), s, principal.can_console)
+                          sorted(view.params().items()), s, authz.allowed(principal, Action.CONSOLE))
         except (stats_series.NoData, stats_series.ScopeNotFound, stats.StatsError) as exc:
             return F.alert(str(exc), "warning")
         except warehouse.WarehouseUnavailable as exc:
@@ -398,14 +400,14 @@ def render_relance(settings: Settings, principal: Principal, view: View, info: A
         return F.alert("Aucun compte notifié et non activé : rien à relancer.", "success")
     rows = []
     for x in df.itertuples():
-        if principal.can_console:
+        if authz.allowed(principal, Action.CONSOLE):
             action: Any = dcc.Link("Ouvrir dans la console", href=console_href(x.uai, x.classe), className="fr-link",
                                    title=f"Responsables notifiés non activés de la classe {x.classe}")
         else:
             action = "—"
         rows.append([x.classe, f"{x.etablissement} ({x.uai})", F.fmt_int(x.notifies_non_actives),
                      F.fmt_int(x.comptes), action])
-    note = None if principal.can_console else html.P(
+    note = None if authz.allowed(principal, Action.CONSOLE) else html.P(
         "La console est réservée aux établissements et à l'assistance : transmettez cette liste aux "
         "établissements concernés.", className="fr-text--sm")
     return html.Div([note, F.table(f"Classes à relancer au {F.fmt_date(s)}",
@@ -430,7 +432,7 @@ SECTIONS = {
 
 def view_from_controls(data: dict | None, values: dict[str, str | None]) -> str:
     """New query string from the form; only ids go to the URL (re-validated by the next layout)."""
-    principal = auth.require_principal("stats")
+    principal = auth.require_principal(Action.STATS)
     try:
         view, _ = parse_view(principal, data or {}, strict=True)
     except ViewError as exc:
