@@ -6,8 +6,6 @@ fpdf2's core Helvetica, with text reduced to latin-1 (French accents survive, «
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 from fpdf import FPDF
 
 from queries.core import vocab
+from queries.core.formats import csv_text
 from queries.services.actions import Letter, wording
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -31,26 +30,14 @@ LIST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("date_notification", "Date de notification"),
     ("date_derniere_connexion", "Date de dernière connexion"),
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ------------------------------------------------------------------------------------------------- CSV
 
 
-def neutralise(value: Any) -> str:
-    """A cell that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def list_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[tuple[str, str]] = LIST_COLUMNS) -> bytes:
     """`;`-separated, UTF-8 with BOM (Excel opens it with the accents right), every cell neutralised."""
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow([label for _, label in columns])
-    for r in rows:
-        w.writerow([neutralise(r.get(k, "")) for k, _ in columns])
-    return "\ufeff".encode() + buf.getvalue().encode("utf-8")
+    return csv_text([label for _, label in columns], ([r.get(k, "") for k, _ in columns] for r in rows)).encode("utf-8")
 
 
 # ------------------------------------------------------------------------------------------------- PDF

@@ -8,7 +8,6 @@ rate limit per user (EXPORT_RATE_LIMIT per hour), audit entry. Charts in the PDF
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from datetime import date, datetime
@@ -24,6 +23,7 @@ from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries import warehouse
 from queries.core.authz import Action
+from queries.core.formats import csv_text
 from queries.core.scope import Principal
 from queries.core.settings import Settings
 from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
@@ -32,7 +32,6 @@ from queries.warehouse import stats, stats_series
 
 log = logging.getLogger(__name__)
 bp = Blueprint("exports_stats", __name__, url_prefix="/export/stats")
-BOM = "\ufeff"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
@@ -48,29 +47,6 @@ def _export_error(exc: ExportError):  # noqa: ANN202
 
 
 # ------------------------------------------------------------------------------------------------ content
-
-
-def csv_text(header: list[str], rows: list[list[Any]]) -> str:
-    """`;`-separated, BOM first, CRLF (Excel). Numbers raw (no thousands separator) so Excel sums them;
-    text cells starting with a formula character are neutralised."""
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(header)
-    for r in rows:
-        w.writerow([_cell(v) for v in r])
-    return BOM + buf.getvalue()
-
-
-def _cell(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return ""
-    if isinstance(v, float):
-        return f"{v:.4f}".replace(".", ",")  # French decimal comma
-    if isinstance(v, date):
-        return f"{v:%d/%m/%Y}"
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v
 
 
 def synthese_csv(syn: stats.Synthese) -> str:
@@ -292,10 +268,10 @@ def _prepare(kind: str) -> tuple[Settings, Principal, View, stats_series.ScopeIn
         raise ExportError(404, str(exc)) from None
     except warehouse.WarehouseUnavailable as exc:
         raise ExportError(503, str(exc)) from None
-    if not ratelimit.hit(settings, f"export:{principal.user_id}", settings["EXPORT_RATE_LIMIT"], 3600):
+    if not ratelimit.export_allowed(settings, principal.user_id):
         audit.record(settings, principal, "export", scope=view.scope, detail={"type": kind, "raison": "limite"},
                      outcome="denied")
-        raise ExportError(429, "Trop d'exports en peu de temps, réessayez plus tard.")
+        raise ExportError(429, ratelimit.EXPORT_LIMIT_MESSAGE)
     audit.record(settings, principal, "export", scope=view.scope, detail={"type": kind, "date": s.isoformat()})
     return settings, principal, view, info, s
 

@@ -30,6 +30,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from data import names as N
+from queries.core import vocab
 from queries.core.clock import iso_date
 
 PROFILES = ("demo", "reunion", "national")
@@ -51,12 +52,12 @@ SCHEMAS: dict[str, pa.Schema] = {
     for t, cols in COLUMNS.items()
 }
 
-ORIGINES = ["ATEN", "ENT", "ETABLISSEMENT", "FRANCECONNECT", "RESPONSABLE", "NON_RENSEIGNE"]
+ORIGINES = list(vocab.ORIGINES)
 O_ATEN, O_ENT, O_ETAB, O_FC, O_RESP, O_NR = range(6)
-ETATS = ["NON_NOTIFIE", "NOTIFIE_NON_ACTIVE", "EN_COURS_ACTIVATION", "ACTIVE", "DESACTIVE"]
-LIENS = ["MERE", "PERE", "TUTEUR", "AUTRE"]
+ETATS = list(vocab.ETATS)
+LIENS = list(vocab.LIENS)
 L_MERE, L_PERE, L_TUTEUR, L_AUTRE = range(4)
-SCHOOL_TYPES = ["ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE", "COLLEGE", "LYCEE", "LYCEE_PRO"]
+SCHOOL_TYPES = [x.value for x in vocab.TypeEtab]
 T_MAT, T_ELEM, T_PRIM, T_COL, T_LYC, T_PRO = range(6)
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 NEVER = np.int32(2**31 - 1)  # sentinel day for "never happens"

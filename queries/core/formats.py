@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -47,3 +50,37 @@ def fmt_delta(n: Any) -> str:
 def fmt_date(d: Any, missing: str = MISSING) -> str:
     """`JJ/MM/AAAA`; `missing` for anything that is not a date."""
     return f"{d:%d/%m/%Y}" if isinstance(d, (date, datetime)) else missing
+
+
+# ------------------------------------------------------------------------------------------------------- CSV
+# Every CSV the product writes (console lists, statistics, journal): `;`-separated, UTF-8 with a BOM and CRLF, as
+# French Excel opens them; numbers raw (no thousands separator) so that Excel sums them; and any text a
+# spreadsheet would run as a formula prefixed with a quote (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def neutralise(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_cell(v: Any) -> Any:
+    if _missing(v):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4f}".replace(".", ",")  # French decimal comma
+    if isinstance(v, (date, datetime)):
+        return fmt_date(v)
+    if isinstance(v, str):
+        return neutralise(v)
+    return v
+
+
+def csv_text(header: list[str], rows: Iterable[Iterable[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow([neutralise(h) for h in header])
+    for r in rows:
+        w.writerow([csv_cell(v) for v in r])
+    return BOM + buf.getvalue()

@@ -1,25 +1,95 @@
-"""French labels of the coded vocabularies (DOMAIN.md), shared by the CLI and the dashboard."""
+"""The coded vocabularies (docs/DOMAINE.md), one enum each with its French labels, written once for the
+ingestion, the generator, the queries, the CLI and the dashboard."""
 
 from __future__ import annotations
 
-ORIGINES: dict[str, str] = {
-    "ATEN": "ATEN",
-    "ENT": "ENT",
-    "ETABLISSEMENT": "Établissement",
-    "FRANCECONNECT": "FranceConnect",
-    "RESPONSABLE": "Responsable",
-    "NON_RENSEIGNE": "N/A",
-}
+from enum import StrEnum
+
+
+class Origine(StrEnum):
+    """Origin of an account (DOMAINE.md, « Vocabulaires »)."""
+
+    ATEN = "ATEN"
+    ENT = "ENT"
+    ETABLISSEMENT = "ETABLISSEMENT"
+    FRANCECONNECT = "FRANCECONNECT"
+    RESPONSABLE = "RESPONSABLE"
+    NON_RENSEIGNE = "NON_RENSEIGNE"
+
+    @property
+    def label(self) -> str:
+        return _ORIGINE_LABELS[self]
+
+
+_ORIGINE_LABELS = {Origine.ATEN: "ATEN", Origine.ENT: "ENT", Origine.ETABLISSEMENT: "Établissement",
+                   Origine.FRANCECONNECT: "FranceConnect", Origine.RESPONSABLE: "Responsable",
+                   Origine.NON_RENSEIGNE: "N/A"}
+
+
+class Etat(StrEnum):
+    """State of an account, in the order of its life."""
+
+    NON_NOTIFIE = "NON_NOTIFIE"
+    NOTIFIE_NON_ACTIVE = "NOTIFIE_NON_ACTIVE"
+    EN_COURS_ACTIVATION = "EN_COURS_ACTIVATION"
+    ACTIVE = "ACTIVE"
+    DESACTIVE = "DESACTIVE"
+
+    @property
+    def label(self) -> str:
+        return _ETAT_LABELS[self]
+
+
+_ETAT_LABELS = {Etat.NON_NOTIFIE: "Non notifié", Etat.NOTIFIE_NON_ACTIVE: "Notifié et non activé",
+                Etat.EN_COURS_ACTIVATION: "En cours d'activation", Etat.ACTIVE: "Activé", Etat.DESACTIVE: "Désactivé"}
+
+
+class Lien(StrEnum):
+    """Legal link of a guardian to a pupil."""
+
+    MERE = "MERE"
+    PERE = "PERE"
+    TUTEUR = "TUTEUR"
+    AUTRE = "AUTRE"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize().replace("Mere", "Mère").replace("Pere", "Père")
+
+
+class Degre(StrEnum):
+    PREMIER = "1D"
+    SECOND = "2D"
+
+    @property
+    def label(self) -> str:
+        return "1er degré" if self is Degre.PREMIER else "2nd degré"
+
+
+class TypeEtab(StrEnum):
+    """Type of establishment, with its degree."""
+
+    ECOLE_MATERNELLE = "ECOLE_MATERNELLE"
+    ECOLE_ELEMENTAIRE = "ECOLE_ELEMENTAIRE"
+    ECOLE_PRIMAIRE = "ECOLE_PRIMAIRE"
+    COLLEGE = "COLLEGE"
+    LYCEE = "LYCEE"
+    LYCEE_PRO = "LYCEE_PRO"
+
+    @property
+    def degre(self) -> Degre:
+        return Degre.PREMIER if self.value.startswith("ECOLE") else Degre.SECOND
+
+
+# The same vocabularies as code → label mappings, in their order (tables, CSV columns, SQL IN lists).
+ORIGINES: dict[str, str] = {o.value: o.label for o in Origine}
+ETATS: dict[str, str] = {e.value: e.label for e in Etat}
+LIENS: dict[str, str] = {x.value: x.label for x in Lien}
+DEGRES: dict[str, str] = {d.value: d.label for d in Degre}
+TYPES_1D = tuple(t.value for t in TypeEtab if t.degre is Degre.PREMIER)
+TYPES_2D = tuple(t.value for t in TypeEtab if t.degre is Degre.SECOND)
 TOTAL = "TOTAL"
 TOTAL_LABEL = "Total"
-
-ETATS: dict[str, str] = {
-    "NON_NOTIFIE": "Non notifié",
-    "NOTIFIE_NON_ACTIVE": "Notifié et non activé",
-    "EN_COURS_ACTIVATION": "En cours d'activation",
-    "ACTIVE": "Activé",
-    "DESACTIVE": "Désactivé",
-}
 
 # Column headers of the synthesis table ("Synthèse des comptes responsables de la structure").
 SYNTHESE_COLUMNS: dict[str, str] = {
@@ -32,8 +102,6 @@ SYNTHESE_COLUMNS: dict[str, str] = {
     "DESACTIVE": "Désactivés",
 }
 
-LIENS: dict[str, str] = {"MERE": "Mère", "PERE": "Père", "TUTEUR": "Tuteur", "AUTRE": "Autre"}
-DEGRES: dict[str, str] = {"1D": "1er degré", "2D": "2nd degré"}
 
 
 def origine_label(code: str) -> str:

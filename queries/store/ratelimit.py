@@ -5,9 +5,8 @@ worker and node sees the same counts. A counter lives `window_seconds` from its 
 "N exports per hour"), or from its last hit when `sliding=True` (for login failures: the lock lasts
 LOGIN_LOCK_MINUTES after the last failure, so a patient attacker does not get a fresh budget every window).
 
-Usage by other modules:
-    if not ratelimit.hit(settings, f"export:{principal.user_id}", settings["EXPORT_RATE_LIMIT"], 3600):
-        ... answer 429 « Trop d'exports en peu de temps, réessayez plus tard. » and audit it
+Exports share one budget per user: `export_allowed(settings, user_id)`, else answer 429 with
+EXPORT_LIMIT_MESSAGE and audit it.
 """
 
 from __future__ import annotations
@@ -120,3 +119,11 @@ def purge(settings: Settings) -> int:
         return 0
     with engine(settings).begin() as con:
         return con.execute(counters.delete().where(counters.c.expires_at <= _now())).rowcount
+
+
+EXPORT_LIMIT_MESSAGE = "Trop d'exports en peu de temps, réessayez plus tard."
+
+
+def export_allowed(settings: Settings, user_id: int) -> bool:
+    """One export (any kind: list, letters, statistics, journal) by this user: at most EXPORT_RATE_LIMIT an hour."""
+    return hit(settings, f"export:{user_id}", int(settings["EXPORT_RATE_LIMIT"]), 3600)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from queries.core.vocab import QUARANTINE_REASONS
+from queries.core.vocab import DEGRES, ETATS, LIENS, ORIGINES, QUARANTINE_REASONS, TYPES_1D, TYPES_2D
 from queries.warehouse import console_tables
 from queries.warehouse.sqlkit import execute_script, sql_text, step
 
@@ -36,17 +36,7 @@ Connection = duckdb.DuckDBPyConnection  # for callers outside queries/, which do
 OPEN_END = date(9999, 12, 31)
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
-ORIGINES = ("ATEN", "ENT", "ETABLISSEMENT", "FRANCECONNECT", "RESPONSABLE", "NON_RENSEIGNE")
-ETATS = ("NON_NOTIFIE", "NOTIFIE_NON_ACTIVE", "EN_COURS_ACTIVATION", "ACTIVE", "DESACTIVE")
-LIENS = ("MERE", "PERE", "TUTEUR", "AUTRE")
 SOURCES = ("ONDE", "SIECLE")
-DEGRES = ("1D", "2D")
-TYPES_1D = ("ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE")
-TYPES_2D = ("COLLEGE", "LYCEE", "LYCEE_PRO")
-
-
-
-
 
 
 class SnapshotRefused(Exception):

@@ -15,15 +15,13 @@ from datetime import date, timedelta
 import pandas as pd
 
 from queries import warehouse
-from queries.core import authz
+from queries.core import authz, vocab
 from queries.core.authz import Action
 from queries.core.scope import ETAB_COLUMN, AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
 
 COV = "full"
-ORIGINES = ("ATEN", "ENT", "ETABLISSEMENT", "FRANCECONNECT", "RESPONSABLE", "NON_RENSEIGNE")
-ETATS = ("NON_NOTIFIE", "NOTIFIE_NON_ACTIVE", "EN_COURS_ACTIVATION", "ACTIVE", "DESACTIVE")
-DEGRES = ("ALL", "1D", "2D")
+DEGRES = ("ALL", *vocab.DEGRES)
 DEPTH = {
     Level.ACADEMIE: 0,
     Level.DEPARTEMENT: 1,
@@ -269,12 +267,12 @@ def evolution(
 def by_origin(df: pd.DataFrame) -> pd.DataFrame:
     """Wide: one row per date, one column per origin (in DOMAIN.md order)."""
     w = df.pivot_table(index="date", columns="origine", values="n", aggfunc="sum", fill_value=0)
-    return w.reindex(columns=list(ORIGINES), fill_value=0).astype("int64")
+    return w.reindex(columns=list(vocab.ORIGINES), fill_value=0).astype("int64")
 
 
 def by_state(df: pd.DataFrame) -> pd.DataFrame:
     w = df.pivot_table(index="date", columns="etat", values="n", aggfunc="sum", fill_value=0)
-    return w.reindex(columns=list(ETATS), fill_value=0).astype("int64")
+    return w.reindex(columns=list(vocab.ETATS), fill_value=0).astype("int64")
 
 
 def rate_series(df: pd.DataFrame) -> pd.DataFrame:

@@ -84,9 +84,9 @@ def export_view(settings: Settings, fmt: str) -> Response:
     saved = cache.get(f"console-export:{token}") if 0 < len(token) <= 40 else None
     if not saved or saved.get("uid") != principal.user_id:
         return Response("Lien d'export expiré : relancez la recherche.", status=404, mimetype="text/plain")
-    if not ratelimit.hit(settings, f"export:{principal.user_id}", int(settings["EXPORT_RATE_LIMIT"]), 3600):
+    if not ratelimit.export_allowed(settings, principal.user_id):
         audit.record(settings, principal, "export", outcome="denied", detail={"raison": "limite d'exports"})
-        return Response("Trop d'exports en peu de temps, réessayez plus tard.", status=429, mimetype="text/plain")
+        return Response(ratelimit.EXPORT_LIMIT_MESSAGE, status=429, mimetype="text/plain")
     s = saved["f"]
     f = Filters.from_dict(s)  # uai included: the export re-runs the same scoped query as the grid
     cap = int(settings["EXPORT_MAX_ROWS"])
