@@ -1,4 +1,4 @@
-"""Synthetic EduConnect snapshots ("Snapshot format" v1 of the shared DOMAIN.md): establishments, pupils, guardians'
+"""Synthetic EduConnect snapshots ("Snapshot format" v1 of the shared docs/DOMAINE.md): establishments, pupils, guardians'
 source records, links and accounts, one folder per extraction date.
 
 Design (why it scales and stays consistent):

@@ -1,7 +1,7 @@
 """Ingestion orchestration: find the files, handle encodings, drive queries.warehouse.ingest on a private copy of the
 warehouse (queries.warehouse.publish), print per-table counts, and the `meteocomptes ingest` command.
 
-Inputs (DOMAIN.md):
+Inputs (docs/DOMAINE.md):
 - snapshot folders `YYYY-MM-DD/` holding etablissements, eleves, responsables, liens, comptes as `.csv`
   (`;`, UTF-8 with or without BOM, or Windows-1252), `.csv.gz` or `.parquet` — coverage `cov='full'`;
   a folder holding such dated folders ingests all of them, oldest first;

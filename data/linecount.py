@@ -2,7 +2,7 @@
 
 DuckDB's reader can drop a record without an error (a last line longer than its buffer was seen to vanish), so
 the ingestion counts the records itself, before DuckDB reads the file, and refuses the file when the counts
-differ (data/ingest.py). The count follows the input contract (DOMAIN.md) the way DuckDB reads it:
+differ (data/ingest.py). The count follows the input contract (docs/DOMAINE.md) the way DuckDB reads it:
 - records end with LF, CRLF, or CR in a file that holds no LF at all;
 - `"` opens a quoted value only at the start of a value; inside it `""` is a quote and a line break does not end
   the record; a `"` in the middle of an unquoted value is an ordinary character;

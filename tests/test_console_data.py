@@ -105,7 +105,7 @@ def _csv(path: Path, header: str, rows: list[tuple]) -> None:
 
 
 def write_snapshots(root: Path) -> Path:
-    """Two snapshot folders (D1, D2) in the DOMAIN.md format. On D1 j.crahonn had not yet signed up."""
+    """Two snapshot folders (D1, D2) in the docs/DOMAINE.md format. On D1 j.crahonn had not yet signed up."""
     for d in (D1, D2):
         f = root / d.isoformat()
         f.mkdir(parents=True, exist_ok=True)

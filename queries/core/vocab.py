@@ -162,7 +162,7 @@ QUARANTINE_TABLES: dict[str, str] = {
     "export": "Export de la console",
 }
 
-# Columns of the input contract (DOMAIN.md) as shown on the « Qualité des données » page.
+# Columns of the input contract (docs/DOMAINE.md) as shown on the « Qualité des données » page.
 INPUT_COLUMNS: dict[str, str] = {
     "uai": "UAI", "nom": "Nom", "type": "Type", "degre": "Degré", "commune": "Commune",
     "circonscription_code": "Code de circonscription", "circonscription_nom": "Circonscription",

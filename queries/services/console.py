@@ -26,7 +26,7 @@ from queries.core.scope import AccessDenied, Level, Principal
 from queries.core.settings import Settings
 from queries.store import audit, console_state
 
-# Vocabularies (DOMAIN.md): the console writes "Non renseigné" where the statistics write "N/A".
+# Vocabularies (docs/DOMAINE.md): the console writes "Non renseigné" where the statistics write "N/A".
 ORIGINES: dict[str, str] = {**vocab.ORIGINES, "NON_RENSEIGNE": "Non renseigné"}
 ETATS: dict[str, str] = vocab.ETATS
 
@@ -577,8 +577,8 @@ def account_detail(settings: Settings, principal: Principal, identifiant: str) -
 #
 # Source records elsewhere, on another account, that probably belong to the same person as the account opened
 # (EduConnect reconciles records on names, first names and mobile: a record that differs on one of them sits on
-# another account, and its pupils are missing from this one). What each caller sees (DOMAIN.md, « Who may see
-# what »):
+# another account, and its pupils are missing from this one). What each caller sees (docs/DOMAINE.md, « Qui voit
+# quoi »):
 # - a record whose account the caller may open in the console (an account linked to a pupil of the caller's
 #   scope) is shown as the console shows it: names, account, establishment and both values of the field;
 # - a record outside the remit shows only what a head needs to act: the establishment (name, UAI) and base where
@@ -953,7 +953,7 @@ def quality_totals(settings: Settings, principal: Principal) -> dict[str, int]:
 def quarantine_sees_values(principal: Principal) -> bool:
     """Whether the principal may read quarantined lines (their values are personal data): the roles entitled to
     personal data in their scope — support (académie), chef and delegue (their establishment). Pilote and IEN
-    get counts only (DOMAIN.md, « Who may see what »)."""
+    get counts only (docs/DOMAINE.md, « Qui voit quoi »)."""
     return authz.allowed(principal, Action.CONSOLE)
 
 

@@ -799,7 +799,7 @@ def commit_snapshot(
 
 
 # ------------------------------------------------------------------------------------------- console export
-# The console's list of (pupil, guardian) pairs of one establishment (DOMAIN.md). Canonical staging column →
+# The console's list of (pupil, guardian) pairs of one establishment (docs/DOMAINE.md). Canonical staging column →
 # header as normalised by _norm_header (accents stripped, lower case).
 EXPORT_HEADERS: dict[str, str] = {
     "eleve": "eleve",

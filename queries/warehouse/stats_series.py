@@ -265,7 +265,7 @@ def evolution(
 
 
 def by_origin(df: pd.DataFrame) -> pd.DataFrame:
-    """Wide: one row per date, one column per origin (in DOMAIN.md order)."""
+    """Wide: one row per date, one column per origin (in docs/DOMAINE.md order)."""
     w = df.pivot_table(index="date", columns="origine", values="n", aggfunc="sum", fill_value=0)
     return w.reindex(columns=list(vocab.ORIGINES), fill_value=0).astype("int64")
 
