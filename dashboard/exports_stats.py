@@ -23,7 +23,7 @@ from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries import warehouse
 from queries.core.authz import Action
-from queries.core.formats import csv_text
+from queries.core.formats import csv_text, fmt_date, fmt_int, fmt_pct, fmt_pts
 from queries.core.scope import Principal
 from queries.core.settings import Settings
 from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
@@ -126,9 +126,9 @@ def _draw_rate(pdf: Any, rates: pd.DataFrame, x: float, y: float, w: float, h: f
     pdf.set_font(size=6)
     if len(rates):
         pdf.set_xy(left, bottom + 1)
-        pdf.cell(30, 4, F.fmt_date(rates["date"].iloc[0]))
+        pdf.cell(30, 4, fmt_date(rates["date"].iloc[0]))
         pdf.set_xy(x + w - 20, bottom + 1)
-        pdf.cell(20, 4, F.fmt_date(rates["date"].iloc[-1]), align="R")
+        pdf.cell(20, 4, fmt_date(rates["date"].iloc[-1]), align="R")
 
 
 def _draw_stack(pdf: Any, wide: pd.DataFrame, x: float, y: float, w: float, h: float, title: str) -> None:
@@ -194,14 +194,14 @@ def report_pdf(
     pdf.cell(0, 6, t(f"Périmètre : {label}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "") + f" ({syn.scope})"),
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "", 9)
-    pdf.cell(0, 5, t(f"Données du {F.fmt_date(syn.data_date)} — {syn.derniere_mise_a_jour()} — "
+    pdf.cell(0, 5, t(f"Données du {fmt_date(syn.data_date)} — {syn.derniere_mise_a_jour()} — "
                      f"édité le {datetime.now():%d/%m/%Y à %H:%M}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     # KPI line
     pdf.set_font(fam, "B", 10)
-    kp = (f"Comptes : {F.fmt_int(kpis['comptes'])}   Activés : {F.fmt_int(kpis['actives'])}   "
-          f"Taux d'activation : {F.fmt_pct(kpis['taux'])} ({F.fmt_pts(kpis['delta_taux_7j'])} en 7 jours, "
-          f"{F.fmt_pts(kpis['delta_taux_rentree'])} depuis la rentrée)")
+    kp = (f"Comptes : {fmt_int(kpis['comptes'])}   Activés : {fmt_int(kpis['actives'])}   "
+          f"Taux d'activation : {fmt_pct(kpis['taux'])} ({fmt_pts(kpis['delta_taux_7j'])} en 7 jours, "
+          f"{fmt_pts(kpis['delta_taux_rentree'])} depuis la rentrée)")
     pdf.multi_cell(0, 5, t(kp), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     # Synthesis table
@@ -221,13 +221,13 @@ def report_pdf(
         pdf.set_font(fam, "B" if last else "", 8)
         pdf.cell(widths[0], 5.5, t(origine_label(str(r["origine"]))), border=1)
         for wd, c in zip(widths[1:], cols[1:], strict=True):
-            pdf.cell(wd, 5.5, t(F.fmt_int(r[c])), border=1, align="R")
+            pdf.cell(wd, 5.5, t(fmt_int(r[c])), border=1, align="R")
         pdf.ln()
     pdf.ln(3)
     # Charts
     o = stats_series.by_origin(df) if not df.empty else pd.DataFrame()
     rates = stats_series.rate_series(df)
-    per = f"du {F.fmt_date(d_from)} au {F.fmt_date(d_to)}"
+    per = f"du {fmt_date(d_from)} au {fmt_date(d_to)}"
     y0 = pdf.get_y()
     figs = []
     if not df.empty:

@@ -16,10 +16,10 @@ from dash import html
 from dashboard import auth
 from dashboard.components import simple_table
 from dashboard.pages import Page
-from dashboard.pages.statistiques import figures as F
 from queries import warehouse
 from queries.core import authz, vocab
 from queries.core.authz import Action
+from queries.core.formats import fmt_int, fmt_pct
 from queries.core.scope import Principal
 from queries.services import console
 from queries.store import audit
@@ -34,7 +34,7 @@ def _column(name: str | None) -> str:
 
 
 def _pct(n: int, d: int) -> str:
-    return F.fmt_pct(n / d) if d else "—"
+    return fmt_pct(n / d) if d else "—"
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
@@ -49,18 +49,18 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     audit.record(settings, p, "view", detail={"page": "qualite", "lignes_en_quarantaine_montrees": len(quar["lignes"])})
     n = tot["fiches"]
     tiles = html.Ul([
-        html.Li(f"{F.fmt_int(n)} fiches responsables (ONDE / SIECLE) dans le périmètre"),
-        html.Li(f"{F.fmt_int(tot['sans_portable'])} sans téléphone portable ({_pct(tot['sans_portable'], n)})"),
-        html.Li(f"{F.fmt_int(tot['sans_courriel'])} sans adresse électronique ({_pct(tot['sans_courriel'], n)})"),
-        html.Li(f"{F.fmt_int(tot['sans_les_deux'])} sans aucun des deux ({_pct(tot['sans_les_deux'], n)}) : "
+        html.Li(f"{fmt_int(n)} fiches responsables (ONDE / SIECLE) dans le périmètre"),
+        html.Li(f"{fmt_int(tot['sans_portable'])} sans téléphone portable ({_pct(tot['sans_portable'], n)})"),
+        html.Li(f"{fmt_int(tot['sans_courriel'])} sans adresse électronique ({_pct(tot['sans_courriel'], n)})"),
+        html.Li(f"{fmt_int(tot['sans_les_deux'])} sans aucun des deux ({_pct(tot['sans_les_deux'], n)}) : "
                 "ces responsables ne peuvent ni s'inscrire par SMS ni recevoir un courriel."),
     ])
     label = "Classe" if group == "classe" else "Établissement"
     grp = simple_table(
         f"Fiches sans portable ou sans courriel, par {label.lower()} (les plus incomplètes d'abord)",
         [label, "Code" if group == "etablissement" else "", "Fiches", "Sans portable", "%", "Sans courriel", "%"],
-        [[r["libelle"], r["code"] if group == "etablissement" else "", F.fmt_int(r["fiches"]), F.fmt_int(r["sans_portable"]),
-          _pct(r["sans_portable"], r["fiches"]), F.fmt_int(r["sans_courriel"]), _pct(r["sans_courriel"], r["fiches"])]
+        [[r["libelle"], r["code"] if group == "etablissement" else "", fmt_int(r["fiches"]), fmt_int(r["sans_portable"]),
+          _pct(r["sans_portable"], r["fiches"]), fmt_int(r["sans_courriel"]), _pct(r["sans_courriel"], r["fiches"])]
          for r in rows],
     )
     parts: list[Any] = [
@@ -74,16 +74,16 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     if quar["date"] is None or not quar["resume"]:
         parts.append(html.P("Aucune ligne de votre périmètre n'a été écartée par la dernière ingestion."))
     else:
-        parts.append(html.P(f"Ingestion du {quar['date']:%d/%m/%Y à %H:%M} : {F.fmt_int(quar['total'])} ligne(s) "
+        parts.append(html.P(f"Ingestion du {quar['date']:%d/%m/%Y à %H:%M} : {fmt_int(quar['total'])} ligne(s) "
                             "de votre périmètre écartée(s).", className="fr-text--sm"))
         parts.append(simple_table(
             "Lignes en quarantaine par table, colonne et motif", ["Table", "Colonne", "Motif", "Lignes"],
-            [[_table(r["table_name"]), _column(r["column_name"]), r["reason"], F.fmt_int(r["n"])] for r in quar["resume"]]))
+            [[_table(r["table_name"]), _column(r["column_name"]), r["reason"], fmt_int(r["n"])] for r in quar["resume"]]))
         if quar["detail"]:
             parts.append(simple_table(
                 "Détail des lignes en quarantaine",
                 ["Date", "Table", "Fichier", "Ligne", "Colonne", "Valeur", "Motif"],
-                [[f"{r['date']:%d/%m/%Y}", _table(r["table_name"]), r["file"], F.fmt_int(r["line"]),
+                [[f"{r['date']:%d/%m/%Y}", _table(r["table_name"]), r["file"], fmt_int(r["line"]),
                   _column(r["column_name"]), r["value"], r["reason"]] for r in quar["lignes"]]))
         else:
             parts.append(html.P("Le détail des lignes (valeurs) est réservé aux rôles qui ont accès aux données "

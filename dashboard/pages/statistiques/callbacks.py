@@ -28,6 +28,7 @@ from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries import warehouse
 from queries.core import authz
 from queries.core.authz import Action
+from queries.core.formats import fmt_date, fmt_delta, fmt_int, fmt_pct, fmt_pts
 from queries.core.scope import AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
 from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
@@ -155,21 +156,21 @@ def render_kpis(settings: Settings, principal: Principal, view: View, info: Any,
         )
 
     r = k["date_rentree"]
-    since = f"depuis le {F.fmt_date(r)}" if r and r != s else "depuis la rentrée"
+    since = f"depuis le {fmt_date(r)}" if r and r != s else "depuis la rentrée"
     return html.Div([
-        card("Comptes responsables", F.fmt_int(k["comptes"]),
-             [f"{F.fmt_delta(k['delta_comptes_7j'])} en 7 jours", f"{F.fmt_delta(k['delta_comptes_rentree'])} {since}"]),
-        card("Comptes activés", F.fmt_int(k["actives"]),
-             [f"{F.fmt_delta(k['delta_actives_7j'])} en 7 jours", f"{F.fmt_delta(k['delta_actives_rentree'])} {since}"]),
-        card("Taux d'activation", F.fmt_pct(k["taux"]),
-             [f"{F.fmt_pts(k['delta_taux_7j'])} en 7 jours", f"{F.fmt_pts(k['delta_taux_rentree'])} {since}"]),
+        card("Comptes responsables", fmt_int(k["comptes"]),
+             [f"{fmt_delta(k['delta_comptes_7j'])} en 7 jours", f"{fmt_delta(k['delta_comptes_rentree'])} {since}"]),
+        card("Comptes activés", fmt_int(k["actives"]),
+             [f"{fmt_delta(k['delta_actives_7j'])} en 7 jours", f"{fmt_delta(k['delta_actives_rentree'])} {since}"]),
+        card("Taux d'activation", fmt_pct(k["taux"]),
+             [f"{fmt_pts(k['delta_taux_7j'])} en 7 jours", f"{fmt_pts(k['delta_taux_rentree'])} {since}"]),
     ], className="stats-kpi-row", role="group", **{"aria-label": "Indicateurs clés"})
 
 
 def synthese_table(syn: stats.Synthese, caption: str) -> html.Div:
     cols = list(SYNTHESE_COLUMNS)
-    rows = [[origine_label(r["origine"]), *[F.fmt_int(r[c]) for c in cols[1:]]] for r in syn.rows[:-1]]
-    footer = [origine_label(syn.rows[-1]["origine"]), *[F.fmt_int(syn.rows[-1][c]) for c in cols[1:]]]
+    rows = [[origine_label(r["origine"]), *[fmt_int(r[c]) for c in cols[1:]]] for r in syn.rows[:-1]]
+    footer = [origine_label(syn.rows[-1]["origine"]), *[fmt_int(syn.rows[-1][c]) for c in cols[1:]]]
     return F.table(caption, [SYNTHESE_COLUMNS[c] for c in cols], rows, footer=footer, table_id="stats-synthese-table")
 
 
@@ -181,8 +182,8 @@ def render_synthese(settings: Settings, principal: Principal, view: View, info: 
     taux = (int(total["ACTIVE"]) / int(total["comptes"])) if int(total["comptes"]) else None
     return html.Div([
         synthese_table(syn, f"Synthèse des comptes responsables — {info.label}"
-                       + (f" — {DEGRES[view.degre]}" if degre else "") + f" au {F.fmt_date(syn.data_date)}"),
-        html.P([syn.derniere_mise_a_jour(), f" · Taux d'activation : {F.fmt_pct(taux)}"],
+                       + (f" — {DEGRES[view.degre]}" if degre else "") + f" au {fmt_date(syn.data_date)}"),
+        html.P([syn.derniere_mise_a_jour(), f" · Taux d'activation : {fmt_pct(taux)}"],
                className="fr-text--sm stats-maj"),
     ])
 
@@ -202,14 +203,14 @@ def render_evolution(settings: Settings, principal: Principal, view: View, info:
     o = stats_series.by_origin(df)
     e = stats_series.by_state(df)
     r = stats_series.rate_series(df)
-    per = f"du {F.fmt_date(d_from)} au {F.fmt_date(d_to)}"
+    per = f"du {fmt_date(d_from)} au {fmt_date(d_to)}"
     t1 = F.table(f"Comptes par origine, {per}", ["Date", *[ORIGINES[c] for c in o.columns], "Total"],
-                 [[F.fmt_date(d), *[F.fmt_int(v) for v in row], F.fmt_int(sum(row))] for d, row in
+                 [[fmt_date(d), *[fmt_int(v) for v in row], fmt_int(sum(row))] for d, row in
                   zip(o.index, o.values.tolist(), strict=True)])
     t2 = F.table(f"Comptes par état, {per}", ["Date", *[ETATS[c] for c in e.columns]],
-                 [[F.fmt_date(d), *[F.fmt_int(v) for v in row]] for d, row in zip(e.index, e.values.tolist(), strict=True)])
+                 [[fmt_date(d), *[fmt_int(v) for v in row]] for d, row in zip(e.index, e.values.tolist(), strict=True)])
     t3 = F.table(f"Taux d'activation, {per}", ["Date", "Comptes", "Activés", "Taux d'activation"],
-                 [[F.fmt_date(x.date), F.fmt_int(x.comptes), F.fmt_int(x.actives), F.fmt_pct(x.taux)]
+                 [[fmt_date(x.date), fmt_int(x.comptes), fmt_int(x.actives), fmt_pct(x.taux)]
                   for x in r.itertuples()])
     return html.Div([
         html.Div([
@@ -255,7 +256,7 @@ def render_projection(settings: Settings, principal: Principal, view: View, info
         targets = sorted([*targets, proj.target])
     chooser = html.Div([
         html.Label("Date cible de la projection", htmlFor=Ids.CIBLE, className="fr-label"),
-        dcc.Dropdown(id=Ids.CIBLE, options=[{"label": F.fmt_date(d), "value": d.isoformat()} for d in targets],
+        dcc.Dropdown(id=Ids.CIBLE, options=[{"label": fmt_date(d), "value": d.isoformat()} for d in targets],
                      value=(proj.target or targets[0]).isoformat(), clearable=False, className="stats-dropdown"),
         html.Button("Projeter", id=Ids.CIBLE_APPLY, type="button", className="fr-btn fr-btn--secondary fr-btn--sm"),
     ], className="stats-inline-form")
@@ -265,15 +266,15 @@ def render_projection(settings: Settings, principal: Principal, view: View, info
         html.P("PROJECTION — estimation, pas une mesure", className="fr-callout__title"),
         html.P([
             "Si la tendance des dernières semaines se poursuit, le taux d'activation atteindrait ",
-            html.Strong(F.fmt_pct(proj.rate)), f" le {F.fmt_date(proj.target)} ",
-            f"(intervalle de projection à 95 % : {F.fmt_pct(proj.low)} – {F.fmt_pct(proj.high)}).",
+            html.Strong(fmt_pct(proj.rate)), f" le {fmt_date(proj.target)} ",
+            f"(intervalle de projection à 95 % : {fmt_pct(proj.low)} – {fmt_pct(proj.high)}).",
         ], className="fr-callout__text"),
         html.P("Méthode : droite ajustée sur le logit du taux des 8 dernières dates, intervalle tiré des écarts "
                "observés. Une campagne de notification ou les vacances changent la tendance.", className="fr-text--xs"),
     ], className="fr-callout fr-callout--blue-ecume stats-projection")
     tbl = F.table("Projection du taux d'activation (estimation)", ["Date", "Taux projeté", "Borne basse (95 %)",
                                                                     "Borne haute (95 %)"],
-                  [[F.fmt_date(d), F.fmt_pct(m), F.fmt_pct(lo), F.fmt_pct(hi)] for d, m, lo, hi in proj.curve])
+                  [[fmt_date(d), fmt_pct(m), fmt_pct(lo), fmt_pct(hi)] for d, m, lo, hi in proj.curve])
     return html.Div([
         chooser, callout,
         F.graph(F.rate_chart(r, "Taux d'activation observé et PROJECTION", proj), "stats-g-projection",
@@ -318,14 +319,14 @@ def render_children(settings: Settings, principal: Principal, view: View, info: 
         href = view.href(scope=sc, degre=degre, par="classe", semaine=None)
         gap = None if median is None or pd.isna(x.taux) else x.taux - median
         label = str(x.label) if sc.level is not Level.MEF else f"{x.label} ({x.sub})"
-        rows.append([dcc.Link(label, href=href, className="fr-link"), F.fmt_int(x.comptes), F.fmt_int(x.actives),
-                     F.fmt_pct(x.taux), F.fmt_pts(gap), F.fmt_int(x.notifies_non_actives)])
+        rows.append([dcc.Link(label, href=href, className="fr-link"), fmt_int(x.comptes), fmt_int(x.actives),
+                     fmt_pct(x.taux), fmt_pts(gap), fmt_int(x.notifies_non_actives)])
     tbl = F.table(
-        f"Comparaison des {_plural(kinds)} au {F.fmt_date(s)}, du taux d'activation le plus faible au plus élevé",
+        f"Comparaison des {_plural(kinds)} au {fmt_date(s)}, du taux d'activation le plus faible au plus élevé",
         ["Périmètre", "Comptes", "Activés", "Taux d'activation", "Écart à la médiane académique",
          "Notifiés non activés"], rows,
     )
-    med = html.P(f"Médiane académique ({kinds}) : {F.fmt_pct(median)}", className="fr-text--sm") if median is not None else None
+    med = html.P(f"Médiane académique ({kinds}) : {fmt_pct(median)}", className="fr-text--sm") if median is not None else None
     fig = F.ranked_bar(ch, f"Taux d'activation par {kinds} (les plus faibles en haut)", median)
     return html.Div([
         med,
@@ -344,8 +345,8 @@ def render_heatmap(settings: Settings, principal: Principal, view: View, info: A
     piv = cs.pivot_table(index="label", columns="date", values="taux", aggfunc="first")
     weeks = list(piv.columns)
     tbl = F.table("Taux d'activation par semaine (date du dernier instantané de la semaine)",
-                  ["Périmètre", *[F.fmt_date(w) for w in weeks]],
-                  [[lab, *[F.fmt_pct(v) for v in vals]] for lab, vals in zip(piv.index, piv.values.tolist(), strict=True)])
+                  ["Périmètre", *[fmt_date(w) for w in weeks]],
+                  [[lab, *[fmt_pct(v) for v in vals]] for lab, vals in zip(piv.index, piv.values.tolist(), strict=True)])
     return html.Div([
         F.graph(F.heatmap(cs, "Taux d'activation par semaine"), "stats-g-heatmap", _fname(view, "carte", s),
                 "Carte de chaleur : taux d'activation par semaine"),
@@ -366,7 +367,7 @@ def render_funnel(settings: Settings, principal: Principal, view: View, info: An
                 view.scope, week, view.degre, s, view.par)
     chooser = html.Div([
         html.Label("Semaine de notification (lundi)", htmlFor=Ids.SEMAINE, className="fr-label"),
-        dcc.Dropdown(id=Ids.SEMAINE, options=[{"label": f"Semaine du {F.fmt_date(w)} ({F.fmt_int(n)} notifiés)",
+        dcc.Dropdown(id=Ids.SEMAINE, options=[{"label": f"Semaine du {fmt_date(w)} ({fmt_int(n)} notifiés)",
                                                "value": w.isoformat()} for w, n in weeks],
                      value=week.isoformat(), clearable=False,
                      className="stats-dropdown"),
@@ -374,16 +375,16 @@ def render_funnel(settings: Settings, principal: Principal, view: View, info: An
     ], className="stats-inline-form")
     note = []
     if week + timedelta(days=6 + 30) > s:
-        note.append(F.alert(f"Fenêtre de 30 jours incomplète au {F.fmt_date(s)} : les activations à 30 jours de "
+        note.append(F.alert(f"Fenêtre de 30 jours incomplète au {fmt_date(s)} : les activations à 30 jours de "
                             "cette semaine sont encore partielles.", "info"))
-    rows = [[str(x.label) if x.kind != "total" else html.Strong(x.label), F.fmt_int(x.notifies),
-             F.fmt_int(x.actives_7j), F.fmt_pct(x.taux_7j), F.fmt_int(x.actives_30j), F.fmt_pct(x.taux_30j)]
+    rows = [[str(x.label) if x.kind != "total" else html.Strong(x.label), fmt_int(x.notifies),
+             fmt_int(x.actives_7j), fmt_pct(x.taux_7j), fmt_int(x.actives_30j), fmt_pct(x.taux_30j)]
             for x in fn.itertuples()]
-    tbl = F.table(f"Comptes notifiés la semaine du {F.fmt_date(week)} et activés ensuite",
+    tbl = F.table(f"Comptes notifiés la semaine du {fmt_date(week)} et activés ensuite",
                   ["Périmètre", "Notifiés", "Activés sous 7 jours", "%", "Activés sous 30 jours", "%"], rows)
     parts: list[Any] = [chooser, *note]
     if (fn["kind"] != "total").any():
-        parts.append(F.graph(F.funnel_chart(fn, f"Notifiés la semaine du {F.fmt_date(week)} → activés"),
+        parts.append(F.graph(F.funnel_chart(fn, f"Notifiés la semaine du {fmt_date(week)} → activés"),
                              "stats-g-funnel", _fname(view, "entonnoir", s), "Graphique : entonnoir par sous-périmètre"))
     parts.append(tbl)
     return html.Div(parts)
@@ -405,12 +406,12 @@ def render_relance(settings: Settings, principal: Principal, view: View, info: A
                                    title=f"Responsables notifiés non activés de la classe {x.classe}")
         else:
             action = "—"
-        rows.append([x.classe, f"{x.etablissement} ({x.uai})", F.fmt_int(x.notifies_non_actives),
-                     F.fmt_int(x.comptes), action])
+        rows.append([x.classe, f"{x.etablissement} ({x.uai})", fmt_int(x.notifies_non_actives),
+                     fmt_int(x.comptes), action])
     note = None if authz.allowed(principal, Action.CONSOLE) else html.P(
         "La console est réservée aux établissements et à l'assistance : transmettez cette liste aux "
         "établissements concernés.", className="fr-text--sm")
-    return html.Div([note, F.table(f"Classes à relancer au {F.fmt_date(s)}",
+    return html.Div([note, F.table(f"Classes à relancer au {fmt_date(s)}",
                                    ["Classe", "Établissement", "Notifiés non activés", "Comptes", "Action"], rows,
                                    numeric_from=2)])
 

@@ -20,6 +20,7 @@ from dashboard import auth
 from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.ids import Ids
 from queries import warehouse
+from queries.core.formats import fmt_date
 from queries.core.scope import AccessDenied, Level, Principal, Scope, ScopeError
 from queries.core.vocab import DEGRES
 from queries.store import audit
@@ -158,7 +159,7 @@ def breadcrumb(info: stats_series.ScopeInfo, view: View) -> html.Nav:
 
 
 def _date_options(ds: list[date]) -> list[dict]:
-    return [{"label": F.fmt_date(d), "value": d.isoformat()} for d in reversed(ds)]
+    return [{"label": fmt_date(d), "value": d.isoformat()} for d in reversed(ds)]
 
 
 DROPDOWN_LABELS = {
@@ -252,7 +253,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
         if not ds:
             raise stats_series.NoData("L'entrepôt ne contient encore aucune donnée.")
         if view.date and view.date < ds[0]:
-            messages.append(f"Aucune donnée au {F.fmt_date(view.date)} : affichage de la dernière date.")
+            messages.append(f"Aucune donnée au {fmt_date(view.date)} : affichage de la dernière date.")
             view = replace(view, date=None)
         s = stats_series.asof(settings, view.date, cov)
         info = stats_series.check_scope(settings, principal, view.scope, s)
@@ -277,13 +278,13 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
         dcc.Store(id=Ids.VIEW, data=store),
         breadcrumb(info, view),
         html.H1(["Statistiques ", html.Span(f"— {title}", className="stats-h1-scope")]),
-        html.P(f"{LEVEL_LABEL[view.scope.level]} · données du {F.fmt_date(s)}", className="fr-text--lead fr-mb-1w"),
+        html.P(f"{LEVEL_LABEL[view.scope.level]} · données du {fmt_date(s)}", className="fr-text--lead fr-mb-1w"),
         *[F.alert(m, "warning") for m in messages],
         controls(view, info, ds, s, d_from),
         export_links(view),
         html.Div(id=Ids.KPIS, className="stats-kpis", **{"aria-live": "polite"}),
         section("Synthèse des comptes responsables de la structure", Ids.SYNTHESE),
-        section("Évolution", Ids.EVOLUTION, f"Du {F.fmt_date(d_from)} au {F.fmt_date(view.d_to or s)}."),
+        section("Évolution", Ids.EVOLUTION, f"Du {fmt_date(d_from)} au {fmt_date(view.d_to or s)}."),
         section("Projection du taux d'activation", Ids.PROJECTION),
     ]
     if children_kind:
