@@ -15,9 +15,7 @@ Design (why it scales and stays consistent):
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +28,6 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from data import names as N
-from meteocomptes.cli import iso_date
 
 PROFILES = ("demo", "reunion", "national")
 TABLES = ("etablissements", "eleves", "responsables", "liens", "comptes")
@@ -1298,8 +1295,10 @@ def _school_year(start: dt.date) -> int:
     return start.year if start.month >= 8 else start.year - 1
 
 
-def _run(profile: str, seed: int, start: dt.date, days: int, every: int, out: Path,
-         fmt: str) -> tuple[list[Path], dict[str, int]]:
+def write_snapshots(profile: str, seed: int, start: dt.date, days: int, every: int, out: Path,
+                    fmt: str = "csv") -> tuple[list[Path], dict[str, int]]:
+    """Write one snapshot folder per date (start + k*every, k*every < days) under `out`: the folders, and the
+    rows written per table (all dates together)."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"format inconnu : {fmt!r} (csv ou parquet)")
     chunks = profile_chunks(profile)
@@ -1336,40 +1335,4 @@ def _raise_nofile(need: int) -> None:
 def generate(profile: str, seed: int, start: dt.date, days: int, every: int, out: Path,
              fmt: str = "csv") -> list[Path]:
     """Write one snapshot folder per date (start + k*every, k*every < days) under `out`; return them."""
-    return _run(profile, seed, start, days, every, Path(out), fmt)[0]
-
-
-# --------------------------------------------------------------------------------------------------------
-# CLI
-# --------------------------------------------------------------------------------------------------------
-def _handle(args: argparse.Namespace) -> int:
-    t0 = time.perf_counter()
-    folders, rows = _run(args.profile, args.seed, args.start, args.days, args.every, Path(args.out),
-                         args.format)
-    secs = time.perf_counter() - t0
-    print(f"{len(folders)} instantané(s) écrit(s) sous {args.out} "
-          f"(profil {args.profile}, graine {args.seed}, format {args.format}) :")
-    for f in folders:
-        print(f"  {f}")
-    print("Lignes écrites (tous instantanés confondus) :")
-    for t in TABLES:
-        print(f"  {t:<15} {rows[t]:>12,}".replace(",", "\u202f"))
-    print(f"Durée : {secs:.1f} s")
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "generate", help="générer des instantanés synthétiques",
-        description="Génère des instantanés synthétiques (établissements, élèves, responsables, liens, "
-                    "comptes), un dossier AAAA-MM-JJ par date d'extraction.")
-    p.add_argument("--profile", choices=PROFILES, default="demo",
-                   help="demo (petit), reunion (académie de La Réunion), national (~30 académies)")
-    p.add_argument("--seed", type=int, default=1, help="graine aléatoire (défaut : 1)")
-    p.add_argument("--start", type=iso_date, default=dt.date(2026, 9, 1),
-                   help="date du premier instantané, AAAA-MM-JJ (défaut : 2026-09-01)")
-    p.add_argument("--days", type=int, default=1, help="nombre de jours couverts (défaut : 1)")
-    p.add_argument("--every", type=int, default=1, help="un instantané tous les K jours (défaut : 1)")
-    p.add_argument("--out", required=True, type=Path, help="dossier de sortie")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format des tables")
-    p.set_defaults(func=_handle)
+    return write_snapshots(profile, seed, start, days, every, Path(out), fmt)[0]

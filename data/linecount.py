@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from meteocomptes.stats_cli import fmt_int
 from queries.ingest import SnapshotRefused
+from queries.labels import fmt_int
 
 BLOCK = 16 << 20  # bytes read at a time
 LF, CR, QUOTE, SEMICOLON = 10, 13, 34, 59

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from meteocomptes.cli import iso_date, operator_login
 from meteocomptes.settings import Settings
-from meteocomptes.stats_cli import fmt_int
 from queries import audit
+from queries.labels import fmt_int
 from queries.snapshots import (
     FULL,
     SnapshotInfo,

@@ -10,17 +10,12 @@ import sys
 
 from meteocomptes.cli import iso_date
 from meteocomptes.settings import Settings
-from queries.labels import ETATS, SYNTHESE_COLUMNS, origine_label
+from queries.labels import ETATS, SYNTHESE_COLUMNS, fmt_int, origine_label
 from queries.scope import Scope, ScopeError
 from queries.stats import StatsError, Synthese, synthese
 from queries.warehouse import WarehouseUnavailable
 
 NUMBER_COLUMNS = ("comptes", *ETATS)
-NNBSP = "\u202f"  # French thousands separator (narrow no-break space)
-
-
-def fmt_int(n: int, sep: str = NNBSP) -> str:
-    return f"{n:,}".replace(",", sep)
 
 
 def render_table(s: Synthese) -> str:

@@ -19,7 +19,8 @@ from itertools import pairwise
 
 import duckdb
 
-from queries.ingest import execute_script, sql_text, step
+from queries.ingest import execute_script, sql_text
+from queries.timing import step
 
 REBUILD_SHARE = 0.25
 SLICE_ROWS = 3_000_000

@@ -19,13 +19,8 @@ Flow for one snapshot (cov, D), on the writer's private copy (queries/publish.py
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
-import time
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -33,7 +28,8 @@ from pathlib import Path
 
 import duckdb
 
-from queries.labels import QUARANTINE_REASONS
+from queries.labels import QUARANTINE_REASONS, fmt_int
+from queries.timing import step
 
 Connection = duckdb.DuckDBPyConnection  # for callers outside queries/, which do not import duckdb themselves
 OPEN_END = date(9999, 12, 31)
@@ -46,21 +42,6 @@ SOURCES = ("ONDE", "SIECLE")
 DEGRES = ("1D", "2D")
 TYPES_1D = ("ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE")
 TYPES_2D = ("COLLEGE", "LYCEE", "LYCEE_PRO")
-
-
-# Step timings of the current process (name, seconds): printed by `ingest --verbose`, read by the benchmark.
-TIMINGS: list[tuple[str, float]] = []
-
-
-@contextmanager
-def step(name: str) -> Iterator[None]:
-    t0 = time.perf_counter()
-    try:
-        yield
-    finally:
-        TIMINGS.append((name, time.perf_counter() - t0))
-        if os.environ.get("METEOCOMPTES_INGEST_VERBOSE"):
-            print(f"  [{TIMINGS[-1][1]:7.2f} s] {name}", file=sys.stderr, flush=True)
 
 
 class SnapshotRefused(Exception):
@@ -310,8 +291,6 @@ def stage_table(
 def read_error(msg: str, display: str, fmt: str, layout: CsvLayout | None = None) -> str:
     """DuckDB's (English) read error → a French refusal naming the file, the line when known, what to do.
     The offending line's content (DuckDB's « Original Line ») is never repeated: it holds personal data."""
-    from meteocomptes.stats_cli import fmt_int  # late import: the CLI module imports queries
-
     found = re.search(r"CSV Error on Line: (\d+)", msg)
     where = f"{display}, ligne {fmt_int(int(found.group(1)))}" if found else display
     again = "puis relancez l'ingestion."

@@ -1,6 +1,15 @@
-"""French labels of the coded vocabularies (DOMAIN.md), shared by the CLI and the dashboard."""
+"""French labels of the coded vocabularies (DOMAIN.md), and French number formatting, shared by the CLI, the
+ingestion's messages and the dashboard."""
 
 from __future__ import annotations
+
+NNBSP = "\u202f"  # French thousands separator (narrow no-break space: a number never wraps)
+
+
+def fmt_int(n: int, sep: str = NNBSP) -> str:
+    """`12 345`; `sep=""` for machine-readable cells."""
+    return f"{n:,}".replace(",", sep)
+
 
 ORIGINES: dict[str, str] = {
     "ATEN": "ATEN",

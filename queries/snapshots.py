@@ -35,8 +35,9 @@ import duckdb
 
 from meteocomptes.settings import Settings
 from queries import console_tables, warehouse
-from queries.ingest import OPEN_END, SPECS, TableSpec, _neighbours, _q, init_schema, run_latest, step
+from queries.ingest import OPEN_END, SPECS, TableSpec, _neighbours, _q, init_schema, run_latest
 from queries.publish import writable_copy
+from queries.timing import step
 
 FULL = "full"
 KIND_LABELS = {"snapshot": "Instantané", "export": "Export de la console"}

@@ -61,3 +61,25 @@ def test_index_page_is_french(tmp_path):
     with app.server.test_request_context("/"):
         html = app.index()
     assert '<html lang="fr"' in html
+
+
+def _full_imports(path: Path) -> set[str]:
+    """Every module imported by a file, at any depth (late imports inside functions included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_lower_layers_do_not_import_the_cli():
+    """data/ and queries/ sit under the CLI: of meteocomptes/ they may use the settings only (a leaf module)."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(bad)
+        for pkg, path in _modules()
+        if pkg in ("data", "queries")
+        and (bad := {m for m in _full_imports(path) if m.split(".")[0] == "meteocomptes" and m != "meteocomptes.settings"})
+    }
+    assert not offenders, f"import vers le haut (meteocomptes/) : {offenders}"
