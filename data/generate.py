@@ -15,9 +15,7 @@ Design (why it scales and stays consistent):
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +29,6 @@ import pyarrow.parquet as pq
 
 from data import names as N
 from queries.core import vocab
-from queries.core.clock import iso_date
 
 PROFILES = ("demo", "reunion", "national")
 TABLES = ("etablissements", "eleves", "responsables", "liens", "comptes")
@@ -585,12 +582,60 @@ def _draw_first(rng: np.random.Generator, ranges: dict[str, tuple[int, int]], fe
 
 
 def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters, seed: int) -> _World:
+    """One département, step by step. Every step draws from the one `rng`: the order of the steps (and of the
+    draws inside them) is what makes a seed give the same files, so a new draw goes last or changes them all."""
     P = _pools()
     S = _build_etab(rng, ch)
     R = _day(dt.date(year, int(ch.rentree_md[:2]), int(ch.rentree_md[3:])))
-    types = S["types"]
+    hh = _households(rng, ch, P, S, R)
+    pu = _pupils(rng, P, S, hh, year)
+    gu = _guardians(rng, ch, P, hh, cnt)
+    rec = _source_records(rng, ch, P, S, hh, pu, gu, cnt)
+    acc = _accounts(S, hh, gu, rec)
+    tl = _account_timeline(rng, S, R, hh, acc)
+    a_login = _logins(rng, P, cnt, gu, rec, acc, tl.created)
+    p_mail = _guardian_emails(rng, ch, P, gu)
+    w = _tables(P, S, hh, pu, gu, rec, acc, tl, a_login, p_mail, cnt, seed)
+    cnt.pupils += len(hh.e_hh)
+    cnt.records += rec.n
+    return w
 
-    # ---- Households and children ---------------------------------------------------------------------
+
+# ---- Households and children -----------------------------------------------------------------------------
+@dataclass
+class _Households:
+    n: int
+    e_hh: np.ndarray  # household of each pupil
+    level: np.ndarray  # school level of each pupil (index in LEVELS)
+    origins: list[str]  # names origins of the chunk's population mix
+    origin_w: list[float]
+    origin: np.ndarray  # per household: index in `origins`
+    surname: np.ndarray  # per household: surname pool index (the father's, and usually the children's)
+    sector: np.ndarray  # collège sector
+    group: np.ndarray  # école group
+    arr: np.ndarray  # day the family enters the extracts
+    dep: np.ndarray  # day it leaves (NEVER)
+
+    @property
+    def comorian(self) -> int:
+        """Index of the Comorian origin in `origins`, -1 when the chunk has none."""
+        return self.origins.index("comorien") if "comorien" in self.origins else -1
+
+
+def _households(rng: np.random.Generator, ch: Chunk, P: _Pools, S: dict, R: int) -> _Households:
+    H, e_hh, level = _children(rng, ch)
+    mix = N.ORIGIN_MIX[ch.population]
+    origins = list(mix)
+    h_origin = _choice(rng, list(mix.values()), H)
+    h_surname = _draw_names(rng, P, h_origin, origins)
+    h_sector, h_group = _homes(rng, S, H)
+    h_arr, h_dep = _moves(rng, H, R)
+    return _Households(H, e_hh, level, origins, list(mix.values()), h_origin, h_surname, h_sector, h_group,
+                       h_arr, h_dep)
+
+
+def _children(rng: np.random.Generator, ch: Chunk) -> tuple[int, np.ndarray, np.ndarray]:
+    """Households with their school-age children: (number of households, household and level of each pupil)."""
     H = int(ch.pupils / 1.44)  # ~1.44 school-age children per household with any
     kids = _choice(rng, [0.43, 0.35, 0.15, 0.05, 0.02], H) + 1
     first_age = rng.integers(3, 21, H)
@@ -605,15 +650,12 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     level = (age[keep] - 3).astype(np.int32)
     # households without a school-age child disappear; renumber
     used, e_hh = np.unique(e_hh, return_inverse=True)
-    H = len(used)
-    ne = len(e_hh)
+    return len(used), e_hh, level
 
-    mix = N.ORIGIN_MIX[ch.population]
-    origins = list(mix)
-    h_origin = _choice(rng, list(mix.values()), H)
-    h_surname = _draw_names(rng, P, h_origin, origins)
+
+def _homes(rng: np.random.Generator, S: dict, H: int) -> tuple[np.ndarray, np.ndarray]:
+    """Collège sector of each household, and école group inside the sector, weighted by neighbourhood size."""
     h_sector = _choice(rng, S["col_w"], H)
-    # école group inside the sector, weighted by neighbourhood size
     g_sector, g_w = S["g_sector"], S["g_w"]
     n_sec = len(S["col_w"])
     order = np.argsort(g_sector, kind="stable")
@@ -624,25 +666,51 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     u = np.r_[0.0, np.cumsum(sec_tot)[:-1]][h_sector] + rng.random(H) * sec_tot[h_sector]
     pos_g = np.searchsorted(np.cumsum(g_w[order]), u, side="right")
     pos_g = np.clip(pos_g, sec_start[h_sector], sec_start[h_sector] + sec_n[h_sector] - 1)
-    h_group = order[pos_g]
+    return h_sector, order[pos_g]
 
-    # In-year arrivals and departures move whole families.
+
+def _moves(rng: np.random.Generator, H: int, R: int) -> tuple[np.ndarray, np.ndarray]:
+    """In-year arrivals and departures move whole families: (arrival day, departure day or NEVER)."""
     h_arr = np.full(H, R - 14, np.int32)  # the new year's feed is loaded two weeks before the rentrée
     arrive = rng.random(H) < 0.05
     h_arr[arrive] = R + rng.integers(1, 300, int(arrive.sum()))
     h_dep = np.full(H, NEVER, np.int32)
     leave = (rng.random(H) < 0.04) & ~arrive
     h_dep[leave] = R + rng.integers(5, 320, int(leave.sum()))
+    return h_arr, h_dep
 
-    # ---- Pupils --------------------------------------------------------------------------------------
+
+# ---- Pupils ----------------------------------------------------------------------------------------------
+@dataclass
+class _Pupils:
+    track: np.ndarray
+    school: np.ndarray
+    mef: np.ndarray
+    birth: np.ndarray  # day of birth
+    label: np.ndarray  # class label (index in the pool's class labels)
+    first: np.ndarray  # first name (child pool index)
+
+
+def _pupils(rng: np.random.Generator, P: _Pools, S: dict, hh: _Households, year: int) -> _Pupils:
+    track, school = _schools_of_pupils(rng, S, hh)
+    mef = _mefs(rng, hh.level, track)
+    birth = _birth_days(rng, year, hh.level, track)
+    label = _class_labels(rng, P, school, track, mef)
+    return _Pupils(track, school, mef, birth, label, _pupil_first_names(rng, P, hh))
+
+
+def _schools_of_pupils(rng: np.random.Generator, S: dict, hh: _Households) -> tuple[np.ndarray, np.ndarray]:
+    """Track (1D, collège, lycée GT or pro) and school of each pupil, from the household's sector and group."""
+    level, e_hh = hh.level, hh.e_hh
+    ne = len(e_hh)
     track = np.where(level <= 7, TR_1D, np.where(level <= 11, TR_COL, TR_GT)).astype(np.int8)
     track[(track == TR_GT) & (rng.random(ne) < 0.33)] = TR_PRO
     school = np.empty(ne, np.int64)
-    grp = h_group[e_hh]
+    grp = hh.group[e_hh]
     school[level <= 2] = S["g_mat"][grp[level <= 2]]
     m = (level >= 3) & (level <= 7)
     school[m] = S["g_elem"][grp[m]]
-    sec = h_sector[e_hh]
+    sec = hh.sector[e_hh]
     col = S["col_ids"][sec]
     other = rng.random(ne) < 0.05  # derogations / private: not the sector's collège or lycée
     col = np.where(other, rng.choice(S["col_ids"], ne), col)
@@ -651,7 +719,12 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     pro = np.where(other, rng.choice(S["pro_ids"], ne), S["sec_pro"][sec])
     school[track == TR_GT] = lyc[track == TR_GT]
     school[track == TR_PRO] = pro[track == TR_PRO]
-    mef = np.empty(ne, np.int32)
+    return track, school
+
+
+def _mefs(rng: np.random.Generator, level: np.ndarray, track: np.ndarray) -> np.ndarray:
+    """MEF of each pupil among those of its level and track, by their weights."""
+    mef = np.empty(len(level), np.int32)
     for lv in range(len(LEVELS)):
         for tr in (TR_1D, TR_COL, TR_GT, TR_PRO):
             sel = (level == lv) & (track == tr)
@@ -659,16 +732,27 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
                 continue
             cand = [i for i, mm in enumerate(MEFS) if mm[2] == lv and mm[3] == tr]
             mef[sel] = np.array(cand)[_choice(rng, [MEFS[i][5] for i in cand], int(sel.sum()))]
-    # Birth dates consistent with the level: a child in PS turns 3 during the rentrée's calendar year;
-    # some repeated a year (more in lycée pro), a few skipped one.
+    return mef
+
+
+def _birth_days(rng: np.random.Generator, year: int, level: np.ndarray, track: np.ndarray) -> np.ndarray:
+    """Birth dates consistent with the level: a child in PS turns 3 during the rentrée's calendar year;
+    some repeated a year (more in lycée pro), a few skipped one."""
+    ne = len(level)
     shift = np.zeros(ne, np.int32)
     p_late = np.select([track == TR_1D, track == TR_COL, track == TR_GT], [0.02, 0.08, 0.05], 0.25)
     shift[rng.random(ne) < p_late] = 1
     shift[rng.random(ne) < 0.01] = -1
     by = year - 3 - level - shift
     jan1 = (by - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
-    e_birth = jan1 + rng.integers(0, 365, ne)
-    # Classes: pupils of one (school, stem) split evenly into classes of the track's size.
+    return jan1 + rng.integers(0, 365, ne)
+
+
+def _class_labels(rng: np.random.Generator, P: _Pools, school: np.ndarray, track: np.ndarray,
+                  mef: np.ndarray) -> np.ndarray:
+    """Classes: pupils of one (school, stem) split evenly into classes of the track's size; small écoles merge
+    two levels in one class."""
+    ne = len(school)
     stem = P.mef_stem[mef].copy()
     is1d = track == TR_1D
     pair_id = np.array([P.stems.index(PAIR_STEMS.get(P.stems[s], P.stems[s])) for s in range(len(P.stems))])
@@ -686,12 +770,45 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
                     np.where(track[o] == TR_COL, 1 + suf, 27 + suf))
     label = np.empty(ne, np.int64)
     label[o] = stem[o] * N_SUFFIX + code
-    e_female = rng.random(ne) < 0.49
-    com = origins.index("comorien") if "comorien" in origins else -1
-    e_comorian = (h_origin[e_hh] == com) & (rng.random(ne) < 0.7)
-    e_first = _draw_first(rng, P.child_ranges, e_female, e_comorian)
+    return label
 
-    # ---- Guardians -----------------------------------------------------------------------------------
+
+def _pupil_first_names(rng: np.random.Generator, P: _Pools, hh: _Households) -> np.ndarray:
+    ne = len(hh.e_hh)
+    e_female = rng.random(ne) < 0.49
+    e_comorian = (hh.origin[hh.e_hh] == hh.comorian) & (rng.random(ne) < 0.7)
+    return _draw_first(rng, P.child_ranges, e_female, e_comorian)
+
+
+# ---- Guardians -------------------------------------------------------------------------------------------
+@dataclass
+class _Guardians:
+    n_g: np.ndarray  # per household: number of guardians
+    g_hh: np.ndarray  # household of each guardian
+    role: np.ndarray  # L_* of each guardian
+    female: np.ndarray
+    birth: np.ndarray  # birth surname (pool index)
+    usage: np.ndarray  # usage surname (pool index)
+    first: np.ndarray  # first name (adult pool index)
+    kid_surname: np.ndarray  # per household: the children's surname
+    has_mobile: np.ndarray
+    mobile: np.ndarray
+    has_email: np.ndarray
+
+
+def _guardians(rng: np.random.Generator, ch: Chunk, P: _Pools, hh: _Households, cnt: _Counters) -> _Guardians:
+    n_g, g_hh, role = _guardian_roles(rng, hh.n)
+    female, birth, usage, first, kid_surname = _guardian_names(rng, P, hh, g_hh, role)
+    NP = len(g_hh)
+    has_mobile = rng.random(NP) >= 0.075
+    mobile = _mobiles(rng, ch.phones, NP, cnt)
+    has_email = rng.random(NP) >= 0.24
+    return _Guardians(n_g, g_hh, role, female, birth, usage, first, kid_surname, has_mobile, mobile, has_email)
+
+
+def _guardian_roles(rng: np.random.Generator, H: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One or two guardians per household and their link to the children: (count per household, household of
+    each guardian, role of each guardian)."""
     two = rng.random(H) < 0.88  # divorced parents usually both keep parental authority
     n_g = 1 + two
     g_hh = np.repeat(np.arange(H), n_g)
@@ -704,36 +821,63 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     single = ~two[g_hh]
     role[single] = np.array([L_MERE, L_PERE, L_TUTEUR, L_AUTRE])[
         _choice(rng, [0.8, 0.14, 0.04, 0.02], int(single.sum()))]
-    NP = len(g_hh)
+    return n_g, g_hh, role
+
+
+def _guardian_names(rng: np.random.Generator, P: _Pools, hh: _Households, g_hh: np.ndarray,
+                    role: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Sex, birth and usage surnames, first name of each guardian, and the children's surname per household."""
+    H, NP = hh.n, len(g_hh)
     p_female = np.where(role == L_MERE, True, np.where(role == L_PERE, False, rng.random(NP) < 0.6))
-    own_origin = np.where(rng.random(NP) < 0.75, h_origin[g_hh], _choice(rng, list(mix.values()), NP))
-    birth = _draw_names(rng, P, own_origin, origins)
-    birth[role == L_PERE] = h_surname[g_hh[role == L_PERE]]
+    own_origin = np.where(rng.random(NP) < 0.75, hh.origin[g_hh], _choice(rng, hh.origin_w, NP))
+    birth = _draw_names(rng, P, own_origin, hh.origins)
+    birth[role == L_PERE] = hh.surname[g_hh[role == L_PERE]]
     has_father = np.zeros(H, bool)
     has_father[g_hh[role == L_PERE]] = True
     usage = birth.copy()
     married = (role == L_MERE) & np.where(has_father[g_hh], rng.random(NP) < 0.55, rng.random(NP) < 0.2)
-    usage[married] = h_surname[g_hh[married]]
+    usage[married] = hh.surname[g_hh[married]]
     # children of a mother on her own often carry her name
     mother_name = np.full(H, -1, np.int32)
     mother_name[g_hh[role == L_MERE]] = birth[role == L_MERE]
     own = ~has_father & (mother_name >= 0) & (rng.random(H) < 0.6)
-    kid_surname = np.where(own, mother_name, h_surname)
-    e_surname = kid_surname[e_hh]
-    p_comorian = (own_origin == com) & (rng.random(NP) < 0.75)
+    kid_surname = np.where(own, mother_name, hh.surname)
+    p_comorian = (own_origin == hh.comorian) & (rng.random(NP) < 0.75)
     p_first = _draw_first(rng, P.adult_ranges, p_female, p_comorian)
-    has_mobile = rng.random(NP) >= 0.075
-    mobile = _mobiles(rng, ch.phones, NP, cnt)
-    has_email = rng.random(NP) >= 0.24
+    return p_female, birth, usage, p_first, kid_surname
 
-    # ---- Links and source records --------------------------------------------------------------------
+
+# ---- Links and source records ----------------------------------------------------------------------------
+@dataclass
+class _Records:
+    """Source records: one per guardian and school database (the school of a linked child)."""
+
+    n: int
+    l_pupil: np.ndarray  # pupil of each link
+    l_role: np.ndarray
+    l_record: np.ndarray  # record of each link
+    person: np.ndarray  # guardian of each record
+    school: np.ndarray
+    div: np.ndarray  # keyed in differently: EduConnect gives it its own account
+    usage: np.ndarray
+    birth: np.ndarray
+    extra: np.ndarray  # has a second first name
+    extra_first: np.ndarray
+    mobile: np.ndarray
+    has_mobile: np.ndarray
+    has_email: np.ndarray
+
+
+def _source_records(rng: np.random.Generator, ch: Chunk, P: _Pools, S: dict, hh: _Households, pu: _Pupils,
+                    gu: _Guardians, cnt: _Counters) -> _Records:
     # every child of a household is linked to every guardian of that household
-    hh_g_start = np.r_[0, np.cumsum(n_g)[:-1]]
-    l_pupil = np.repeat(np.arange(ne), n_g[e_hh])
-    l_person = hh_g_start[e_hh[l_pupil]] + _group_rank(l_pupil)[0]
-    l_role = role[l_person]
+    ne = len(hh.e_hh)
+    hh_g_start = np.r_[0, np.cumsum(gu.n_g)[:-1]]
+    l_pupil = np.repeat(np.arange(ne), gu.n_g[hh.e_hh])
+    l_person = hh_g_start[hh.e_hh[l_pupil]] + _group_rank(l_pupil)[0]
+    l_role = gu.role[l_person]
     n_sch = S["n"]
-    rkey = l_person.astype(np.int64) * n_sch + school[l_pupil]
+    rkey = l_person.astype(np.int64) * n_sch + pu.school[l_pupil]
     rkeys, l_record = np.unique(rkey, return_inverse=True)
     r_person = (rkeys // n_sch).astype(np.int64)
     r_school = (rkeys % n_sch).astype(np.int64)
@@ -743,59 +887,138 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     # first names, another mobile): EduConnect cannot reconcile that record, it gets its own account.
     r_div = (r_count >= 2) & (r_rank == r_count - 1) & (rng.random(NR) < 0.07)
     kind = _choice(rng, [0.35, 0.3, 0.25, 0.1], NR)
+    usage, birth = gu.usage, gu.birth
     swap = r_div & (kind == 0) & (usage[r_person] != birth[r_person])
     extra = r_div & ~swap & (kind <= 1)
     other_mobile = r_div & (kind == 2)
     no_mobile = r_div & (kind == 3)
     r_usage = np.where(swap, birth[r_person], usage[r_person])
     r_birth = np.where(swap, usage[r_person], birth[r_person])
-    r_extra = _draw_first(rng, P.adult_ranges, p_female[r_person], np.zeros(NR, bool))
-    r_mobile = mobile[r_person]
+    r_extra = _draw_first(rng, P.adult_ranges, gu.female[r_person], np.zeros(NR, bool))
+    r_mobile = gu.mobile[r_person]
     r_mobile[other_mobile] = _mobiles(rng, ch.phones, int(other_mobile.sum()), cnt)
-    r_has_mobile = np.where(other_mobile, True, has_mobile[r_person] & ~no_mobile)
-    r_has_email = has_email[r_person] & ~(r_div & (rng.random(NR) < 0.3))
+    r_has_mobile = np.where(other_mobile, True, gu.has_mobile[r_person] & ~no_mobile)
+    r_has_email = gu.has_email[r_person] & ~(r_div & (rng.random(NR) < 0.3))
+    return _Records(NR, l_pupil, l_role, l_record, r_person, r_school, r_div, r_usage, r_birth, extra, r_extra,
+                    r_mobile, r_has_mobile, r_has_email)
 
-    # ---- Accounts ------------------------------------------------------------------------------------
-    akey = r_person * 2 + r_div
+
+# ---- Accounts --------------------------------------------------------------------------------------------
+@dataclass
+class _Accounts:
+    """One account per person, a second one when a record diverges (no draws: the records decide)."""
+
+    n: int
+    r_account: np.ndarray  # account of each record
+    div: np.ndarray
+    primary: np.ndarray  # the account's first record (its names and contacts)
+    hh: np.ndarray
+    school: np.ndarray  # the primary record's school: its campaigns drive the account
+    is_2d: np.ndarray
+    mobile_ok: np.ndarray
+
+
+def _accounts(S: dict, hh: _Households, gu: _Guardians, rec: _Records) -> _Accounts:
+    akey = rec.person * 2 + rec.div
     akeys, r_account = np.unique(akey, return_inverse=True)
     NA = len(akeys)
     a_person = akeys // 2
     a_div = (akeys % 2).astype(bool)
-    a_primary = np.full(NA, NR, np.int64)
-    np.minimum.at(a_primary, r_account, np.arange(NR))
-    a_hh = g_hh[a_person]
-    a_school = r_school[a_primary]
-    a_2d = types[a_school] >= T_COL
-    a_mobile_ok = r_has_mobile[a_primary]
+    a_primary = np.full(NA, rec.n, np.int64)
+    np.minimum.at(a_primary, r_account, np.arange(rec.n))
+    a_school = rec.school[a_primary]
+    return _Accounts(NA, r_account, a_div, a_primary, gu.g_hh[a_person], a_school, S["types"][a_school] >= T_COL,
+                     rec.has_mobile[a_primary])
 
-    # School behaviour: adoption speed varies a lot between schools.
+
+# ---- Accounts over time: each account's event days, drawn once --------------------------------------------
+@dataclass
+class _Campaigns:
+    """School behaviour: adoption speed varies a lot between schools."""
+
+    dyn: np.ndarray  # the school's drive, in [0, 1]
+    n_waves: np.ndarray  # notification waves (1 to 3), on days w1, w2, w3
+    w1: np.ndarray
+    w2: np.ndarray
+    w3: np.ndarray
+    notifies: np.ndarray  # the school sends notification letters at all
+
+
+@dataclass
+class _Activation:
+    created: np.ndarray
+    origin: np.ndarray
+    origin_day: np.ndarray  # the origin shows from this day
+    notif: np.ndarray
+    act_start: np.ndarray
+    act: np.ndarray
+
+
+@dataclass
+class _Timeline(_Activation):
+    """Every event day of every account (NEVER: does not happen); the state on day t derives from them."""
+
+    deact: np.ndarray
+    period: np.ndarray  # days between two connections
+    stop: np.ndarray  # the parent stops connecting
+    reinit: np.ndarray
+
+
+ATEN_END = _day(dt.date(2020, 9, 15))  # ATEN, the pre-EduConnect console, shut down on 15 September 2020
+
+
+def _account_timeline(rng: np.random.Generator, S: dict, R: int, hh: _Households, acc: _Accounts) -> _Timeline:
+    camp = _campaigns(rng, S["n"], R)
+    d = camp.dyn[acc.school]
+    created = hh.arr[acc.hh].astype(np.int64)
+    divf = np.where(acc.div, 0.3, 1.0)  # a diverging record's account is used much less
+    notif, act_start, act = _letters(rng, camp, acc, d, divf, created)
+    ev = _first_origin(rng, R, acc, d, divf, created, notif, act_start, act)
+    old = _carried_over(rng, R, hh, acc, d, divf, ev)
+    aten = _aten_accounts(rng, ev)
+    deact = _deactivation(rng, R, hh, acc)
+    period, stop, reinit = _connections(rng, R, ev, old, aten)
+    return _Timeline(**vars(ev), deact=deact, period=period, stop=stop, reinit=reinit)
+
+
+def _campaigns(rng: np.random.Generator, n_sch: int, R: int) -> _Campaigns:
     dyn = rng.beta(1.1, 1.6, n_sch)
     n_waves = 1 + _choice(rng, [0.45, 0.35, 0.2], n_sch)
     w1 = R + rng.integers(-5, 50, n_sch)
     w2 = w1 + rng.integers(14, 70, n_sch)
     w3 = w2 + rng.integers(20, 150, n_sch)
     notifies = rng.random(n_sch) < 0.25 + 0.7 * dyn
-    d = dyn[a_school]
-    created = h_arr[a_hh].astype(np.int64)
-    wave = np.minimum(_choice(rng, [0.6, 0.25, 0.15], NA), n_waves[a_school] - 1)
-    wdate = np.select([wave == 0, wave == 1], [w1[a_school], w2[a_school]], w3[a_school])
+    return _Campaigns(dyn, n_waves, w1, w2, w3, notifies)
+
+
+def _letters(rng: np.random.Generator, camp: _Campaigns, acc: _Accounts, d: np.ndarray, divf: np.ndarray,
+             created: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Notification by the school, and activation with the letter: (notified, activation started, activated)."""
+    NA, a_school = acc.n, acc.school
+    wave = np.minimum(_choice(rng, [0.6, 0.25, 0.15], NA), camp.n_waves[a_school] - 1)
+    wdate = np.select([wave == 0, wave == 1], [camp.w1[a_school], camp.w2[a_school]], camp.w3[a_school])
     notif = np.maximum(wdate, created + rng.integers(3, 30, NA)) + rng.integers(0, 3, NA)
-    covered = notifies[a_school] & (rng.random(NA) < 0.55 + 0.4 * d)
+    covered = camp.notifies[a_school] & (rng.random(NA) < 0.55 + 0.4 * d)
     notif = np.where(covered, notif, NEVER).astype(np.int64)
     # using the letter: probability and delay depend on the school's drive; a letter is valid 3 months
-    divf = np.where(a_div, 0.3, 1.0)
     uses = rng.random(NA) < (0.25 + 0.6 * d) * divf
     delay = 1 + rng.exponential(3 + 25 * (1 - d), NA).astype(np.int64)
     uses &= delay <= 90
     act_start = np.where(uses & (notif != NEVER), notif + delay, NEVER)
     confirm = _choice(rng, [0.46, 0.36, 0.15, 0.03], NA)  # days to confirm the email; 3 = never
     act = np.where((act_start != NEVER) & (confirm < 3), act_start + confirm, NEVER)
-    # self sign-up (SMS needs a mobile; FranceConnect does not)
-    selfp = (0.06 + 0.26 * d + 0.06 * a_2d) * divf
+    return notif, act_start, act
+
+
+def _first_origin(rng: np.random.Generator, R: int, acc: _Accounts, d: np.ndarray, divf: np.ndarray,
+                  created: np.ndarray, notif: np.ndarray, act_start: np.ndarray, act: np.ndarray) -> _Activation:
+    """Self sign-up (SMS needs a mobile; FranceConnect does not), and the origin: whichever came first."""
+    NA = acc.n
+    selfp = (0.06 + 0.26 * d + 0.06 * acc.is_2d) * divf
     self_day = created + np.maximum(R - created, 0) + (rng.gamma(1.3, 30, NA) - 12).astype(np.int64)
     self_day = np.maximum(self_day, created + 1)
     self_ok = rng.random(NA) < selfp
-    fc = (rng.random(NA) < 0.15) | ~a_mobile_ok
+    fc = (rng.random(NA) < 0.15) | ~acc.mobile_ok
     self_first = self_ok & (self_day < notif)
     origin = np.full(NA, O_NR, np.int8)
     origin_day = np.full(NA, NEVER, np.int64)
@@ -808,45 +1031,71 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     notif = np.where(path_a, notif, NEVER)
     act_start = np.where(path_a, act_start, np.where(self_first, self_day, NEVER))
     act = np.where(path_a, act, np.where(self_first, self_day, NEVER))
-    # Accounts carried over from previous years (present at the rentrée), and a few legacy ATEN/ENT ones.
-    old = (h_arr[a_hh] < R) & (rng.random(NA) < (0.05 + 0.12 * d) * divf)
+    return _Activation(created, origin, origin_day, notif, act_start, act)
+
+
+def _carried_over(rng: np.random.Generator, R: int, hh: _Households, acc: _Accounts, d: np.ndarray,
+                  divf: np.ndarray, ev: _Activation) -> np.ndarray:
+    """Accounts carried over from previous years (present at the rentrée), and a few legacy ATEN/ENT ones.
+    Updates `ev`; returns which accounts are old."""
+    NA = acc.n
+    old = (hh.arr[acc.hh] < R) & (rng.random(NA) < (0.05 + 0.12 * d) * divf)
     legacy = old & (rng.random(NA) < 0.15)
     n_old = int(old.sum())
     old_act = R - rng.integers(20, 1800, n_old)
     old_origin = np.array([O_ETAB, O_RESP, O_FC])[_choice(rng, [0.45, 0.42, 0.13], n_old)]
     old_origin = np.where(legacy[old], np.where(rng.random(n_old) < 0.3, O_ATEN, O_ENT), old_origin)
     old_notif = np.where(old_origin == O_ETAB, old_act - rng.integers(1, 40, n_old), NEVER)
-    origin[old] = old_origin
-    origin_day[old] = np.where(old_origin == O_ETAB, old_notif, old_act)
-    notif[old] = old_notif
-    act_start[old] = old_act
-    act[old] = old_act
-    created = np.where(old, np.minimum(created, origin_day), created)
-    # ATEN (the pre-EduConnect console) accounts date from before its shutdown on 15 September 2020.
-    aten = origin == O_ATEN
-    aten_end = _day(dt.date(2020, 9, 15))
-    aten_act = aten_end - rng.integers(15, 1100, NA)
-    for arr in (act_start, act, origin_day):
+    ev.origin[old] = old_origin
+    ev.origin_day[old] = np.where(old_origin == O_ETAB, old_notif, old_act)
+    ev.notif[old] = old_notif
+    ev.act_start[old] = old_act
+    ev.act[old] = old_act
+    ev.created = np.where(old, np.minimum(ev.created, ev.origin_day), ev.created)
+    return old
+
+
+def _aten_accounts(rng: np.random.Generator, ev: _Activation) -> np.ndarray:
+    """ATEN accounts date from before its shutdown. Updates `ev`; returns which accounts are ATEN ones."""
+    aten = ev.origin == O_ATEN
+    aten_act = ATEN_END - rng.integers(15, 1100, len(aten))
+    for arr in (ev.act_start, ev.act, ev.origin_day):
         arr[aten] = aten_act[aten]
-    created = np.where(aten, np.minimum(created, aten_act), created)
-    # Deactivation: the family left (after the feed drops it), or rarely another reason during the year.
-    deact = np.where(h_dep[a_hh] != NEVER, h_dep[a_hh].astype(np.int64) + rng.integers(1, 8, NA), NEVER)
+    ev.created = np.where(aten, np.minimum(ev.created, aten_act), ev.created)
+    return aten
+
+
+def _deactivation(rng: np.random.Generator, R: int, hh: _Households, acc: _Accounts) -> np.ndarray:
+    """The family left (after the feed drops it), or rarely another reason during the year."""
+    NA, dep = acc.n, hh.dep[acc.hh]
+    deact = np.where(dep != NEVER, dep.astype(np.int64) + rng.integers(1, 8, NA), NEVER)
     other_d = rng.random(NA) < 0.006
-    deact = np.where(other_d & (deact == NEVER), R + rng.integers(10, 330, NA), deact)
-    # Connection rhythm of active accounts: every `period` days until the parent stops using it.
+    return np.where(other_d & (deact == NEVER), R + rng.integers(10, 330, NA), deact)
+
+
+def _connections(rng: np.random.Generator, R: int, ev: _Activation, old: np.ndarray,
+                 aten: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Connection rhythm of active accounts: every `period` days until the parent stops using it; and the day
+    of a password reset request. Returns (period, stop, reinit)."""
+    NA, act = len(old), ev.act
     period = np.clip(rng.lognormal(np.log(10), 0.9, NA), 1, 120).astype(np.int64)
     stop = np.where(act != NEVER, act + rng.exponential(220, NA).astype(np.int64), NEVER)
     # most parents with an account from a previous year still use it: their connections go on this year
     still = old & (rng.random(NA) < 0.75)
     stop = np.where(still, np.maximum(stop, R + rng.exponential(220, NA).astype(np.int64)), stop)
-    stop = np.where(aten, np.minimum(stop, aten_end), stop)
+    stop = np.where(aten, np.minimum(stop, ATEN_END), stop)
     reinit = np.where((act != NEVER) & (rng.random(NA) < 0.07), act + rng.integers(1, 250, NA), NEVER)
+    return period, stop, reinit
 
-    # ---- Logins: first initial + '.' + truncated surname + disambiguating number, unique nationally ----
-    a_rec = a_primary
-    a_first = p_first[r_person[a_rec]]
+
+# ---- Strings ---------------------------------------------------------------------------------------------
+def _logins(rng: np.random.Generator, P: _Pools, cnt: _Counters, gu: _Guardians, rec: _Records,
+            acc: _Accounts, created: np.ndarray) -> pa.Array:
+    """First initial + '.' + truncated surname + disambiguating number, unique nationally (oldest first)."""
+    NA, a_rec = acc.n, acc.primary
+    a_first = gu.first[rec.person[a_rec]]
     a_initial = P.adult_initial[a_first]
-    a_trunc = P.surname_trunc[r_usage[a_rec]]
+    a_trunc = P.surname_trunc[rec.usage[a_rec]]
     n_trunc = len(P.trunc_arr)
     if cnt.logins is None:
         cnt.logins = np.zeros(26 * n_trunc, np.int64)
@@ -857,15 +1106,17 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
     num[lo] = cnt.logins[lkey[lo]] + lrank
     cnt.logins += np.bincount(lkey, minlength=len(cnt.logins))
     lbase = pc.binary_join_element_wise(_s(P.initial_arr, a_initial), _s(P.trunc_arr, a_trunc), ".")
-    a_login = pc.if_else(pa.array(num == 0), lbase, _join(lbase, _digits(num)))
+    return pc.if_else(pa.array(num == 0), lbase, _join(lbase, _digits(num)))
 
-    # ---- Strings -------------------------------------------------------------------------------------
-    # Emails: a few local-part patterns, synthetic domains only.
+
+def _guardian_emails(rng: np.random.Generator, ch: Chunk, P: _Pools, gu: _Guardians) -> pa.Array:
+    """Each guardian's address: a few local-part patterns, synthetic domains only, no two alike."""
+    NP = len(gu.g_hh)
     pat = _choice(rng, [0.45, 0.15, 0.2, 0.12, 0.08], NP)
     dom = _choice(rng, [0.3, 0.25, 0.15, 0.1, 0.1, 0.1] if ch.phones == "reunion"
                   else [0.35, 0.3, 0.15, 0.1, 0.1, 0.0], NP)
-    fe = _s(P.adult_email, p_first)
-    se = _s(P.surname_email, usage)
+    fe = _s(P.adult_email, gu.first)
+    se = _s(P.surname_email, gu.usage)
     dig = _digits(rng.integers(1, 99, NP))
     year2 = _digits(rng.integers(60, 100, NP))
     local = pc.choose(pa.array(pat.astype(np.int8)),
@@ -883,68 +1134,83 @@ def _build_world(ch: Chunk, rng: np.random.Generator, year: int, cnt: _Counters,
             break
         local = pc.if_else(pa.array(rep > 0), _join(local, _digits(rep + 1)), local)
         p_mail = _join(local, "@", dom_s)
-    p_phone = _phone_str(mobile)
-    r_phone = _phone_str(r_mobile)
+    return p_mail
 
-    civ = pa.array(np.where(p_female, "MME", "M.")[r_person])
-    first_arr = _s(P.adult_arr, p_first[r_person])
-    prenoms = pc.if_else(pa.array(extra), _join(first_arr, " ", _s(P.adult_arr, r_extra)), first_arr)
-    r_mail_full = p_mail.take(pa.array(r_person))
+
+# ---- Tables (no draws) -----------------------------------------------------------------------------------
+def _tables(P: _Pools, S: dict, hh: _Households, pu: _Pupils, gu: _Guardians, rec: _Records, acc: _Accounts,
+            tl: _Timeline, a_login: pa.Array, p_mail: pa.Array, cnt: _Counters, seed: int) -> _World:
+    resp, rid, r_mail, r_phone = _responsables_table(P, S, gu, rec, acc, a_login, p_mail, cnt.records)
+    eleves, ine, eo = _eleves_table(P, S, hh, pu, gu, cnt.pupils, seed)
+    liens = pa.table({
+        "responsable_id": rid.take(pa.array(rec.l_record)),
+        "ine": ine.take(pa.array(rec.l_pupil)),
+        "lien": _s(pa.array(LIENS), rec.l_role),
+    }, schema=SCHEMAS["liens"])
+    inv_eo = np.empty(len(eo), np.int64)  # pupil -> row in the sorted table
+    inv_eo[eo] = np.arange(len(eo))
+    a_rec, NA = pa.array(acc.primary), acc.n
+    a_mail_rec = pc.if_else(pa.array(rec.has_email[acc.primary]), r_mail.take(a_rec), pa.nulls(NA, pa.string()))
+    a_mail_after = r_mail.take(a_rec)  # an activated account always has a confirmed email
+    a_phone = pc.if_else(pa.array(acc.mobile_ok), r_phone.take(a_rec), pa.nulls(NA, pa.string()))
+    return _World(
+        etab=S["etab"], eleves=eleves, resp=resp, liens=liens, h_arr=hh.arr, h_dep=hh.dep,
+        e_hh=hh.e_hh[eo], l_pupil=inv_eo[rec.l_pupil], l_record=rec.l_record, n_records=rec.n,
+        a_login=a_login, a_created=tl.created, a_origin=tl.origin, a_origin_day=tl.origin_day, a_notif=tl.notif,
+        a_act_start=tl.act_start, a_act=tl.act, a_deact=tl.deact, a_period=tl.period, a_stop=tl.stop,
+        a_reinit=tl.reinit, a_mail_before=a_mail_rec, a_mail_after=a_mail_after, a_phone=a_phone,
+    )
+
+
+def _responsables_table(P: _Pools, S: dict, gu: _Guardians, rec: _Records, acc: _Accounts, a_login: pa.Array,
+                        p_mail: pa.Array, first_record: int) -> tuple[pa.Table, pa.Array, pa.Array, pa.Array]:
+    """The source records' table; also their ids, full email addresses and mobile numbers."""
+    r_person, NR = rec.person, rec.n
+    r_phone = _phone_str(rec.mobile)
+    civ = pa.array(np.where(gu.female, "MME", "M.")[r_person])
+    first_arr = _s(P.adult_arr, gu.first[r_person])
+    prenoms = pc.if_else(pa.array(rec.extra), _join(first_arr, " ", _s(P.adult_arr, rec.extra_first)), first_arr)
+    r_mail = p_mail.take(pa.array(r_person))
     null_s = pa.nulls(NR, pa.string())
-    rid = _digits(cnt.records + 1_000_001 + np.arange(NR))
+    rid = _digits(first_record + 1_000_001 + np.arange(NR))
     resp = pa.table({
         "responsable_id": rid,
-        "source": pa.array(np.where(types[r_school] <= T_PRIM, "ONDE", "SIECLE")),
-        "uai": S["uai"].take(pa.array(r_school)),
+        "source": pa.array(np.where(S["types"][rec.school] <= T_PRIM, "ONDE", "SIECLE")),
+        "uai": S["uai"].take(pa.array(rec.school)),
         "civilite": civ,
-        "nom_usage": _s(P.surname_arr, r_usage),
-        "nom_naissance": _s(P.surname_arr, r_birth),
+        "nom_usage": _s(P.surname_arr, rec.usage),
+        "nom_naissance": _s(P.surname_arr, rec.birth),
         "prenoms": prenoms,
-        "telephone_portable": pc.if_else(pa.array(r_has_mobile), r_phone, null_s),
-        "courriel": pc.if_else(pa.array(r_has_email), r_mail_full, null_s),
-        "identifiant": a_login.take(pa.array(r_account)),
+        "telephone_portable": pc.if_else(pa.array(rec.has_mobile), r_phone, null_s),
+        "courriel": pc.if_else(pa.array(rec.has_email), r_mail, null_s),
+        "identifiant": a_login.take(pa.array(acc.r_account)),
     }, schema=SCHEMAS["responsables"])
+    return resp, rid, r_mail, r_phone
 
+
+def _eleves_table(P: _Pools, S: dict, hh: _Households, pu: _Pupils, gu: _Guardians, first_pupil: int,
+                  seed: int) -> tuple[pa.Table, pa.Array, np.ndarray]:
+    """The pupils' table, in class-list order (school, class, name); also the INEs (pupil order) and that
+    order."""
+    ne = len(hh.e_hh)
+    e_surname = gu.kid_surname[hh.e_hh]
     # INE: 10 digits (a bijective scramble of the national pupil index) + a key letter.
-    g = cnt.pupils + np.arange(ne, dtype=np.int64)
+    g = first_pupil + np.arange(ne, dtype=np.int64)
     ine_n = (3_141_592_653 * g + 1_000_003 * (seed % 1000) + 6_180_339_887) % 10_000_000_000
     ine_s = pc.utf8_slice_codeunits(_digits(ine_n + 10_000_000_000), 1, 11)
     ine = _join(ine_s, _s(pa.array(list(UAI_LETTERS)), (ine_n % 23).astype(np.int64)))
-    # Class lists read in order: school, class, name.
-    eo = np.lexsort((P.child_rank[e_first], P.surname_rank[e_surname], label, school))
-    inv_eo = np.empty(ne, np.int64)
-    inv_eo[eo] = np.arange(ne)
+    eo = np.lexsort((P.child_rank[pu.first], P.surname_rank[e_surname], pu.label, pu.school))
     eleves = pa.table({
         "ine": ine.take(pa.array(eo)),
         "nom": _s(P.surname_arr, e_surname[eo]),
-        "prenom": _s(P.child_arr, e_first[eo]),
-        "date_naissance": _dates(e_birth[eo]),
-        "uai": S["uai"].take(pa.array(school[eo])),
-        "classe": _s(P.class_labels, label[eo]),
-        "mef_code": _s(P.mef_code, mef[eo]),
-        "mef_libelle": _s(P.mef_lib, mef[eo]),
+        "prenom": _s(P.child_arr, pu.first[eo]),
+        "date_naissance": _dates(pu.birth[eo]),
+        "uai": S["uai"].take(pa.array(pu.school[eo])),
+        "classe": _s(P.class_labels, pu.label[eo]),
+        "mef_code": _s(P.mef_code, pu.mef[eo]),
+        "mef_libelle": _s(P.mef_lib, pu.mef[eo]),
     }, schema=SCHEMAS["eleves"])
-    liens = pa.table({
-        "responsable_id": rid.take(pa.array(l_record)),
-        "ine": ine.take(pa.array(l_pupil)),
-        "lien": _s(pa.array(LIENS), l_role),
-    }, schema=SCHEMAS["liens"])
-
-    a_mail_rec = pc.if_else(pa.array(r_has_email[a_rec]), r_mail_full.take(pa.array(a_rec)),
-                            pa.nulls(NA, pa.string()))
-    a_mail_after = r_mail_full.take(pa.array(a_rec))  # an activated account always has a confirmed email
-    a_phone = pc.if_else(pa.array(a_mobile_ok), r_phone.take(pa.array(a_rec)), pa.nulls(NA, pa.string()))
-    del p_phone
-
-    cnt.pupils += ne
-    cnt.records += NR
-    return _World(
-        etab=S["etab"], eleves=eleves, resp=resp, liens=liens, h_arr=h_arr, h_dep=h_dep,
-        e_hh=e_hh[eo], l_pupil=inv_eo[l_pupil], l_record=l_record, n_records=NR,
-        a_login=a_login, a_created=created, a_origin=origin, a_origin_day=origin_day, a_notif=notif,
-        a_act_start=act_start, a_act=act, a_deact=deact, a_period=period, a_stop=stop, a_reinit=reinit,
-        a_mail_before=a_mail_rec, a_mail_after=a_mail_after, a_phone=a_phone,
-    )
+    return eleves, ine, eo
 
 
 def _snapshot(w: _World, t: int) -> dict[str, pa.Table]:
@@ -1030,8 +1296,10 @@ def _school_year(start: dt.date) -> int:
     return start.year if start.month >= 8 else start.year - 1
 
 
-def _run(profile: str, seed: int, start: dt.date, days: int, every: int, out: Path,
-         fmt: str) -> tuple[list[Path], dict[str, int]]:
+def write_snapshots(profile: str, seed: int, start: dt.date, days: int, every: int, out: Path,
+                    fmt: str = "csv") -> tuple[list[Path], dict[str, int]]:
+    """Write one snapshot folder per date (start + k*every, k*every < days) under `out`: the folders, and the
+    rows written per table (all dates together)."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"format inconnu : {fmt!r} (csv ou parquet)")
     chunks = profile_chunks(profile)
@@ -1068,40 +1336,4 @@ def _raise_nofile(need: int) -> None:
 def generate(profile: str, seed: int, start: dt.date, days: int, every: int, out: Path,
              fmt: str = "csv") -> list[Path]:
     """Write one snapshot folder per date (start + k*every, k*every < days) under `out`; return them."""
-    return _run(profile, seed, start, days, every, Path(out), fmt)[0]
-
-
-# --------------------------------------------------------------------------------------------------------
-# CLI
-# --------------------------------------------------------------------------------------------------------
-def _handle(args: argparse.Namespace) -> int:
-    t0 = time.perf_counter()
-    folders, rows = _run(args.profile, args.seed, args.start, args.days, args.every, Path(args.out),
-                         args.format)
-    secs = time.perf_counter() - t0
-    print(f"{len(folders)} instantané(s) écrit(s) sous {args.out} "
-          f"(profil {args.profile}, graine {args.seed}, format {args.format}) :")
-    for f in folders:
-        print(f"  {f}")
-    print("Lignes écrites (tous instantanés confondus) :")
-    for t in TABLES:
-        print(f"  {t:<15} {rows[t]:>12,}".replace(",", "\u202f"))
-    print(f"Durée : {secs:.1f} s")
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "generate", help="générer des instantanés synthétiques",
-        description="Génère des instantanés synthétiques (établissements, élèves, responsables, liens, "
-                    "comptes), un dossier AAAA-MM-JJ par date d'extraction.")
-    p.add_argument("--profile", choices=PROFILES, default="demo",
-                   help="demo (petit), reunion (académie de La Réunion), national (~30 académies)")
-    p.add_argument("--seed", type=int, default=1, help="graine aléatoire (défaut : 1)")
-    p.add_argument("--start", type=iso_date, default=dt.date(2026, 9, 1),
-                   help="date du premier instantané, AAAA-MM-JJ (défaut : 2026-09-01)")
-    p.add_argument("--days", type=int, default=1, help="nombre de jours couverts (défaut : 1)")
-    p.add_argument("--every", type=int, default=1, help="un instantané tous les K jours (défaut : 1)")
-    p.add_argument("--out", required=True, type=Path, help="dossier de sortie")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format des tables")
-    p.set_defaults(func=_handle)
+    return write_snapshots(profile, seed, start, days, every, Path(out), fmt)[0]

@@ -1,5 +1,6 @@
 """Ingestion orchestration: find the files, handle encodings, drive queries.warehouse.ingest on a private copy of the
-warehouse (queries.warehouse.publish), print per-table counts, and the `meteocomptes ingest` command.
+warehouse (queries.warehouse.publish), print per-table counts. The `meteocomptes ingest` command drives it
+(meteocomptes/ingest_cli.py).
 
 Inputs (docs/DOMAINE.md):
 - snapshot folders `YYYY-MM-DD/` holding etablissements, eleves, responsables, liens, comptes as `.csv`
@@ -10,7 +11,6 @@ Inputs (docs/DOMAINE.md):
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import csv
 import gzip
@@ -24,11 +24,10 @@ from typing import TextIO
 
 from data.linecount import CsvScan, os_error_fr, scan_csv
 from queries.core import clock
-from queries.core.clock import iso_date
 from queries.core.formats import fmt_int
 from queries.core.settings import Settings
+from queries.core.timing import step
 from queries.warehouse import ingest as q
-from queries.warehouse import sqlkit
 from queries.warehouse.publish import TMP_PREFIX, writable_copy
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -263,10 +262,10 @@ def ingest_snapshot(con: q.Connection, job: Job, settings: Settings, force: bool
     rows: dict[str, dict[str, int]] = {}
     q.set_check_context(con, job.date, int(settings["INGEST_MAX_FIELD_BYTES"]))
     for table in q.TABLE_ORDER:
-        with sqlkit.step(f"lecture {table}"):
+        with step(f"lecture {table}"):
             needs = stage_file(con, table, files[table], q.SPECS[table].columns, str(files[table]), workdir,
                                settings)
-        with sqlkit.step(f"validation {table}"):
+        with step(f"validation {table}"):
             q.validate(con, table, control_chars=needs.control_chars, long_values=needs.long_values)
             rows[table] = q.counts(con, table)
     rows = {t: rows[t] for t in q.SNAPSHOT_TABLES}
@@ -334,33 +333,3 @@ def ingest(settings: Settings, paths: list[Path], force: bool = False, uai: str 
     except _NothingToPublish:
         print("Rien n'a été publié : l'entrepôt précédent reste en service.", file=err)
     return outcomes
-
-
-# ------------------------------------------------------------------------------------------------------- CLI
-def _run(args: argparse.Namespace) -> int:
-    if args.verbose:
-        os.environ["METEOCOMPTES_INGEST_VERBOSE"] = "1"
-    settings = Settings.from_env()
-    try:
-        outcomes = ingest(settings, [Path(p) for p in args.paths], args.force, args.uai, args.date)
-    except IngestError as exc:
-        print(f"ERREUR : {exc}", file=sys.stderr)
-        return 2
-    return 1 if any(o.error for o in outcomes) else 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "ingest",
-        help="Ingérer des instantanés (dossiers AAAA-MM-JJ) ou un export de la console dans l'entrepôt.",
-        description="Valide, met en quarantaine les lignes invalides, charge et publie atomiquement l'entrepôt.",
-    )
-    p.add_argument("paths", nargs="+", metavar="CHEMIN",
-                   help="dossier AAAA-MM-JJ, dossier de tels dossiers, ou export CSV de la console")
-    p.add_argument("--force", action="store_true",
-                   help="accepter une baisse du nombre de lignes supérieure à INGEST_MAX_DROP, ou une date "
-                        "postérieure au lendemain")
-    p.add_argument("--uai", help="UAI de l'établissement d'un export de la console")
-    p.add_argument("--date", type=iso_date, help="date (AAAA-MM-JJ) de l'extraction d'un export de la console")
-    p.add_argument("-v", "--verbose", action="store_true", help="afficher la durée de chaque étape")
-    p.set_defaults(func=_run)

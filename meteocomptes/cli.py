@@ -1,4 +1,5 @@
-"""`meteocomptes` command line. Each sub-command lives with the code it drives and registers itself here."""
+"""`meteocomptes` command line. Each sub-command is a `*_cli` module of this package (the top layer: data/ and
+queries/ never import it) exposing `register(subparsers)`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import sys
 
 # module exposing `register(subparsers)`; imported lazily so a missing optional part does not break the others.
 COMMANDS = (
-    "data.generate",
-    "data.ingest",
+    "meteocomptes.generate_cli",
+    "meteocomptes.ingest_cli",
     "meteocomptes.stats_cli",
     "meteocomptes.snapshots_cli",
     "meteocomptes.users_cli",

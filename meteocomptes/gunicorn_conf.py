@@ -4,8 +4,13 @@
 `wsgi.url_scheme`. gunicorn's default trusts 127.0.0.1 (or the FORWARDED_ALLOW_IPS variable); ours is
 TRUSTED_PROXIES, the same list the application uses for X-Forwarded-For/-Host and the portal's headers. Empty
 TRUSTED_PROXIES: no peer is trusted, and a local client cannot pass for HTTPS.
+
+`workers`: WEB_CONCURRENCY, read through our settings (default 2) rather than by gunicorn itself (default 1);
+a `--workers` on the command line (`meteocomptes serve --workers N`) still wins over this file.
 """
 
 from queries.core.settings import Settings
 
-forwarded_allow_ips = ",".join(Settings.from_env()["TRUSTED_PROXIES"])
+_settings = Settings.from_env()
+forwarded_allow_ips = ",".join(_settings["TRUSTED_PROXIES"])
+workers = _settings["WEB_CONCURRENCY"]

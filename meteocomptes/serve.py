@@ -39,7 +39,7 @@ def _url(settings: Settings, args: argparse.Namespace) -> tuple[str, int]:
 def serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     host, port = _url(settings, args)
-    workers = args.workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    workers = args.workers or settings["WEB_CONCURRENCY"]
     print(f"MétéoComptes : http://{host}:{port}/", flush=True)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     cmd = [gunicorn, "--config", GUNICORN_CONFIG, "--bind", f"{host}:{port}", "--workers", str(workers),

@@ -12,7 +12,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from data.generate import COLUMNS, ETATS, ORIGINES, TABLES, generate, register, uai_check_letter, uai_is_valid
+from data.generate import COLUMNS, ETATS, ORIGINES, TABLES, generate, uai_check_letter, uai_is_valid
+from meteocomptes.generate_cli import register
 
 START = dt.date(2026, 9, 1)
 LEVEL_BIRTH_YEAR = {"PETITE SECTION": 2023, "CP": 2020, "CM2": 2016, "6EME": 2015, "3EME": 2012,

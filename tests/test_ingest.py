@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import itertools
+import re
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -282,11 +283,11 @@ def test_refused_snapshot_does_not_block_others(settings, tmp_path) -> None:
 def test_cli_exit_codes(settings, tmp_path, monkeypatch, capsys) -> None:
     import argparse
 
-    from data import ingest as di
+    from meteocomptes import ingest_cli
 
     monkeypatch.setenv("METEOCOMPTES_WAREHOUSE", str(settings.warehouse_dir))
     parser = argparse.ArgumentParser()
-    di.register(parser.add_subparsers())
+    ingest_cli.register(parser.add_subparsers())
 
     def cli(*argv: str) -> int:
         args = parser.parse_args(["ingest", *argv])
@@ -305,6 +306,31 @@ def test_cli_exit_codes(settings, tmp_path, monkeypatch, capsys) -> None:
     assert "--uai" in capsys.readouterr().err
     with pytest.raises(IngestError):
         ingest(settings, [export])
+
+
+def test_cli_verbose_reports_steps_for_its_run_only(settings, tmp_path, monkeypatch, capsys) -> None:
+    """`-v` shows each step's duration on stderr; without it, and after it, nothing (no process-wide switch)."""
+    import argparse
+
+    from meteocomptes import ingest_cli
+    from queries.core.timing import step
+
+    monkeypatch.setenv("METEOCOMPTES_WAREHOUSE", str(settings.warehouse_dir))
+    parser = argparse.ArgumentParser()
+    ingest_cli.register(parser.add_subparsers())
+    snap = tmp_path / "2026-09-01"
+    shutil.copytree(MINI / "2026-09-01", snap)
+    args = parser.parse_args(["ingest", str(snap)])
+    assert args.func(args) == 0
+    assert " s] " not in capsys.readouterr().err
+    args = parser.parse_args(["ingest", "-v", str(snap)])
+    assert args.func(args) == 0
+    err = capsys.readouterr().err
+    for name in ("copie de wh-", "lecture eleves", "validation comptes", "checkpoint"):
+        assert re.search(rf"^  \[ *\d+\.\d\d s\] {name}", err, re.M), (name, err)
+    with step("après la commande"):
+        pass
+    assert capsys.readouterr().err == ""
 
 
 # ---------------------------------------------------------------------------------------- encodings and formats

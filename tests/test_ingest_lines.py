@@ -15,7 +15,6 @@ from conftest import MINI, wh_rows
 from test_ingest import assert_french_refusal, edit, lines, published, quarantine, replace_line, run, total
 from test_ingest_export import UAI, export_file
 
-from data import ingest as di
 from data.linecount import scan_csv
 from queries.core.formats import fmt_int
 from queries.core.vocab import QUARANTINE_REASONS
@@ -350,8 +349,10 @@ def test_cli_reports_refusal_in_french(settings, snap22, monkeypatch, capsys) ->
     import argparse
 
     monkeypatch.setenv("METEOCOMPTES_WAREHOUSE", str(settings.warehouse_dir))
+    from meteocomptes import ingest_cli
+
     parser = argparse.ArgumentParser()
-    di.register(parser.add_subparsers())
+    ingest_cli.register(parser.add_subparsers())
     write_bytes(snap22, "liens", b"")
     args = parser.parse_args(["ingest", str(snap22)])
     assert args.func(args) == 1

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from queries.core.settings import SETTINGS, Settings
+from queries.core.settings import SETTINGS, Settings, markdown_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -11,6 +11,30 @@ def test_every_setting_is_documented_in_readme():
     text = README.read_text(encoding="utf-8")
     missing = [s.name for s in SETTINGS if f"`{s.name}`" not in text]
     assert not missing, f"réglages absents du README : {missing}"
+
+
+def test_readme_table_is_the_generated_one():
+    """The README says its table is `python -m queries.core.settings`: defaults and help stay in step."""
+    assert markdown_table() in README.read_text(encoding="utf-8"), "régénérez le tableau : python -m queries.core.settings"
+
+
+def test_web_concurrency_is_read_through_the_settings(monkeypatch):
+    """`meteocomptes serve` and the Procfile's gunicorn (its config module) take WEB_CONCURRENCY from Settings."""
+    import argparse
+    import importlib
+
+    from meteocomptes import gunicorn_conf, serve
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    seen: list[list[str]] = []
+    monkeypatch.setattr(serve.os, "execv", lambda path, cmd: seen.append(cmd))
+    serve.serve(argparse.Namespace(host=None, port=None, workers=None))
+    assert seen[0][seen[0].index("--workers") + 1] == "3"
+    assert importlib.reload(gunicorn_conf).workers == 3
+    monkeypatch.delenv("WEB_CONCURRENCY")
+    assert importlib.reload(gunicorn_conf).workers == 2
+    serve.serve(argparse.Namespace(host=None, port=None, workers=5))
+    assert seen[1][seen[1].index("--workers") + 1] == "5"
 
 
 def test_settings_parse_environment_and_defaults(tmp_path):

@@ -63,6 +63,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CACHE_TIMEOUT", "600", "Durée de vie des résultats en cache (secondes).", int),
     Setting("HOST", "127.0.0.1", "Adresse d'écoute du serveur de démonstration."),
     Setting("PORT", "8050", "Port d'écoute du serveur.", int),
+    Setting("WEB_CONCURRENCY", "2", "Processus gunicorn servant l'application (`meteocomptes serve`, `Procfile`) ; `--workers` l'emporte.", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -19,7 +19,8 @@ from itertools import pairwise
 
 import duckdb
 
-from queries.warehouse.sqlkit import execute_script, sql_text, step
+from queries.core.timing import step
+from queries.warehouse.sqlkit import execute_script, sql_text
 
 REBUILD_SHARE = 0.25
 SLICE_ROWS = 3_000_000

@@ -28,9 +28,11 @@ from pathlib import Path
 
 import duckdb
 
+from queries.core.formats import fmt_int
+from queries.core.timing import step
 from queries.core.vocab import DEGRES, ETATS, LIENS, ORIGINES, QUARANTINE_REASONS, TYPES_1D, TYPES_2D
 from queries.warehouse import console_tables
-from queries.warehouse.sqlkit import execute_script, sql_text, step
+from queries.warehouse.sqlkit import execute_script, sql_text
 
 Connection = duckdb.DuckDBPyConnection  # for callers outside queries/, which do not import duckdb themselves
 OPEN_END = date(9999, 12, 31)
@@ -274,8 +276,6 @@ def stage_table(
 def read_error(msg: str, display: str, fmt: str, layout: CsvLayout | None = None) -> str:
     """DuckDB's (English) read error → a French refusal naming the file, the line when known, what to do.
     The offending line's content (DuckDB's « Original Line ») is never repeated: it holds personal data."""
-    from queries.core.formats import fmt_int  # late import: the CLI module imports queries
-
     found = re.search(r"CSV Error on Line: (\d+)", msg)
     where = f"{display}, ligne {fmt_int(int(found.group(1)))}" if found else display
     again = "puis relancez l'ingestion."
@@ -787,10 +787,6 @@ def commit_snapshot(
         )
         run_aggregates(con, cov, d)
         if cov == "full":
-            from queries.warehouse import (
-                console_tables,  # late import: console_tables uses this module's helpers
-            )
-
             console_tables.invalidate(con, d)
         con.execute("COMMIT")
     except BaseException:

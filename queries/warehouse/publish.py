@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from queries.core.settings import Settings
+from queries.core.timing import step
 from queries.warehouse import CURRENT, current_target
 
 LOCK_NAME = ".ingest.lock"
@@ -142,10 +143,8 @@ def writable_copy(settings: Settings, grace_seconds: float = GRACE_SECONDS) -> I
         tmp = wh / f"{TMP_PREFIX}{os.getpid()}-{_timestamp()}.duckdb"
         src = current_target(wh)
         if src is not None and src.exists():
-            t0 = time.perf_counter()
-            shutil.copyfile(src, tmp)
-            if os.environ.get("METEOCOMPTES_INGEST_VERBOSE"):
-                print(f"  [{time.perf_counter() - t0:7.2f} s] copie de {src.name}", file=sys.stderr, flush=True)
+            with step(f"copie de {src.name}"):
+                shutil.copyfile(src, tmp)
         spill = wh / f"{TMP_PREFIX}{os.getpid()}.spill"
         con: duckdb.DuckDBPyConnection | None = None
         ok = False
@@ -160,10 +159,8 @@ def writable_copy(settings: Settings, grace_seconds: float = GRACE_SECONDS) -> I
             )
             con.execute("SET enable_progress_bar = false")
             yield con
-            t0 = time.perf_counter()
-            con.execute("CHECKPOINT")
-            if os.environ.get("METEOCOMPTES_INGEST_VERBOSE"):
-                print(f"  [{time.perf_counter() - t0:7.2f} s] checkpoint", file=sys.stderr, flush=True)
+            with step("checkpoint"):
+                con.execute("CHECKPOINT")
             ok = True
         finally:
             if con is not None:

@@ -35,6 +35,7 @@ import duckdb
 
 from queries import warehouse
 from queries.core.settings import Settings
+from queries.core.timing import step
 from queries.warehouse import console_tables
 from queries.warehouse.ingest import (
     OPEN_END,
@@ -46,7 +47,6 @@ from queries.warehouse.ingest import (
     run_latest,
 )
 from queries.warehouse.publish import writable_copy
-from queries.warehouse.sqlkit import step
 
 FULL = "full"
 KIND_LABELS = {"snapshot": "Instantané", "export": "Export de la console"}

@@ -1,32 +1,13 @@
 """Running the warehouse's SQL files: read a file of queries/warehouse/sql/, split it, pass each statement only
-the parameters it uses, and time named steps. Shared by the ingestion (ingest.py), the console tables
+the parameters it uses. Shared by the ingestion (ingest.py), the console tables
 (console_tables.py) and the withdrawal of a date (snapshots.py)."""
 
 from __future__ import annotations
 
-import os
 import re
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 
 import duckdb
-
-# Step timings of the current process (name, seconds): printed by `ingest --verbose`, read by the benchmark.
-TIMINGS: list[tuple[str, float]] = []
-
-
-@contextmanager
-def step(name: str) -> Iterator[None]:
-    t0 = time.perf_counter()
-    try:
-        yield
-    finally:
-        TIMINGS.append((name, time.perf_counter() - t0))
-        if os.environ.get("METEOCOMPTES_INGEST_VERBOSE"):
-            print(f"  [{TIMINGS[-1][1]:7.2f} s] {name}", file=sys.stderr, flush=True)
 
 
 def sql_text(name: str) -> str:
