@@ -720,10 +720,13 @@ def run_aggregates(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> None:
 
 
 def run_latest(con: duckdb.DuckDBPyConnection) -> str:
-    """Derived tables of the latest full date, once after all the dates of a run (the console's tables)."""
+    """Derived tables of the latest full date, once after all the dates of a run (the console's tables), then the
+    console's rows of the establishments known only through a console export."""
     from queries import console_tables  # late import: console_tables uses this module's helpers
 
-    return console_tables.refresh(con)
+    mode = console_tables.refresh(con)
+    console_tables.refresh_exports(con)
+    return mode
 
 
 # ------------------------------------------------------------------------------------------------ quarantine
@@ -906,7 +909,8 @@ def validate_export(con: duckdb.DuckDBPyConnection, uai: str, d: date) -> dict[s
     pupil `X` + md5(UAI|NOM Prénom|classe)[:10] (homonyms of one class merge; a pupil changing class gets a
     new id, which keeps every date's counts right), guardian record `X` + md5(UAI|NOM Prénom|identifiant)[:10].
     The MEF label stands for the MEF code. « Messagerie ✔ » is stored as courriel `(renseignée)`.
-    The establishment's attributes come from the latest full snapshot that knows the UAI, if any.
+    The establishment's attributes come from the latest full snapshot that knows the UAI, if any; otherwise its
+    département and académie come from one that knows its département (so that the académie's support sees it).
     """
     con.execute(Q_TMP_DDL)
     for check in EXPORT_CHECKS:
@@ -943,10 +947,19 @@ def validate_export(con: duckdb.DuckDBPyConnection, uai: str, d: date) -> dict[s
     con.execute(
         """CREATE OR REPLACE TEMP TABLE ok_etablissements AS
         SELECT $uai AS uai, e.nom, e.type, e.degre, e.commune, e.circonscription_code, e.circonscription_nom,
-               e.departement_code, e.departement_nom, e.academie_code, e.academie_nom
+               coalesce(e.departement_code, d.departement_code) AS departement_code,
+               coalesce(e.departement_nom, d.departement_nom) AS departement_nom,
+               coalesce(e.academie_code, d.academie_code) AS academie_code,
+               coalesce(e.academie_nom, d.academie_nom) AS academie_nom
         FROM (SELECT 1) LEFT JOIN (
             SELECT * FROM etab_h WHERE cov = 'full' AND uai = $uai ORDER BY d_from DESC LIMIT 1
-        ) e ON true""",
+        ) e ON true LEFT JOIN (
+            -- an establishment no full snapshot names: its département is the UAI's first three digits
+            -- (DOMAINE.md), taken with its académie from a full snapshot that knows that département, if any
+            SELECT departement_code, departement_nom, academie_code, academie_nom FROM etab_h
+            WHERE cov = 'full' AND departement_code IN (substr($uai, 1, 3), ltrim(substr($uai, 1, 3), '0'))
+            ORDER BY d_from DESC, uai LIMIT 1
+        ) d ON true""",
         {"uai": uai},
     )
     nom = _NOM.format(c="eleve")
