@@ -153,7 +153,9 @@ class Coverage:
         """Header: `Données du JJ/MM/AAAA à HH:MM`, or `Données du JJ/MM/AAAA — 1 établissement (export console)`."""
         n = len(self.exports)
         if self.full is not None:
-            return self.full.label() + (f" — plus {_plural(n, 'établissement')} (export console)" if n else "")
+            return self.full.label() + (
+                f" — plus {_plural(n, 'établissement')} (export console)" if n else ""
+            )
         return f"Données du {self.latest().date:%d/%m/%Y} — {_plural(n, 'établissement')} (export console)"
 
     def as_json(self) -> dict[str, object]:
@@ -181,5 +183,9 @@ def coverage(settings: Settings) -> Coverage:
         has = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND table_name = 'console_exports'"
         ).fetchone()[0]  # type: ignore[index]
-        rows = con.execute("SELECT data_date, ingested_at FROM console_exports ORDER BY uai").fetchall() if has else []
+        rows = (
+            con.execute("SELECT data_date, ingested_at FROM console_exports ORDER BY uai").fetchall()
+            if has
+            else []
+        )
     return Coverage(DataInfo(full[0], full[1]) if full else None, tuple(DataInfo(d, t) for d, t in rows))

@@ -63,7 +63,9 @@ def test_head_searches_an_export_only_establishment(live_app, tmp_path: Path) ->
         page.locator("form button[type=submit], form input[type=submit]").first.click()
         page.wait_for_url(re.compile(r".*/responsables.*"))
         expect(page.locator("#resp-count")).to_contain_text(f"{n} résultats", timeout=20_000)
-        expect(page.locator("body")).to_contain_text("Données du 15/09/2026 — 1 établissement (export console)")
+        expect(page.locator("body")).to_contain_text(
+            "Données du 15/09/2026 — 1 établissement (export console)"
+        )
         expect(page.locator("body")).not_to_contain_text("aucune donnée")
         expect(page.locator(".ag-row").first).to_be_visible(timeout=20_000)
         page.screenshot(path=str(shots / "export-search.png"), full_page=True)
@@ -80,8 +82,11 @@ def test_head_searches_an_export_only_establishment(live_app, tmp_path: Path) ->
         cell = page.locator(".ag-row .ag-cell[col-id=responsable]", has_text="ABBEYEM Marie Sandrine").first
         cell.click()
         detail = page.locator("#resp-detail")
-        expect(detail).to_contain_text("Indisponible : cet établissement n'est connu que par l'export de la console "
-                                       "du 15/09/2026, qui ne contient pas", timeout=20_000)
+        expect(detail).to_contain_text(
+            "Indisponible : cet établissement n'est connu que par l'export de la console "
+            "du 15/09/2026, qui ne contient pas",
+            timeout=20_000,
+        )
         for button in ("#resp-d-notify", "#resp-d-reset", "#resp-d-diag", "#resp-d-save"):
             expect(page.locator(button)).to_be_disabled()
         page.screenshot(path=str(shots / "export-detail.png"), full_page=True)

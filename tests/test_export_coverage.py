@@ -31,8 +31,9 @@ OTHER_CHEF = Principal(3, "chef2", Role.CHEF, Scope.parse("etablissement:9740501
 
 
 def run_export(settings: Settings, tmp_path: Path, uai: str = UAI, d: date = D) -> None:
-    (oc,) = ingest(settings, [export_file(tmp_path, GUIDE_ROWS)], uai=uai, d=d, out=io.StringIO(),
-                   err=io.StringIO())
+    (oc,) = ingest(
+        settings, [export_file(tmp_path, GUIDE_ROWS)], uai=uai, d=d, out=io.StringIO(), err=io.StringIO()
+    )
     assert oc.error is None, oc.error
 
 
@@ -62,7 +63,8 @@ def test_head_searches_filters_sorts_and_exports_the_export_lines(only_export) -
     res = search(s, CHEF)
     assert res.total == LINES == len(res.rows)  # one row per (pupil, guardian) line of the file
     assert {(r["eleve"], r["responsable"]) for r in res.rows} == {
-        (line.split(";")[0], line.split(";")[3]) for line in GUIDE_ROWS}
+        (line.split(";")[0], line.split(";")[3]) for line in GUIDE_ROWS
+    }
     assert search(s, CHEF, q="rehain").total == 2
     assert search(s, CHEF, q="latchoumy").total == 2
     assert search(s, CHEF, etats=["ACTIVE"]).total == 2
@@ -75,7 +77,11 @@ def test_head_searches_filters_sorts_and_exports_the_export_lines(only_export) -
     assert by_resp == sorted(by_resp, key=console.fold)
     row = next(r for r in res.rows if r["identifiant"] == "m.abbeym")
     assert (row["etat"], row["origine"], row["date_notification"], row["date_derniere_connexion"]) == (
-        "Activé", "Établissement", "26/06/2020", "06/07/2020")
+        "Activé",
+        "Établissement",
+        "26/06/2020",
+        "06/07/2020",
+    )
     exported = console.export_rows(s, CHEF, Filters.build())
     assert len(exported) == LINES
     from dashboard.exports_console import list_csv
@@ -91,7 +97,9 @@ def test_support_finds_it_in_the_academie(mini_and_export) -> None:
     assert search(s, CHEF).total == LINES
     assert search(s, OTHER_CHEF).total == 5  # the mini collège: full rows, none of the export's
     # the académie's département was given to the establishment from its UAI (974…), so support's scope holds it
-    assert wh_rows(s, "SELECT departement_code, academie_code FROM etab_h WHERE cov = ?", [f"uai:{UAI}"]) == [("974", "28")]
+    assert wh_rows(s, "SELECT departement_code, academie_code FROM etab_h WHERE cov = ?", [f"uai:{UAI}"]) == [
+        ("974", "28")
+    ]
 
 
 def test_newer_full_snapshot_takes_precedence(settings, tmp_path) -> None:
@@ -130,8 +138,15 @@ def test_actions_needing_what_the_export_lacks_are_refused(only_export) -> None:
     with pytest.raises(actions.ActionRefused, match="^" + REASON + ".*réinitialisez le mot de passe"):
         actions.prepare(s, CHEF, "reset", ["m.abbeym"])
     with pytest.raises(actions.ActionRefused, match="^" + REASON):
-        actions.prepare(s, CHEF, "notify", console.accounts_of_filter(s, CHEF, Filters.build()), "courriel",
-                        False, group=True)
+        actions.prepare(
+            s,
+            CHEF,
+            "notify",
+            console.accounts_of_filter(s, CHEF, Filters.build()),
+            "courriel",
+            False,
+            group=True,
+        )
     with pytest.raises(actions.ActionRefused, match="^" + REASON):  # the direct calls refuse too
         actions.notify(s, CHEF, ["s.abbeym12"], "courriel", False)
     with pytest.raises(actions.ActionRefused, match="^" + REASON):
@@ -151,19 +166,25 @@ def test_header_and_healthz_state_the_coverage(only_export, fast_argon2) -> None
     assert r.status_code == 200
     body = r.get_json()
     assert body["status"] == "ok" and body["data_date"] == "2026-09-15"
-    assert body["couverture"] == {"complete": None, "exports_console": {"etablissements": 1, "dates": ["2026-09-15"]}}
+    assert body["couverture"] == {
+        "complete": None,
+        "exports_console": {"etablissements": 1, "dates": ["2026-09-15"]},
+    }
     assert UAI not in r.get_data(as_text=True)  # public route: counts, never an establishment
     add_user(s, "chef.x", "chef", f"etablissement:{UAI}")  # the scope exists: the export names it
     c = logged_client(app, "chef.x")
-    page = json.dumps(c.post("/_dash-update-component", json=router_body("/responsables")).get_json(),
-                      ensure_ascii=False)
+    page = json.dumps(
+        c.post("/_dash-update-component", json=router_body("/responsables")).get_json(), ensure_ascii=False
+    )
     assert "Données du 15/09/2026 — 1 établissement (export console)" in page
     assert "aucune donnée" not in page.lower()
 
 
 def test_header_beside_full_snapshots(mini_and_export) -> None:
     label = warehouse.coverage(mini_and_export).label()
-    assert label.startswith("Données du 15/09/2026 à ") and label.endswith(" — plus 1 établissement (export console)")
+    assert label.startswith("Données du 15/09/2026 à ") and label.endswith(
+        " — plus 1 établissement (export console)"
+    )
 
 
 # ------------------------------------------------------------------------------------------------- withdrawal
