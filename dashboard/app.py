@@ -126,7 +126,7 @@ def nav(pages: list[Page], principal: Principal | None, current: str) -> html.Ul
 
 def data_date_label(settings: Settings) -> str:
     try:
-        return warehouse.data_info(settings).label()
+        return warehouse.coverage(settings).label()  # full snapshot, console exports, or both
     except warehouse.WarehouseUnavailable:
         return "Aucune donnée disponible pour le moment."
 
@@ -158,12 +158,13 @@ def create_app(settings: Settings | None = None) -> Dash:
     @server.get("/healthz")
     def healthz():  # noqa: ANN202
         try:
-            info = warehouse.data_info(settings)
+            # counts and dates only: this route is public, it names no establishment
+            body = warehouse.coverage(settings).as_json()
         except warehouse.WarehouseUnavailable:
             # No path or driver message on a public route: the server log has the detail.
             server.logger.exception("healthz: entrepôt illisible")
             return jsonify(status="indisponible", erreur="Entrepôt de données indisponible ou vide."), 503
-        return jsonify(status="ok", data_date=info.date.isoformat(), ingested_at=info.ingested_at.isoformat())
+        return jsonify(status="ok", **body)
 
     app.layout = shell_layout(settings)
 

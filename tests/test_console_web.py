@@ -11,7 +11,7 @@ import pytest
 from test_auth_kit import add_user, logged_client, make_app
 from test_console_data import COLLEGE, LYCEE, build_warehouse
 
-from dashboard.pages.responsables.callbacks import export_token
+from dashboard.pages.responsables.callbacks import EXPORT_DISABLED, export_token
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from queries.core.scope import AccessDenied, Principal, Role, Scope
 from queries.services.console import ETATS, Filters
@@ -47,7 +47,9 @@ def _grid_request(client, gen: int, context: dict, start: int = 0, end: int = 10
 
 OPEN_DETAIL_OUTPUTS = ((Ids.DETAIL_BODY, "children"), (Ids.D_CONTENT, "hidden"), (Ids.D_HINT, "hidden"),
                        (Ids.CURRENT, "data"), (Ids.D_MSG, "children"), (Ids.D_DIAG_OUT, "children"),
-                       (Ids.D_EMAIL, "value"), (Ids.D_MOBILE, "value"), (Ids.D_NEWPW, "value"))
+                       (Ids.D_EMAIL, "value"), (Ids.D_MOBILE, "value"), (Ids.D_NEWPW, "value"),
+                       # the buttons an account known only through a console export cannot use
+                       *((b, "disabled") for b in EXPORT_DISABLED))
 
 
 def _principal(settings, login):  # noqa: ANN001, ANN202
@@ -200,6 +202,7 @@ def test_enter_on_a_row_opens_the_account_like_a_click(env):
     assert resp[str(Ids.D_CONTENT)]["hidden"] is False and resp[str(Ids.D_HINT)]["hidden"] is True
     assert resp[str(Ids.CURRENT)]["data"] == rid
     assert "j.latchoumy1" in json.dumps(resp[str(Ids.DETAIL_BODY)], ensure_ascii=False)
+    assert all(resp[str(b)]["disabled"] is False for b in EXPORT_DISABLED)  # a full snapshot's account
 
 
 def test_layout_names_the_scope_and_hides_the_empty_panel(env):

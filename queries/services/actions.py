@@ -53,6 +53,18 @@ class ActionRefused(ValueError):
     """An action that cannot be done, with the reason in French (shown to the user)."""
 
 
+def refuse_export_only(settings: Settings, principal: Principal, ids: Sequence[str], action: str) -> None:
+    """ActionRefused, audited, when an account is known in the caller's scope only through a console export: the
+    export holds no civility, address, email nor source record to act with (queries.services.console.EXPORT_LACKS)."""
+    what = {"notify": "notification", "reset": "reinitialisation", "correct": "correction"}[action]
+    try:
+        console.refuse_export_only(settings, principal, ids, what)
+    except console.Unavailable as exc:
+        audit(settings, principal, action, targets=list(ids)[:50], outcome="denied",
+              detail={"raison": "établissement connu par l'export de la console seulement"})
+        raise ActionRefused(str(exc)) from None
+
+
 
 
 def audit(settings: Settings, principal: Principal | None, action: str, **kw: Any) -> None:
@@ -167,6 +179,7 @@ def notify(
         audit(settings, principal, "notify", targets=list(identifiants)[:50], outcome="denied",
               detail={"raison": "aucun compte du périmètre"})
         raise ActionRefused("Aucun des comptes demandés n'est dans votre périmètre.")
+    refuse_export_only(settings, principal, [r.identifiant for r in recips], "notify")
     own_pw = with_password if active_passwords is None else active_passwords
 
     def password_for(r: console.Recipient) -> bool:
@@ -250,6 +263,7 @@ def reset_password(settings: Settings, principal: Principal, identifiant: str, *
     if not recips:
         audit(settings, principal, "reset", targets=[str(identifiant)[:100]], outcome="denied")
         raise AccessDenied("Ce compte n'est rattaché à aucun élève de votre périmètre.")
+    refuse_export_only(settings, principal, [recips[0].identifiant], "reset")
     r = recips[0]
     if r.etat == "DESACTIVE":
         raise ActionRefused("Ce compte est désactivé : son mot de passe ne peut pas être réinitialisé.")
@@ -347,6 +361,7 @@ def prepare(
         audit(settings, principal, action, targets=ids[:50], outcome="denied",
               detail={"raison": "aucun compte du périmètre"})
         raise AccessDenied("Aucun des comptes demandés n'est dans votre périmètre.")
+    refuse_export_only(settings, principal, [r.identifiant for r in recips], action)
     if not group and len(recips) == 1 and recips[0].etat == "DESACTIVE":
         raise ActionRefused("Ce compte est désactivé : il ne peut être ni notifié ni réinitialisé.")
     accounts = tuple(AccountState(r.identifiant, r.etat, r.date_notification, r.date_derniere_connexion,
@@ -522,6 +537,7 @@ def correct_account(settings: Settings, principal: Principal, identifiant: str, 
     if not console.accounts_in_scope(settings, principal, [identifiant]):
         audit(settings, principal, "correct", targets=[str(identifiant)[:100]], outcome="denied")
         raise AccessDenied("Ce compte n'est rattaché à aucun élève de votre périmètre.")
+    refuse_export_only(settings, principal, [identifiant], "correct")
     detail = console.account_detail(settings, principal, identifiant)
     changes: list[tuple[str, str, str]] = []
     if courriel is not None and courriel.strip() != "":

@@ -1,7 +1,9 @@
 """Console « Responsables »: search, account detail, siblings, « Je ne vois pas tous mes enfants » diagnostic.
 
-Every function takes the Principal and filters by its scope IN SQL (on the derived table `console_row`, built
-by queries/warehouse/console_tables.py for the latest snapshot). Values always travel as parameters; the only strings
+Every function takes the Principal and filters by its scope IN SQL (on the view `console_all`: the derived
+table `console_row`, built by queries/warehouse/console_tables.py for the latest snapshot, and the rows of the
+establishments known only through a console export, `console_xrow`, whose actions needing data the export lacks
+are refused: `Unavailable`). Values always travel as parameters; the only strings
 composed into SQL are constant fragments chosen from whitelists in this module. Search terms are matched with
 `contains()` on normalised keys, so `%`, `_`, quotes and other meta-characters are plain characters.
 
@@ -223,7 +225,8 @@ class Snapshot:
 
 
 def latest_snapshot(settings: Settings) -> Snapshot:
-    info = warehouse.data_info(settings)
+    """The console's data date: the latest full snapshot, or the latest console export when there is none."""
+    info = warehouse.coverage(settings).latest()
     return Snapshot(info.date, info.ingested_at)
 
 
@@ -238,10 +241,10 @@ def _overlay(settings: Settings, snap: Snapshot) -> list[dict[str, Any]]:
 
 
 def _base(settings: Settings, snap: Snapshot) -> tuple[str, list[Any]]:
-    """FROM clause: console_row with the live overlay applied (columns keep their names)."""
+    """FROM clause: console_all with the live overlay applied (columns keep their names)."""
     ov = _overlay(settings, snap)
     if not ov:
-        return "console_row c", []
+        return "console_all c", []
     # Overlay rows come from the store; they go in as one typed list parameter, never as SQL text.
     sql = f"""(SELECT c.* REPLACE (
             coalesce(o.etat, c.etat) AS etat,
@@ -252,7 +255,7 @@ def _base(settings: Settings, snap: Snapshot) -> tuple[str, list[Any]]:
             coalesce(o.telephone_portable, c.compte_mobile) AS compte_mobile,
             (o.courriel IS NOT NULL OR c.has_email) AS has_email,
             (o.telephone_portable IS NOT NULL OR c.has_mobile) AS has_mobile)
-        FROM console_row c
+        FROM console_all c
         LEFT JOIN (SELECT unnest(?::{_OV_TYPE}, max_depth := 2)) o ON o.identifiant = c.identifiant) c"""  # noqa: S608
     return sql, [ov]
 
@@ -426,7 +429,7 @@ def accounts_in_scope(settings: Settings, principal: Principal, identifiants: It
     if not ids:
         return []
     pred, params = scope_sql(principal)
-    sql = f"SELECT DISTINCT identifiant FROM console_row c WHERE list_contains(?, c.identifiant) AND {pred} ORDER BY 1"  # noqa: S608
+    sql = f"SELECT DISTINCT identifiant FROM console_all c WHERE list_contains(?, c.identifiant) AND {pred} ORDER BY 1"  # noqa: S608
     with warehouse.connect(settings) as con:
         return [r[0] for r in con.execute(sql, [ids, *params]).fetchall()]
 
@@ -438,7 +441,7 @@ def accounts_of_rows(settings: Settings, principal: Principal, rids: Iterable[An
     if not ids:
         return []
     pred, params = scope_sql(principal)
-    sql = f"SELECT DISTINCT identifiant FROM console_row c WHERE list_contains(?, c.rid) AND {pred} ORDER BY 1"  # noqa: S608
+    sql = f"SELECT DISTINCT identifiant FROM console_all c WHERE list_contains(?, c.rid) AND {pred} ORDER BY 1"  # noqa: S608
     with warehouse.connect(settings) as con:
         return [r[0] for r in con.execute(sql, [ids, *params]).fetchall()]
 
@@ -457,7 +460,7 @@ def classes(settings: Settings, principal: Principal, uai: Any = None) -> list[s
         pred, params = f"{pred} AND c.uai = ?", [*params, one]
     with warehouse.connect(settings) as con:
         rows = con.execute(
-            f"SELECT DISTINCT classe FROM console_row c WHERE {pred} AND classe IS NOT NULL ORDER BY 1", params  # noqa: S608
+            f"SELECT DISTINCT classe FROM console_all c WHERE {pred} AND classe IS NOT NULL ORDER BY 1", params  # noqa: S608
         ).fetchall()
     return [r[0] for r in rows]
 
@@ -468,7 +471,7 @@ def establishments(settings: Settings, principal: Principal) -> list[tuple[str, 
     pred, params = scope_sql(principal)
     with warehouse.connect(settings) as con:
         rows = con.execute(
-            f"""SELECT c.uai, coalesce(any_value(c.etab_nom), '') AS nom FROM console_row c
+            f"""SELECT c.uai, coalesce(any_value(c.etab_nom), '') AS nom FROM console_all c
                 WHERE {pred} AND c.uai IS NOT NULL GROUP BY c.uai ORDER BY nom, c.uai""",  # noqa: S608
             params,
         ).fetchall()
@@ -488,12 +491,63 @@ class AccountDetail:
     eleves_ailleurs: list[dict[str, Any]]
     corrections: list[dict[str, Any]] = field(default_factory=list)
     nom: str = ""
+    indisponible: str = ""  # the account is known in the scope only through a console export: why data is missing
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Establishments known only through a console export (coverage `uai:<UAI>`, console_exports.sql)
+#
+# The export holds the console's table only: names, class, MEF, account, state, origin, two dates and whether an
+# email is known. What needs more (source records, addresses, mobiles, a letter's civility…) is refused with the
+# reason. The key of each case names what the export lacks.
+EXPORT_LACKS: dict[str, str] = {
+    "fiche": "les fiches des bases de scolarité (ONDE, SIECLE) ni les coordonnées des responsables : seuls "
+             "l'état du compte et ses dates sont connus",
+    "notification": "la civilité, l'adresse ni le courriel des responsables, nécessaires à un courrier ou à un "
+                    "courriel de notification : notifiez depuis la console EduConnect",
+    "reinitialisation": "la civilité, l'adresse ni le courriel des responsables, nécessaires au courrier de "
+                        "réinitialisation : réinitialisez le mot de passe depuis la console EduConnect",
+    "correction": "les coordonnées des responsables, et aucun instantané ne confirmera une correction : "
+                  "corrigez-les dans ONDE ou SIECLE",
+    "diagnostic": "les fiches ONDE ou SIECLE des responsables, que le diagnostic compare",
+}
+
+
+class Unavailable(Exception):  # noqa: N818 - a state, like AccessDenied
+    """An action needs data that a console export does not hold (message in French, no personal data)."""
+
+
+def unavailable_reason(export_date: date, what: str) -> str:
+    return (f"Indisponible : cet établissement n'est connu que par l'export de la console du "
+            f"{export_date:%d/%m/%Y}, qui ne contient pas {EXPORT_LACKS[what]}.")
+
+
+def export_only_date(settings: Settings, principal: Principal, identifiants: Iterable[Any]) -> date | None:
+    """The export date when one of these accounts is known in the caller's scope only through console exports
+    (every row of it in scope is an export row), else None."""
+    ids = [str(i) for i in identifiants if isinstance(i, str)][:50_000]
+    if not ids:
+        return None
+    pred, params = scope_sql(principal)
+    sql = f"""SELECT max(d) FROM (
+                  SELECT bool_and(c.cov <> 'full') AS only_export, max(c.cov_date) AS d FROM console_all c
+                  WHERE list_contains(?, c.identifiant) AND {pred} GROUP BY c.identifiant)
+              WHERE only_export"""  # noqa: S608
+    with warehouse.connect(settings) as con:
+        return con.execute(sql, [ids, *params]).fetchone()[0]  # type: ignore[index]
+
+
+def refuse_export_only(settings: Settings, principal: Principal, identifiants: Iterable[Any], what: str) -> None:
+    """Unavailable (with the reason) when one of these accounts is known only through a console export."""
+    d = export_only_date(settings, principal, identifiants)
+    if d is not None:
+        raise Unavailable(unavailable_reason(d, what))
 
 
 def _check_account(con: Any, principal: Principal, identifiant: str) -> None:
     pred, params = scope_sql(principal)
     ok = con.execute(
-        f"SELECT 1 FROM console_row c WHERE c.identifiant = ? AND {pred} LIMIT 1", [identifiant, *params]  # noqa: S608
+        f"SELECT 1 FROM console_all c WHERE c.identifiant = ? AND {pred} LIMIT 1", [identifiant, *params]  # noqa: S608
     ).fetchone()
     if ok is None:
         raise AccessDenied("Ce compte n'est rattaché à aucun élève de votre périmètre.")
@@ -524,7 +578,7 @@ def account_detail(settings: Settings, principal: Principal, identifiant: str) -
             [*sp, *bp, identifiant],
         )
         raw = con.execute(
-            "SELECT compte_courriel, compte_mobile FROM console_row WHERE identifiant = ? LIMIT 1", [identifiant]
+            "SELECT compte_courriel, compte_mobile FROM console_all WHERE identifiant = ? ORDER BY cov <> 'full' LIMIT 1", [identifiant]
         ).fetchone()
         sources = _fetch_dicts(
             con,
@@ -569,7 +623,11 @@ def account_detail(settings: Settings, principal: Principal, identifiant: str) -
     nom = f"{(src.get('nom_usage') or '').upper()} {src.get('prenoms') or ''}".strip()
     snapv = {"courriel": (raw[0] if raw else None) or "", "telephone_portable": (raw[1] if raw else None) or ""}
     corrections = console_state.corrections_for(settings, identifiant, compte, snap.date, snapv)
-    return AccountDetail(identifiant, compte, sources, ici, ailleurs, corrections, nom)
+    d = export_only_date(settings, principal, [identifiant])
+    if d is not None and not nom:  # no source record: the name the export shows
+        nom = f"{(first['nom_usage'] or '').upper()} {first['prenoms'] or ''}".strip()
+    return AccountDetail(identifiant, compte, sources, ici, ailleurs, corrections, nom,
+                         unavailable_reason(d, "fiche") if d is not None else "")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -780,6 +838,8 @@ def diagnostic(settings: Settings, principal: Principal, identifiant: str) -> Di
     pred, sp = scope_sql(principal, "c")
     with warehouse.connect(settings) as con:
         _check_account(con, principal, identifiant)
+    refuse_export_only(settings, principal, [identifiant], "diagnostic")
+    with warehouse.connect(settings) as con:
         mine = con.execute(
             "SELECT k_nom_usage, k_nom_naissance, k_prenom1, k_mobile FROM console_resp WHERE identifiant = ?",
             [identifiant],
@@ -1021,7 +1081,7 @@ def ids_in_scope(settings: Settings, principal: Principal, values: Iterable[Any]
         return set()
     pred, params = scope_sql(principal)
     sql = f"""SELECT DISTINCT x FROM (
-                  SELECT unnest([c.identifiant, c.ine, c.responsable_id]) AS x FROM console_row c WHERE {pred}
+                  SELECT unnest([c.identifiant, c.ine, c.responsable_id]) AS x FROM console_all c WHERE {pred}
                     AND (list_contains(?, c.identifiant) OR list_contains(?, c.ine) OR list_contains(?, c.responsable_id)))
               WHERE list_contains(?, x)"""  # noqa: S608
     with warehouse.connect(settings) as con:

@@ -127,3 +127,65 @@ def data_info(settings: Settings, cov: str = "full") -> DataInfo:
     if row is None:
         raise WarehouseUnavailable("L'entrepôt ne contient encore aucune donnée.")
     return DataInfo(row[0], row[1])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the published warehouse serves: the latest full snapshot, and the establishments known only through
+    a console export (their data dates; no UAI, for the public /healthz answers with this)."""
+
+    full: DataInfo | None
+    exports: tuple[DataInfo, ...] = ()
+
+    def latest(self) -> DataInfo:
+        """The full snapshot's date, or the latest export's when there is no full snapshot."""
+        if self.full is not None:
+            return self.full
+        if not self.exports:
+            raise WarehouseUnavailable("L'entrepôt ne contient encore aucune donnée.")
+        return max(self.exports, key=lambda e: (e.date, e.ingested_at))
+
+    def label(self) -> str:
+        """Header: `Données du JJ/MM/AAAA à HH:MM`, or `Données du JJ/MM/AAAA — 1 établissement (export console)`."""
+        n = len(self.exports)
+        if self.full is not None:
+            return self.full.label() + (
+                f" — plus {_plural(n, 'établissement')} (export console)" if n else ""
+            )
+        return f"Données du {self.latest().date:%d/%m/%Y} — {_plural(n, 'établissement')} (export console)"
+
+    def as_json(self) -> dict[str, object]:
+        latest = self.latest()
+        return {
+            "data_date": latest.date.isoformat(),
+            "ingested_at": latest.ingested_at.isoformat(),
+            "couverture": {
+                "complete": self.full.date.isoformat() if self.full else None,
+                "exports_console": {
+                    "etablissements": len(self.exports),
+                    "dates": sorted({e.date.isoformat() for e in self.exports}),
+                },
+            },
+        }
+
+
+def coverage(settings: Settings) -> Coverage:
+    """The published warehouse's coverage (console_exports: queries/warehouse/sql/console_exports.sql; a warehouse written
+    before it existed has no export coverage for the console until the next ingestion)."""
+    with connect(settings) as con:
+        full = con.execute(
+            "SELECT date, ingested_at FROM snapshot WHERE cov = 'full' ORDER BY date DESC LIMIT 1"
+        ).fetchone()
+        has = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND table_name = 'console_exports'"
+        ).fetchone()[0]  # type: ignore[index]
+        rows = (
+            con.execute("SELECT data_date, ingested_at FROM console_exports ORDER BY uai").fetchall()
+            if has
+            else []
+        )
+    return Coverage(DataInfo(full[0], full[1]) if full else None, tuple(DataInfo(d, t) for d, t in rows))

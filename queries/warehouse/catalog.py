@@ -8,14 +8,22 @@ from queries.core.settings import Settings
 
 
 def scope_exists(settings: Settings, scope: Scope) -> bool:
-    """Whether the scope names establishments of the latest full snapshot (an établissement, a circonscription,
-    a département, an académie). WarehouseUnavailable when there is no data to check against."""
+    """Whether the scope names establishments of the latest full snapshot, or an establishment the console knows
+    only through a console export (console_exports) (an établissement, a circonscription, a département, an
+    académie). WarehouseUnavailable when there is no data to check against."""
     pred, params = scope.etab_predicate("e")
+    exports = warehouse.coverage(settings).exports
+    also = ""
+    if exports:
+        also = f"""UNION ALL SELECT count(*) FROM console_exports x
+                   JOIN etab_h e ON e.cov = x.cov AND e.d_from <= x.data_date AND x.data_date <= e.d_to
+                   WHERE {pred}"""  # noqa: S608 - same fixed predicate
     with warehouse.connect(settings) as con:
         n = con.execute(
-            f"""SELECT count(*) FROM etab_at('full', (SELECT max(date) FROM snapshot WHERE cov = 'full')) e
-                WHERE {pred}""",  # noqa: S608 - fixed column from scope.ETAB_COLUMN
-            params,
+            f"""SELECT sum(n) FROM (
+                SELECT count(*) AS n FROM etab_at('full', (SELECT max(date) FROM snapshot WHERE cov = 'full')) e
+                WHERE {pred} {also})""",  # noqa: S608 - fixed column from scope.ETAB_COLUMN
+            params * (2 if exports else 1),
         ).fetchone()[0]
     return bool(n)
 

@@ -78,6 +78,15 @@ def refresh(con: duckdb.DuckDBPyConnection, b: date | None = None) -> str:
     return mode
 
 
+def refresh_exports(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild the console's rows of the establishments known only through a console export (console_exports.sql)
+    and the view `console_all` over both kinds of rows; run after refresh() (it reads console_meta). Returns the
+    number of export rows."""
+    with step("console : exports de la console"):
+        execute_script(con, sql_text("console_exports.sql"))
+    return int(con.execute("SELECT count(*) FROM console_xrow").fetchone()[0])  # type: ignore[index]
+
+
 def _build_rows_in_slices(con: duckdb.DuckDBPyConnection, b: date | None) -> None:
     """console_row from console_links_all, in consecutive UAI ranges of about SLICE_ROWS links each."""
     n = int(con.execute("SELECT count(*) FROM console_links_all").fetchone()[0])  # type: ignore[index]

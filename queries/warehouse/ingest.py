@@ -340,14 +340,14 @@ def _lit(text: str) -> str:
 
 
 def _code(code: str) -> str:
-    """SQL literal of a quarantine reason code; it must be in labels.QUARANTINE_REASONS (checked at import)."""
+    """SQL literal of a quarantine reason code; it must be in vocab.QUARANTINE_REASONS (checked at import)."""
     if code not in QUARANTINE_REASONS:
         raise KeyError(f"quarantine reason code {code!r} missing from queries.core.vocab.QUARANTINE_REASONS")
     return _lit(code)
 
 
 # Every check selects (line, column_name, value, reason_code): the offending value in its own column, the reason
-# as a code of labels.QUARANTINE_REASONS. A label never embeds a value (the page shows labels to roles that may
+# as a code of vocab.QUARANTINE_REASONS. A label never embeds a value (the page shows labels to roles that may
 # not see the values).
 def _required(col: str) -> str:
     return f"SELECT line, '{col}', {col}, {_code('manquant')} FROM stg WHERE {col} IS NULL"
@@ -684,12 +684,15 @@ def run_aggregates(con: duckdb.DuckDBPyConnection, cov: str, d: date) -> None:
 
 
 def run_latest(con: duckdb.DuckDBPyConnection) -> str:
-    """Derived tables of the latest full date, once after all the dates of a run (the console's tables)."""
-    return console_tables.refresh(con)
+    """Derived tables of the latest full date, once after all the dates of a run (the console's tables), then the
+    console's rows of the establishments known only through a console export."""
+    mode = console_tables.refresh(con)
+    console_tables.refresh_exports(con)
+    return mode
 
 
 # ------------------------------------------------------------------------------------------------ quarantine
-# Label of a reason code, in SQL (from the one vocabulary, labels.QUARANTINE_REASONS). No ELSE: an unknown code
+# Label of a reason code, in SQL (from the one vocabulary, vocab.QUARANTINE_REASONS). No ELSE: an unknown code
 # gives NULL, which the NOT NULL `reason` column refuses — a new check cannot forget its label.
 REASON_LABEL_SQL = (
     "CASE {c} "
@@ -866,7 +869,8 @@ def validate_export(con: duckdb.DuckDBPyConnection, uai: str, d: date) -> dict[s
     pupil `X` + md5(UAI|NOM Prénom|classe)[:10] (homonyms of one class merge; a pupil changing class gets a
     new id, which keeps every date's counts right), guardian record `X` + md5(UAI|NOM Prénom|identifiant)[:10].
     The MEF label stands for the MEF code. « Messagerie ✔ » is stored as courriel `(renseignée)`.
-    The establishment's attributes come from the latest full snapshot that knows the UAI, if any.
+    The establishment's attributes come from the latest full snapshot that knows the UAI, if any; otherwise its
+    département and académie come from one that knows its département (so that the académie's support sees it).
     """
     con.execute(Q_TMP_DDL)
     for check in EXPORT_CHECKS:
@@ -903,10 +907,19 @@ def validate_export(con: duckdb.DuckDBPyConnection, uai: str, d: date) -> dict[s
     con.execute(
         """CREATE OR REPLACE TEMP TABLE ok_etablissements AS
         SELECT $uai AS uai, e.nom, e.type, e.degre, e.commune, e.circonscription_code, e.circonscription_nom,
-               e.departement_code, e.departement_nom, e.academie_code, e.academie_nom
+               coalesce(e.departement_code, d.departement_code) AS departement_code,
+               coalesce(e.departement_nom, d.departement_nom) AS departement_nom,
+               coalesce(e.academie_code, d.academie_code) AS academie_code,
+               coalesce(e.academie_nom, d.academie_nom) AS academie_nom
         FROM (SELECT 1) LEFT JOIN (
             SELECT * FROM etab_h WHERE cov = 'full' AND uai = $uai ORDER BY d_from DESC LIMIT 1
-        ) e ON true""",
+        ) e ON true LEFT JOIN (
+            -- an establishment no full snapshot names: its département is the UAI's first three digits
+            -- (DOMAINE.md), taken with its académie from a full snapshot that knows that département, if any
+            SELECT departement_code, departement_nom, academie_code, academie_nom FROM etab_h
+            WHERE cov = 'full' AND departement_code IN (substr($uai, 1, 3), ltrim(substr($uai, 1, 3), '0'))
+            ORDER BY d_from DESC, uai LIMIT 1
+        ) d ON true""",
         {"uai": uai},
     )
     nom = _NOM.format(c="eleve")

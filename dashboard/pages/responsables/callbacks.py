@@ -103,7 +103,7 @@ def export_view(settings: Settings, fmt: str) -> Response:
         body, mime = list_csv(rows), "text/csv; charset=utf-8"
     else:
         try:
-            data_label = warehouse.data_info(settings).label()
+            data_label = warehouse.coverage(settings).label()
         except warehouse.WarehouseUnavailable:
             data_label = ""
         label = f.describe() + (f" — limité aux {cap} premières lignes (export CSV pour la liste complète)" if cut else "")
@@ -116,13 +116,17 @@ def export_view(settings: Settings, fmt: str) -> Response:
 # ------------------------------------------------------------------------------------------------ detail
 
 
+# Detail buttons that need data a console export does not hold (queries.services.console.EXPORT_LACKS).
+EXPORT_DISABLED = (Ids.D_NOTIFY, Ids.D_RESET, Ids.D_DIAG, Ids.D_SAVE)
+
+
 def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
     c = d.compte
     info = [
         ["Identifiant", c["identifiant"]],
         ["Nom", d.nom],
-        ["Courrier électronique", c["courriel"] or "—"],
-        ["Téléphone portable", c["telephone_portable"] or "—"],
+        ["Courrier électronique", c["courriel"] or ("non fourni par l'export" if d.indisponible else "—")],
+        ["Téléphone portable", c["telephone_portable"] or ("non fourni par l'export" if d.indisponible else "—")],
         ["Origine du compte", ORIGINES.get(c["origine"], c["origine"])],
         ["État du compte", ETATS.get(c["etat"], c["etat"])],
         ["Date de notification", fmt_date(c["date_notification"], "—")],
@@ -139,6 +143,7 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
                  f"{e['etablissement']} ({e['uai']})"] for e in lst]
     head = ["Prénom", "Nom", "Date de naissance", "Classe", "INE", "Établissement"]
     parts: list[Any] = [
+        *([alert(d.indisponible, "warning")] if d.indisponible else []),
         simple_table("Informations du compte", ["Champ", "Valeur"], info),
         simple_table("Informations des sources de données",
                ["Académie", "Base", "Identifiant ONDE / SIECLE", "UAI", "Établissement", "Fiche", "Portable",
@@ -296,6 +301,8 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         Output(Ids.DETAIL_BODY, "children"), Output(Ids.D_CONTENT, "hidden"), Output(Ids.D_HINT, "hidden"),
         Output(Ids.CURRENT, "data"), Output(Ids.D_MSG, "children"), Output(Ids.D_DIAG_OUT, "children"),
         Output(Ids.D_EMAIL, "value"), Output(Ids.D_MOBILE, "value"), Output(Ids.D_NEWPW, "value"),
+        # disabled for an account known only through a console export (the server refuses them anyway)
+        *[Output(b, "disabled") for b in EXPORT_DISABLED],
         Input({"type": GRID_TYPE, "gen": ALL}, "cellClicked"),
         prevent_initial_call=True,
     )
@@ -313,7 +320,9 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         ident = console.identifiant_of_row(settings, principal, rid)
         d = console.account_detail(settings, principal, ident)
         audit.record(settings, principal, "view", targets=[ident])
-        return render_detail(settings, d), False, True, rid, "", "", "", "", _default_newpw(d.compte["etat"])
+        off = bool(d.indisponible)
+        return (render_detail(settings, d), False, True, rid, "", "", "", "", _default_newpw(d.compte["etat"]),
+                *[off] * len(EXPORT_DISABLED))
 
     @app.callback(
         Output(Ids.D_CONTENT, "hidden", allow_duplicate=True), Output(Ids.D_HINT, "hidden", allow_duplicate=True),
@@ -351,7 +360,10 @@ def register_callbacks(app: Any, settings: Settings) -> None:
             raise PreventUpdate
         ident = console.identifiant_of_row(settings, principal, rid)
         if trig == Ids.D_DIAG:
-            diag = console.diagnostic(settings, principal, ident)  # audited there, with the records matched
+            try:
+                diag = console.diagnostic(settings, principal, ident)  # audited there, with the records matched
+            except console.Unavailable as exc:
+                return no_update, no_update, alert(str(exc), "error"), no_update
             return no_update, no_update, render_diagnostic(diag), no_update
         if trig != Ids.D_SAVE:
             raise PreventUpdate
