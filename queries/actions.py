@@ -502,6 +502,8 @@ def confirm(settings: Settings, principal: Principal, token: Any) -> tuple[Pendi
     """Do the action kept under `token` (once, by the user who prepared it, before it expires)."""
     console.require_console(principal)
     if not isinstance(token, str) or not 0 < len(token) <= 100:
+        # The dialog always sends a token: a confirmation without one is forged or stale, refused and audited.
+        audit(settings, principal, "notify", outcome="denied", detail={"raison": "confirmation absente"})
         raise ActionRefused("Demande de confirmation absente : relancez l'action.")
     t = action_confirmation.c
     cond = sa.and_(t.token_hash == _token_hash(token), t.user_id == principal.user_id, t.expires_at >= utcnow())

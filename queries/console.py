@@ -466,6 +466,20 @@ def classes(settings: Settings, principal: Principal, uai: Any = None) -> list[s
     return [r[0] for r in rows]
 
 
+def uai_outside_remit(settings: Settings, principal: Principal, uai: Any) -> bool:
+    """Whether an establishment filter names an establishment with no console row in the remit (unknown or
+    outside alike: the answer to the user is the same either way, only the audit row says it was refused)."""
+    one = valid_uai(uai)
+    if one is None:
+        return False
+    pred, params = scope_sql(principal)
+    with warehouse.connect(settings) as con:
+        hit = con.execute(
+            f"SELECT 1 FROM console_row c WHERE {pred} AND c.uai = ? LIMIT 1", [*params, one]  # noqa: S608
+        ).fetchone()
+    return hit is None
+
+
 def establishments(settings: Settings, principal: Principal) -> list[tuple[str, str]]:
     """(UAI, name) of the establishments of the scope that have console rows, by name (establishment filter)."""
     require_console(principal)
