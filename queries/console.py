@@ -1040,6 +1040,17 @@ def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit
     return {"date": last, "resume": resume, "lignes": lignes, "detail": detail, "total": sum(r["n"] for r in resume)}
 
 
+def uais_in_scope(settings: Settings, principal: Principal, uais: Iterable[Any]) -> set[str]:
+    """Which of these establishment codes lie in the principal's scope (Journal display of « record@UAI »)."""
+    vals = sorted({u for u in uais if isinstance(u, str) and valid_uai(u)})[:20_000]
+    if not vals or principal.scope is None:
+        return set()
+    pred, params = principal.scope.etab_predicate("e")
+    sql = f"SELECT DISTINCT e.uai FROM etab_h e WHERE list_contains(?, e.uai) AND {pred}"  # noqa: S608
+    with warehouse.connect(settings) as con:
+        return {r[0] for r in con.execute(sql, [vals, *params]).fetchall()}
+
+
 def ids_in_scope(settings: Settings, principal: Principal, values: Iterable[Any]) -> set[str]:
     """Which of these account ids, INE or source record ids belong to the principal's scope (Journal display)."""
     vals = sorted({v for v in values if isinstance(v, str) and 0 < len(v) <= 100})[:20_000]

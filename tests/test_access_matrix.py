@@ -637,6 +637,8 @@ def _judge(w: World, who: Who, login: str, dep: dict, v: object, body: dict, r, 
     content = _body(r)
     cells, n_out = _diagnostic_allowance(raw, w.facts)
     diag["hors_perimetre"] += n_out
+    if DIAG_OUT in raw and "homonyme" in content and "dans d'autres établissements, sans lien" in content:
+        diag["homonymes_comptes"] += 1
     names = {e[1] for e in w.facts["etabs"]}
     leaks = _leaks(content, cans, v, cells, names)
     assert not leaks, f"{login} : {what} renvoie {leaks[:5]}"
@@ -683,10 +685,13 @@ def test_forged_callbacks_leak_nothing_out_of_scope(world, name):
     forged = [d for d in w.deps if build_payloads(d, "x")]
     missing = {d["output"]: dict(evidence[d["output"]].kinds) for d in forged if not evidence[d["output"]].ok(d)}
     assert not missing, f"{name} : aucune preuve que la requête forgée atteint le contrôle : {missing}"
-    if name in CONTROL_ACCOUNT and name != "support":
-        # The diagnostic ran on the control account and showed records of other establishments, within the
-        # allowance (support has the lycée in its remit: only the other académie's record is outside).
-        assert diag["hors_perimetre"] >= 1, f"{name} : le diagnostic n'a rien montré hors périmètre"
+    if name in CONTROL_ACCOUNT:
+        # The diagnostic ran on the control account: its duplicates elsewhere shown within the allowance (h.dupont:
+        # the lycée's for the collège's head, the other académie's for everyone), the homonyms only counted.
+        if name == "chef_ecole":  # a.dupont: homonyms in the lycée and in the other académie
+            assert diag["homonymes_comptes"] >= 1, f"{name} : homonymes hors périmètre non comptés"
+        else:
+            assert diag["hors_perimetre"] >= 1, f"{name} : le diagnostic n'a rien montré hors périmètre"
     assert_no_secret(w)
 
 
@@ -718,7 +723,8 @@ def test_pages_per_role(world, name):
         assert menu == allowed_paths, f"menu de {name}"
         if page.path == "/qualite" and expected and who.console:  # its own quarantined lines, with values
             own = {v for v, uai in canary.QUARANTINED.items() if uai in _in_scope_uais(w.facts, who.scope)}
-            assert own and all(v in content for v in own), f"{name} : lignes écartées de son périmètre absentes"
+            assert all(v in content for v in own), f"{name} : lignes écartées de son périmètre absentes"
+            assert own or name == "chef_ecole"  # the canary world quarantines lines of the others' remits
     assert_no_secret(w)
 
 
@@ -852,12 +858,13 @@ def test_statistics_totals_are_exactly_the_scope(world, name):
     scope = w.who[name].scope
     _, _, n = _expected_rows(w.settings, scope)
     c = logged_client(w.app, f"mx.{name}")
-    r = c.get("/export/stats/synthese.csv?" + urlencode({"scope": scope}))
+    r = w.send(c, name, "synthese", "get", "/export/stats/synthese.csv?" + urlencode({"scope": scope}))
     assert r.status_code == 200, text(r)[:300]
     total = re.search(r"^Total;(\d+);", r.get_data(as_text=True), re.M)
     assert total and int(total.group(1)) == n
     # And nobody gets the synthesis of a scope outside theirs.
     for v in forged_values(w.facts, w.who[name], []):
         if isinstance(v, str) and ":" in v:
-            r = c.get("/export/stats/synthese.csv?" + urlencode({"scope": v}))
+            r = w.send(c, name, v, "get", "/export/stats/synthese.csv?" + urlencode({"scope": v}))
             assert r.status_code in (400, 403, 404), f"{name} obtient la synthèse de {v}"
+    assert_no_secret(w)
