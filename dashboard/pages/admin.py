@@ -157,7 +157,8 @@ def _text(v: Any) -> str:
     return v if isinstance(v, str) else ""
 
 
-def _act(settings: Any, p: Principal, action: str, target: str | None) -> html.Div:
+def _act(settings: Any, p: Principal, action: str, target: Any) -> html.Div:
+    target = _text(target)  # a forged number or list is no account (and no 500)
     if not target:
         return _alert("info", "Choisissez d'abord un compte.")
     if target.casefold() == p.login.casefold() and action == Ids.DISABLE:

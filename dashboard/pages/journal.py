@@ -71,14 +71,27 @@ def rows(settings: Settings, principal: Principal, f: dict[str, Any]) -> list[di
     entries = audit.query(settings, principal, limit=MAX_ROWS, **f)
     scoped = principal.scope is not None and principal.scope.level is not Level.ACADEMIE
     visible: set[str] = set()
-    if scoped:
-        try:
+    uais: set[str] = set()
+    try:
+        if scoped:
             visible = console.ids_in_scope(settings, principal, [t for e in entries for t in e.targets])
-        except warehouse.WarehouseUnavailable:
-            visible = set()
+        elif principal.scope is not None:
+            # The académie reads every target, except a record of another académie that a diagnostic matched
+            # (« record@UAI »): the diagnostic itself never shows its identifier.
+            uais = console.uais_in_scope(settings, principal, [t.rpartition("@")[2] for e in entries for t in e.targets])
+    except warehouse.WarehouseUnavailable:
+        visible, uais = set(), set()
+
+    def shown(t: str) -> bool:
+        if scoped:
+            return t in visible
+        if principal.scope is not None and "@" in t:
+            return t.rpartition("@")[2] in uais
+        return True
+
     out = []
     for e in entries:
-        targets = [t if not scoped or t in visible else "(hors périmètre)" for t in e.targets]
+        targets = [t if shown(t) else "(hors périmètre)" for t in e.targets]
         detail = e.detail or ""
         if scoped and e.outcome != "ok":
             detail = "Tentative refusée (détail réservé à l'assistance académique et à l'administrateur)."

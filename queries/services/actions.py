@@ -384,6 +384,8 @@ def confirm(settings: Settings, principal: Principal, token: Any) -> tuple[Pendi
     """Do the action kept under `token` (once, by the user who prepared it, before it expires)."""
     authz.require(principal, Action.CONSOLE)
     if not isinstance(token, str) or not 0 < len(token) <= 100:
+        # The dialog always sends a token: a confirmation without one is forged or stale, refused and audited.
+        audit(settings, principal, "notify", outcome="denied", detail={"raison": "confirmation absente"})
         raise ActionRefused("Demande de confirmation absente : relancez l'action.")
     payload = console_state.take_confirmation(settings, _token_hash(token), principal.user_id)
     if payload is None:  # unknown, expired, another user's, or already used (by a concurrent request)

@@ -465,6 +465,20 @@ def classes(settings: Settings, principal: Principal, uai: Any = None) -> list[s
     return [r[0] for r in rows]
 
 
+def uai_outside_remit(settings: Settings, principal: Principal, uai: Any) -> bool:
+    """Whether an establishment filter names an establishment with no console row in the remit (unknown or
+    outside alike: the answer to the user is the same either way, only the audit row says it was refused)."""
+    one = valid_uai(uai)
+    if one is None:
+        return False
+    pred, params = scope_sql(principal)
+    with warehouse.connect(settings) as con:
+        hit = con.execute(
+            f"SELECT 1 FROM console_row c WHERE {pred} AND c.uai = ? LIMIT 1", [*params, one]  # noqa: S608
+        ).fetchone()
+    return hit is None
+
+
 def establishments(settings: Settings, principal: Principal) -> list[tuple[str, str]]:
     """(UAI, name) of the establishments of the scope that have console rows, by name (establishment filter)."""
     authz.require(principal, Action.CONSOLE)
@@ -1072,6 +1086,17 @@ def quarantine_of_last_ingestion(settings: Settings, principal: Principal, limit
     for r in (*resume, *lignes):
         r["reason"] = r["reason"] or vocab.quarantine_reason_label(r["reason_code"])
     return {"date": last, "resume": resume, "lignes": lignes, "detail": detail, "total": sum(r["n"] for r in resume)}
+
+
+def uais_in_scope(settings: Settings, principal: Principal, uais: Iterable[Any]) -> set[str]:
+    """Which of these establishment codes lie in the principal's scope (Journal display of « record@UAI »)."""
+    vals = sorted({u for u in uais if isinstance(u, str) and valid_uai(u)})[:20_000]
+    if not vals or principal.scope is None:
+        return set()
+    pred, params = principal.scope.etab_predicate("e")
+    sql = f"SELECT DISTINCT e.uai FROM etab_h e WHERE list_contains(?, e.uai) AND {pred}"  # noqa: S608
+    with warehouse.connect(settings) as con:
+        return {r[0] for r in con.execute(sql, [vals, *params]).fetchall()}
 
 
 def ids_in_scope(settings: Settings, principal: Principal, values: Iterable[Any]) -> set[str]:

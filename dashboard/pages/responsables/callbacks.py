@@ -214,6 +214,11 @@ def _default_newpw(etat: str) -> list[str]:
     return [] if etat in actions.OWN_PASSWORD_STATES else ["oui"]
 
 
+def _ticked(box: Any) -> bool:
+    """A checklist's « oui », from what the browser sent: a forged number or text is an unticked box, not a 500."""
+    return isinstance(box, list) and "oui" in box
+
+
 def _new_grid(settings: Settings, principal: Principal, f: Filters) -> tuple[Any, str]:
     total = console.count(settings, principal, f)
     return grid(time.time_ns() // 1000, f, settings, total), f"{total} résultat{'s' if total > 1 else ''}"
@@ -259,7 +264,11 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         except warehouse.WarehouseUnavailable as exc:
             return alert(str(exc), "error"), "", no_update, "#", "#"
         known = console.classes(settings, principal) if f.classes else []
-        audit.record(settings, principal, "search", detail=_audit_filters(f, known))
+        # An establishment outside the remit matches nothing (same answer as an unknown one), and is journaled
+        # as refused: only a forged URL or request can send one.
+        outside = console.uai_outside_remit(settings, principal, f.uai)
+        audit.record(settings, principal, "search", detail=_audit_filters(f, known),
+                     outcome="denied" if outside else "ok")
         params = f.url_params()
         token = export_token(principal, f)
         return (g, count, ("?" + urlencode(params)) if params else "",
@@ -274,6 +283,9 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         principal = auth.require_principal(Action.CONSOLE)
         try:
             names = console.classes(settings, principal, uai)
+            if console.uai_outside_remit(settings, principal, uai):  # no class, as for an unknown one; journaled
+                audit.record(settings, principal, "forbidden", outcome="denied",
+                             detail={"raison": "établissement hors périmètre", "sortie": "classes"})
         except warehouse.WarehouseUnavailable:
             names = []
         kept = [c for c in selected if c in names] if isinstance(selected, list) else []
@@ -400,13 +412,13 @@ def register_callbacks(app: Any, settings: Settings) -> None:
             if group:
                 ids = _selected_accounts(settings, principal, target, selected, _filters(*filters))
                 pending = actions.prepare(settings, principal, "notify", ids, g_channel or "courrier",
-                                          "oui" in (g_newpw or []), active_passwords="oui" in (g_active or []),
+                                          _ticked(g_newpw), active_passwords=_ticked(g_active),
                                           group=True)
             elif trig in (Ids.D_NOTIFY, Ids.D_RESET) and rid:
                 ident = console.identifiant_of_row(settings, principal, rid)
                 action = "reset" if trig == Ids.D_RESET else "notify"
                 pending = actions.prepare(settings, principal, action, [ident], channel or "courrier",
-                                          "oui" in (newpw or []))
+                                          _ticked(newpw))
             else:
                 raise PreventUpdate
         except actions.ActionRefused as exc:

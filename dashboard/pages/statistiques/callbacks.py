@@ -95,11 +95,20 @@ def checked(settings: Settings, principal: Principal, view: View) -> tuple[stats
     return info, s
 
 
+def _view_data(data: Any) -> dict:
+    """The view store as sent by the browser: None before the first render; anything but an object is forged."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise AccessDenied("vue invalide : pas un objet")
+    return data
+
+
 def resolve(data: dict | None) -> tuple[Settings, Principal, View, stats_series.ScopeInfo, date]:
     principal = auth.require_principal(Action.STATS)
     settings = auth.settings_of()
     try:
-        view, _ = parse_view(principal, data or {}, strict=True)
+        view, _ = parse_view(principal, _view_data(data), strict=True)
     except ViewError as exc:
         raise AccessDenied(f"vue invalide : {exc}") from None
     info, s = checked(settings, principal, view)
@@ -435,7 +444,7 @@ def view_from_controls(data: dict | None, values: dict[str, str | None]) -> str:
     """New query string from the form; only ids go to the URL (re-validated by the next layout)."""
     principal = auth.require_principal(Action.STATS)
     try:
-        view, _ = parse_view(principal, data or {}, strict=True)
+        view, _ = parse_view(principal, _view_data(data), strict=True)
     except ViewError as exc:
         raise AccessDenied(f"vue invalide : {exc}") from None
     params = view.params()
@@ -465,13 +474,14 @@ def register_callbacks(app: Any, settings: Settings) -> None:
     def apply_form(n, d, f, t, degre, par, data):  # noqa: ANN001, ANN202
         if not n:
             return no_update
-        latest = (data or {}).get("date")
+        data = _view_data(data)
+        latest = data.get("date")
         # The latest date is the default: keep the URL short (and following new publications) when it is chosen.
         values = {"date": d, "from": f, "to": t, "degre": degre, "par": par}
         if not latest:
             st = auth.settings_of()
             try:
-                ds = stats_series.dates(st, stats_series.cov_of(st, Scope.parse((data or {}).get("scope", ""))))
+                ds = stats_series.dates(st, stats_series.cov_of(st, Scope.parse(data.get("scope", ""))))
             except ValueError:
                 ds = []
             if ds and d == ds[-1].isoformat():
