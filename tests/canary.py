@@ -22,7 +22,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from meteocomptes.settings import Settings
+from queries.core.settings import Settings
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 LATEST = "2026-09-15"
@@ -120,8 +120,8 @@ def build_warehouse(root: Path) -> Settings:
 
 def write_journal(settings: Settings) -> None:
     """Audit rows made by heads of other establishments (no account needed: the log outlives accounts)."""
-    from queries import audit
-    from queries.scope import Principal, Role, Scope
+    from queries.core.scope import Principal, Role, Scope
+    from queries.store import audit
 
     for i, (login, scope, action, targets, marker) in enumerate(JOURNAL):
         p = Principal(90_000 + i, login, Role.CHEF, Scope.parse(scope))
