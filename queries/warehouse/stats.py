@@ -13,6 +13,7 @@ from queries.core.scope import AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
 from queries.core.vocab import ETATS, ORIGINES, TOTAL
 from queries.warehouse import connect
+from queries.warehouse.stats_series import resolve_cov
 
 FAR_FUTURE = Date(9999, 12, 31)
 
@@ -46,19 +47,6 @@ def _scope_filter(scope: Scope) -> tuple[str, str, str]:
     return scope.level.value, scope.code, scope.sub or ""
 
 
-def _resolve_cov(con, scope: Scope, x: Date) -> str:  # noqa: ANN001
-    """'full' unless the scope is one establishment known only through console exports (cov 'uai:<UAI>')."""
-    if scope.uai is None:
-        return "full"
-    row = con.execute(
-        "SELECT count(*) FROM etab_at('full', asof('full', $x)) WHERE uai = $uai", {"x": x, "uai": scope.uai}
-    ).fetchone()
-    if row and row[0]:
-        return "full"
-    row = con.execute(
-        "SELECT count(*) FROM snapshot WHERE cov = $cov AND date <= $x", {"cov": f"uai:{scope.uai}", "x": x}
-    ).fetchone()
-    return f"uai:{scope.uai}" if row and row[0] else "full"
 
 
 def synthese(
@@ -78,7 +66,7 @@ def synthese(
     bound = principal if isinstance(principal, Principal) else None  # SYSTEM (the command line) reads anywhere
     x = date or FAR_FUTURE
     with connect(settings) as con:
-        cov = _resolve_cov(con, scope, x)
+        cov = resolve_cov(con, scope, x)
         row = con.execute(
             "SELECT date, ingested_at FROM snapshot WHERE cov = $cov AND date = asof($cov, $x)", {"cov": cov, "x": x}
         ).fetchone()

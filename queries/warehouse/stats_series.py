@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -93,18 +94,32 @@ def principal_pred(principal: Principal, alias: str = "e") -> tuple[str, list[st
     return _pred(alias, principal.scope.level), [principal.scope.code]
 
 
-def cov_of(settings: Settings, scope: Scope) -> str:
-    """Coverage answering a scope: 'full', or 'uai:<UAI>' for an establishment known only through console
-    exports (as queries.warehouse.stats does for the synthesis). One query whatever the answer."""
+def resolve_cov(con: Any, scope: Scope, x: date | None = None) -> str:
+    """The coverage answering a scope: 'full', or 'uai:<UAI>' for an establishment known only through console
+    exports — the one resolver (statistics, series, API, exports). With `x`, as of that date (the synthesis of one
+    date: an establishment a full snapshot lists at X is answered from it); without, over the whole timeline (a
+    series: any full snapshot listing it wins)."""
     if scope.uai is None:
         return COV
     own = f"uai:{scope.uai}"
-    with warehouse.connect(settings) as con:
+    if x is None:
         in_full, in_own = con.execute(
             "SELECT (SELECT count(*) FROM etab_h WHERE cov = ? AND uai = ?), (SELECT count(*) FROM snapshot WHERE cov = ?)",
             [COV, scope.uai, own],
         ).fetchone()
+    else:
+        in_full, in_own = con.execute(
+            "SELECT (SELECT count(*) FROM etab_at(?, asof(?, ?)) WHERE uai = ?), "
+            "(SELECT count(*) FROM snapshot WHERE cov = ? AND date <= ?)",
+            [COV, COV, x, scope.uai, own, x],
+        ).fetchone()
     return own if not in_full and in_own else COV
+
+
+def cov_of(settings: Settings, scope: Scope) -> str:
+    """resolve_cov over the whole timeline, on its own connection."""
+    with warehouse.connect(settings) as con:
+        return resolve_cov(con, scope)
 
 
 NOT_VISIBLE = "Le périmètre {scope} est inconnu ou ne fait pas partie du vôtre."
