@@ -139,7 +139,13 @@ def _check_item(item: Any, where: str, id_str: str, prop: str, *, with_value: bo
         raise BadRequest(f"{where} : un objet est attendu")
     if "id" not in item or "property" not in item:
         raise BadRequest(f"{where} : « id » et « property » sont requis")
-    if not _same_id(item["id"], _declared_id(id_str)) or item["property"] != base:
+    sent_prop = item["property"]
+    # The renderer may send an output's property with its allow_duplicate suffix (« search@<hash> »).
+    if (
+        not _same_id(item["id"], _declared_id(id_str))
+        or not isinstance(sent_prop, str)
+        or sent_prop.split("@")[0] != base
+    ):
         raise BadRequest(f"{where} : ne correspond pas à {id_str}.{base}")
     if with_value and item.get("value") is not None:
         name, check = KINDS[kind_of(item["id"], base)]
