@@ -9,7 +9,7 @@ import dash
 from dash import Dash, Input, Output, dcc, html
 from flask import Flask, jsonify
 
-from dashboard import api, auth
+from dashboard import api, auth, requests_guard
 from dashboard.cache import init_cache
 from dashboard.ids import Shell
 from dashboard.pages import Page, load_pages
@@ -151,6 +151,8 @@ def create_app(settings: Settings | None = None) -> Dash:
         compress=False,
     )
     auth.init_auth(server, settings)
+    # After init_auth: the body of a callback is judged once its caller is known (anonymous: 401 first).
+    requests_guard.init_requests_guard(server, settings, lambda: app.callback_map)
     api.init_api(server, settings)  # statistics JSON API + exports
     pages = load_pages()
     by_path = {p.path: p for p in pages}

@@ -122,15 +122,18 @@ def call(client, trigger: str, values: dict[str, Any]):  # noqa: ANN001, ANN201
     parts = spec[2:-2].split("...") if spec.startswith("..") else [spec]
     outputs = [{"id": p.rpartition(".")[0], "property": p.rpartition(".")[2]} for p in parts]
     inputs = []
+    def plain(x: dict) -> bool:  # the map spells a pattern-matching id as its JSON text
+        return isinstance(x["id"], str) and not x["id"].startswith("{")
+
     for i in dep["inputs"]:
-        if isinstance(i["id"], str):
+        if plain(i):
             inputs.append(item(i))
         else:  # a pattern-matching input (ALL): one grid on the page
             gid = {"type": GRID_TYPE, "gen": 1}
             inputs.append([{"id": gid, "property": i["property"], "value": values.get(i["property"])}])
     state = []
     for st in dep["state"]:
-        if isinstance(st["id"], str):
+        if plain(st):
             state.append(item(st))
         else:
             state.append([{"id": {"type": GRID_TYPE, "gen": 1}, "property": st["property"],

@@ -13,6 +13,7 @@ from typing import Any
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
+from dashboard import requests_guard
 from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Page
 from queries.core import authz
@@ -113,6 +114,8 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
 
 
 def register_callbacks(app: Any, settings: Any) -> None:
+    for id_ in (Ids.LOGIN, Ids.NAME, Ids.ROLE, Ids.SCOPE, Ids.TARGET):
+        requests_guard.expect(id_, "value", "str")  # text fields and single-choice lists
     @app.callback(
         Output(Ids.ADD_MSG, "children"), Output(Ids.ACTION_MSG, "children"),
         Output(Ids.TABLE, "children"), Output(Ids.TARGET, "options"),

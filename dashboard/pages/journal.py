@@ -14,7 +14,7 @@ from typing import Any
 from dash import Input, Output, dcc, html
 from flask import Response, request
 
-from dashboard import auth
+from dashboard import auth, requests_guard
 from dashboard.exports_console import list_csv
 from dashboard.pages import Page
 from queries import warehouse
@@ -147,6 +147,8 @@ def export_journal(settings: Settings) -> Response:
 
 def register_callbacks(app: Any, settings: Settings) -> None:
     app.server.add_url_rule("/export/journal.csv", "export_journal", lambda: export_journal(settings))
+    for id_ in (Ids.ACTION, Ids.LOGIN, Ids.SINCE, Ids.UNTIL, Ids.OUTCOME):
+        requests_guard.expect(id_, "value", "str")  # single-choice fields: a list is refused before the callback
 
     @app.callback(
         Output(Ids.TABLE, "children"), Output(Ids.EXPORT, "href"),

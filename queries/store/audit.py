@@ -10,7 +10,9 @@ Actions used so far (extend freely, keep snake_case, one verb per event):
   delegation_granted, delegation_revoked,
   and for the console: search, view, export, notify (called by the console/statistics engineers),
   diagnostic (targets: the account, then every source record the diagnostic matched, as « responsable_id@UAI »;
-  detail: counts only), snapshot_withdrawn (`meteocomptes snapshots withdraw`).
+  detail: counts only), snapshot_withdrawn (`meteocomptes snapshots withdraw`),
+  bad_request (a malformed callback body or an unknown static file, refused before any callback runs:
+  dashboard/requests_guard.py; detail: path, short reason, the callback's output id — never the body).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ ACTION_LABELS = {
     "notify": "Notification",
     "diagnostic": "Diagnostic « Je ne vois pas tous mes enfants »",
     "snapshot_withdrawn": "Retrait d'une date de données",
+    "bad_request": "Requête mal formée refusée",
 }
 
 

@@ -18,7 +18,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc,
 from dash.exceptions import PreventUpdate
 from flask import Response, request
 
-from dashboard import auth
+from dashboard import auth, requests_guard
 from dashboard.cache import cache
 from dashboard.components import simple_table
 from dashboard.exports_console import letters_pdf, list_csv, list_pdf
@@ -236,6 +236,12 @@ def _selected_accounts(settings: Settings, principal: Principal, target: str, se
 
 def register_callbacks(app: Any, settings: Settings) -> None:
     server = app.server
+    # Types of the inputs and states that their property name does not tell (dashboard/requests_guard.py).
+    for id_, prop, kind in ((Ids.CURRENT, "data", "str"), (Ids.CONFIRM_TOKEN, "data", "dict"),
+                            (Ids.D_CHANNEL, "value", "str"), (Ids.G_CHANNEL, "value", "str"),
+                            (Ids.G_TARGET, "value", "str"), (Ids.D_NEWPW, "value", "scalars"),
+                            (Ids.G_NEWPW, "value", "scalars"), (Ids.G_NEWPW_ACTIVE, "value", "scalars")):
+        requests_guard.expect(id_, prop, kind)
 
     @server.before_request
     def _start_outbox_sender() -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard import auth
+from dashboard import auth, requests_guard
 from dashboard.cache import cache
 from dashboard.ids import Shell
 from dashboard.pages.statistiques import figures as F
@@ -461,6 +461,7 @@ def view_from_controls(data: dict | None, values: dict[str, str | None]) -> str:
 
 
 def register_callbacks(app: Any, settings: Settings) -> None:
+    requests_guard.expect(Ids.VIEW, "data", "dict")  # a list or a text here is refused (422) before any callback
     for out_id, render in SECTIONS.items():
         app.callback(Output(out_id, "children"), Input(Ids.VIEW, "data"))(_guarded(render))
 
