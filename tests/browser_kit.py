@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -40,3 +41,18 @@ def serve(app) -> Iterator[str]:  # noqa: ANN001 - a Dash app
         yield f"http://127.0.0.1:{port}"
     finally:
         srv.shutdown()
+
+
+def open_logged_in(browser, url: str, login: str, password: str, next_path: str):  # noqa: ANN001, ANN201
+    """A new page logged in through the real form and landed on `next_path`, with the page errors it collects."""
+    page = browser.new_page(accept_downloads=True, locale="fr-FR")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # The favicon request lands on /login (no session yet) and would renew the form's CSRF cookie mid-test.
+    page.route("**/favicon.ico", lambda route: route.abort())
+    page.goto(f"{url}/login?next={next_path}")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    page.wait_for_url(re.compile(".*" + re.escape(next_path) + ".*"))
+    return page, errors

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, free_port, serve
+from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, free_port, open_logged_in, serve
 from test_console_data import COLLEGE, build_warehouse
 
 PASSWORD = "Console-Test-2026!x"
@@ -42,16 +42,7 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
     url, settings = live_app
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(accept_downloads=True, locale="fr-FR")
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        # The favicon request lands on /login (no session yet) and would renew the form's CSRF cookie mid-test.
-        page.route("**/favicon.ico", lambda route: route.abort())
-        page.goto(f"{url}/login?next=/responsables")
-        page.fill("input[name=login]", "chef.college")
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form button[type=submit], form input[type=submit]").first.click()
-        page.wait_for_url(re.compile(r".*/responsables.*"))
+        page, errors = open_logged_in(browser, url, "chef.college", PASSWORD, "/responsables")
         expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
 
         page.fill("#resp-q", "rehain")

@@ -6,12 +6,11 @@ coverage; the actions the export cannot serve are disabled, with the reason."""
 from __future__ import annotations
 
 import os
-import re
 from datetime import date
 from pathlib import Path
 
 import pytest
-from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, serve
+from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, open_logged_in, serve
 from test_ingest_export import GUIDE_ROWS, export_file
 
 from meteocomptes.cli import main as cli_main
@@ -53,15 +52,7 @@ def test_head_searches_an_export_only_establishment(live_app, tmp_path: Path) ->
     shots = Path(os.environ.get("EXPORT_COVERAGE_SHOTS", tmp_path))
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(accept_downloads=True, locale="fr-FR")
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.route("**/favicon.ico", lambda route: route.abort())
-        page.goto(f"{url}/login?next=/responsables")
-        page.fill("input[name=login]", "chef.export")
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form button[type=submit], form input[type=submit]").first.click()
-        page.wait_for_url(re.compile(r".*/responsables.*"))
+        page, errors = open_logged_in(browser, url, "chef.export", PASSWORD, "/responsables")
         expect(page.locator("#resp-count")).to_contain_text(f"{n} résultats", timeout=20_000)
         expect(page.locator("body")).to_contain_text(
             "Données du 15/09/2026 — 1 établissement (export console)"

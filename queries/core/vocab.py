@@ -6,75 +6,52 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class Origine(StrEnum):
-    """Origin of an account (DOMAINE.md, « Vocabulaires »)."""
+class Coded(StrEnum):
+    """A code of the data with its French label: `MEMBER = "CODE", "Libellé"` (the label defaults to the code)."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str = "") -> Coded:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label or code
+        return member
+
+
+class Origine(Coded):
+    """Origin of an account (docs/DOMAINE.md, « Vocabulaires »)."""
 
     ATEN = "ATEN"
     ENT = "ENT"
-    ETABLISSEMENT = "ETABLISSEMENT"
-    FRANCECONNECT = "FRANCECONNECT"
-    RESPONSABLE = "RESPONSABLE"
-    NON_RENSEIGNE = "NON_RENSEIGNE"
-
-    @property
-    def label(self) -> str:
-        return _ORIGINE_LABELS[self]
+    ETABLISSEMENT = "ETABLISSEMENT", "Établissement"
+    FRANCECONNECT = "FRANCECONNECT", "FranceConnect"
+    RESPONSABLE = "RESPONSABLE", "Responsable"
+    NON_RENSEIGNE = "NON_RENSEIGNE", "N/A"
 
 
-_ORIGINE_LABELS = {Origine.ATEN: "ATEN", Origine.ENT: "ENT", Origine.ETABLISSEMENT: "Établissement",
-                   Origine.FRANCECONNECT: "FranceConnect", Origine.RESPONSABLE: "Responsable",
-                   Origine.NON_RENSEIGNE: "N/A"}
+class Etat(Coded):
+    NON_NOTIFIE = "NON_NOTIFIE", "Non notifié"  # the states in the order of an account's life
+    NOTIFIE_NON_ACTIVE = "NOTIFIE_NON_ACTIVE", "Notifié et non activé"
+    EN_COURS_ACTIVATION = "EN_COURS_ACTIVATION", "En cours d'activation"
+    ACTIVE = "ACTIVE", "Activé"
+    DESACTIVE = "DESACTIVE", "Désactivé"
 
 
-class Etat(StrEnum):
-    """State of an account, in the order of its life."""
-
-    NON_NOTIFIE = "NON_NOTIFIE"
-    NOTIFIE_NON_ACTIVE = "NOTIFIE_NON_ACTIVE"
-    EN_COURS_ACTIVATION = "EN_COURS_ACTIVATION"
-    ACTIVE = "ACTIVE"
-    DESACTIVE = "DESACTIVE"
-
-    @property
-    def label(self) -> str:
-        return _ETAT_LABELS[self]
-
-
-_ETAT_LABELS = {Etat.NON_NOTIFIE: "Non notifié", Etat.NOTIFIE_NON_ACTIVE: "Notifié et non activé",
-                Etat.EN_COURS_ACTIVATION: "En cours d'activation", Etat.ACTIVE: "Activé", Etat.DESACTIVE: "Désactivé"}
-
-
-class Lien(StrEnum):
+class Lien(Coded):
     """Legal link of a guardian to a pupil."""
 
-    MERE = "MERE"
-    PERE = "PERE"
-    TUTEUR = "TUTEUR"
-    AUTRE = "AUTRE"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize().replace("Mere", "Mère").replace("Pere", "Père")
+    MERE, PERE, TUTEUR, AUTRE = ("MERE", "Mère"), ("PERE", "Père"), ("TUTEUR", "Tuteur"), ("AUTRE", "Autre")
 
 
-class Degre(StrEnum):
-    PREMIER = "1D"
-    SECOND = "2D"
-
-    @property
-    def label(self) -> str:
-        return "1er degré" if self is Degre.PREMIER else "2nd degré"
+class Degre(Coded):
+    PREMIER, SECOND = ("1D", "1er degré"), ("2D", "2nd degré")
 
 
-class TypeEtab(StrEnum):
-    """Type of establishment, with its degree."""
+class TypeEtab(Coded):
+    """Type of establishment; its degree follows from it."""
 
-    ECOLE_MATERNELLE = "ECOLE_MATERNELLE"
-    ECOLE_ELEMENTAIRE = "ECOLE_ELEMENTAIRE"
-    ECOLE_PRIMAIRE = "ECOLE_PRIMAIRE"
-    COLLEGE = "COLLEGE"
-    LYCEE = "LYCEE"
-    LYCEE_PRO = "LYCEE_PRO"
+    ECOLE_MATERNELLE, ECOLE_ELEMENTAIRE, ECOLE_PRIMAIRE = "ECOLE_MATERNELLE", "ECOLE_ELEMENTAIRE", "ECOLE_PRIMAIRE"
+    COLLEGE, LYCEE, LYCEE_PRO = "COLLEGE", "LYCEE", "LYCEE_PRO"
 
     @property
     def degre(self) -> Degre:

@@ -422,28 +422,28 @@ def accounts_of_filter(settings: Settings, principal: Principal, f: Filters, cap
         return [r[0] for r in con.execute(sql, [*bp, *wp, cap]).fetchall()]
 
 
+def _accounts_matching(settings: Settings, principal: Principal, column: str, keys: list[str]) -> list[str]:
+    """Distinct accounts of console rows whose `column` (identifiant or rid) is in `keys`, inside the scope."""
+    if not keys:
+        return []
+    pred, params = scope_sql(principal)
+    sql = f"SELECT DISTINCT identifiant FROM console_all c WHERE list_contains(?, c.{column}) AND {pred} ORDER BY 1"  # noqa: S608
+    with warehouse.connect(settings) as con:
+        return [r[0] for r in con.execute(sql, [keys, *params]).fetchall()]
+
+
 def accounts_in_scope(settings: Settings, principal: Principal, identifiants: Iterable[Any]) -> list[str]:
     """The given accounts that are linked to a pupil of the principal's scope (the others are dropped)."""
     authz.require(principal, Action.CONSOLE)
     ids = sorted({i for i in identifiants if isinstance(i, str) and 0 < len(i) <= 100})[:50_000]
-    if not ids:
-        return []
-    pred, params = scope_sql(principal)
-    sql = f"SELECT DISTINCT identifiant FROM console_all c WHERE list_contains(?, c.identifiant) AND {pred} ORDER BY 1"  # noqa: S608
-    with warehouse.connect(settings) as con:
-        return [r[0] for r in con.execute(sql, [ids, *params]).fetchall()]
+    return _accounts_matching(settings, principal, "identifiant", ids)
 
 
 def accounts_of_rows(settings: Settings, principal: Principal, rids: Iterable[Any]) -> list[str]:
     """Accounts of grid rows (opaque row ids from the browser), scope-checked in SQL."""
     authz.require(principal, Action.CONSOLE)
     ids = sorted({r for r in rids if isinstance(r, str) and re.fullmatch(r"[0-9a-f]{16}", r)})[:50_000]
-    if not ids:
-        return []
-    pred, params = scope_sql(principal)
-    sql = f"SELECT DISTINCT identifiant FROM console_all c WHERE list_contains(?, c.rid) AND {pred} ORDER BY 1"  # noqa: S608
-    with warehouse.connect(settings) as con:
-        return [r[0] for r in con.execute(sql, [ids, *params]).fetchall()]
+    return _accounts_matching(settings, principal, "rid", ids)
 
 
 def classes(settings: Settings, principal: Principal, uai: Any = None) -> list[str]:

@@ -9,6 +9,7 @@ ingestion (`agg_synthese`, `agg_funnel`) filtered on their leading columns; none
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -255,6 +256,24 @@ def _guard(principal: Principal, scope: Scope, cov: str, s: date) -> tuple[str, 
     )
 
 
+@dataclass(frozen=True)
+class Guarded:
+    """What every guarded aggregate read needs: coverage, ingested date, the remit guard and the aggregate's key."""
+
+    cov: str
+    s: date
+    guard: str
+    gargs: list
+    key: tuple[str, str, str, str]
+
+
+def _guarded(settings: Settings, principal: Principal, scope: Scope, degre: str, day: date | None) -> Guarded:
+    cov = cov_of(settings, scope)
+    s = asof(settings, day, cov)
+    guard, gargs = _guard(principal, scope, cov, s)
+    return Guarded(cov, s, guard, gargs, _key(scope, degre))
+
+
 # --------------------------------------------------------------------------------------------------- series
 
 
@@ -263,10 +282,8 @@ def evolution(
     d_from: date | None = None, d_to: date | None = None,
 ) -> pd.DataFrame:
     """Long table (date, origine, etat, n) of distinct accounts of the scope at each ingested date in range."""
-    cov = cov_of(settings, scope)
-    s = asof(settings, d_to, cov)
-    guard, gargs = _guard(principal, scope, cov, s)
-    level, code, sub, d = _key(scope, degre)
+    g = _guarded(settings, principal, scope, degre, d_to)
+    cov, s, guard, gargs, (level, code, sub, d) = g.cov, g.s, g.guard, g.gargs, g.key
     with warehouse.connect(settings) as con:
         df = con.execute(
             f"""SELECT a.date, a.origine, a.etat, a.n FROM agg_synthese a
@@ -393,34 +410,50 @@ def _children_sql(scope: Scope, spec: ChildSpec, principal: Principal, s: date, 
     return f"{sel} {src} WHERE {spred} AND {ppred} {deg}", [cov, s, *sargs, *pargs, *dargs]  # noqa: S608
 
 
+ChildQuery = Callable[[str, list, str, date, str], tuple[str, list]]
+
+
+def _per_child_level(
+    settings: Settings, principal: Principal, scope: Scope, degre: str, par: str, day: date | None, query: ChildQuery,
+) -> list[pd.DataFrame]:
+    """One frame per level of children of `scope` (child_spec), each from `query(members_sql, members_args,
+    aggregate_degre, s, cov)`, with the frame's `kind`."""
+    cov = cov_of(settings, scope)
+    s = asof(settings, day, cov)
+    _allowed_depth(principal, scope)
+    frames = []
+    with warehouse.connect(settings) as con:
+        for spec in child_spec(scope, degre, par):
+            members, margs = _children_sql(scope, spec, principal, s, cov)
+            sql, args = query(members, margs, degre if spec.level is Level.DEPARTEMENT else "ALL", s, cov)
+            df = con.execute(sql, args).df()
+            df["kind"] = spec.kind
+            frames.append(df)
+    return frames
+
+
 def children(
     settings: Settings, principal: Principal, scope: Scope, degre: str = "ALL", day: date | None = None,
     par: str = "classe",
 ) -> pd.DataFrame:
     """One row per child: level, code, sub, label, comptes, actives, notifies_non_actives, taux (NaN if no account)."""
-    cov = cov_of(settings, scope)
-    s = asof(settings, day, cov)
-    _allowed_depth(principal, scope)
-    frames = []
-    for spec in child_spec(scope, degre, par):
-        members, margs = _children_sql(scope, spec, principal, s, cov)
-        agg_deg = degre if spec.level is Level.DEPARTEMENT else "ALL"
-        with warehouse.connect(settings) as con:
-            df = con.execute(
-                f"""WITH m AS ({members})
-                    SELECT m.level, m.code, m.sub, m.label,
-                           coalesce(sum(a.n), 0)::BIGINT AS comptes,
-                           coalesce(sum(a.n) FILTER (WHERE a.etat = 'ACTIVE'), 0)::BIGINT AS actives,
-                           coalesce(sum(a.n) FILTER (WHERE a.etat = 'NOTIFIE_NON_ACTIVE'), 0)::BIGINT AS notifies_non_actives,
-                           coalesce(sum(a.n) FILTER (WHERE a.etat = 'NON_NOTIFIE'), 0)::BIGINT AS non_notifies
-                    FROM m LEFT JOIN agg_synthese a
-                      ON a.cov = ? AND a.date = ? AND a.level = m.level AND a.code = m.code AND a.sub = m.sub
-                     AND a.degre = ?
-                    GROUP BY ALL""",  # noqa: S608 - fragments from fixed maps
-                [*margs, cov, s, agg_deg],
-            ).df()
-        df["kind"] = spec.kind
-        frames.append(df)
+
+    def query(members: str, margs: list, agg_deg: str, s: date, cov: str) -> tuple[str, list]:
+        return (
+            f"""WITH m AS ({members})
+                SELECT m.level, m.code, m.sub, m.label,
+                       coalesce(sum(a.n), 0)::BIGINT AS comptes,
+                       coalesce(sum(a.n) FILTER (WHERE a.etat = 'ACTIVE'), 0)::BIGINT AS actives,
+                       coalesce(sum(a.n) FILTER (WHERE a.etat = 'NOTIFIE_NON_ACTIVE'), 0)::BIGINT AS notifies_non_actives,
+                       coalesce(sum(a.n) FILTER (WHERE a.etat = 'NON_NOTIFIE'), 0)::BIGINT AS non_notifies
+                FROM m LEFT JOIN agg_synthese a
+                  ON a.cov = ? AND a.date = ? AND a.level = m.level AND a.code = m.code AND a.sub = m.sub
+                 AND a.degre = ?
+                GROUP BY ALL""",  # noqa: S608 - fragments from fixed maps
+            [*margs, cov, s, agg_deg],
+        )
+
+    frames = _per_child_level(settings, principal, scope, degre, par, day, query)
     if not frames:
         return pd.DataFrame(columns=["level", "code", "sub", "label", "comptes", "actives",
                                      "notifies_non_actives", "non_notifies", "kind", "taux"])
@@ -463,30 +496,25 @@ def children_series(
     d_from: date | None = None, d_to: date | None = None, par: str = "classe",
 ) -> pd.DataFrame:
     """Activation rate of each child at the last ingested date of each week (for the heatmap child × week)."""
-    cov = cov_of(settings, scope)
-    s = asof(settings, d_to, cov)
-    _allowed_depth(principal, scope)
-    frames = []
-    for spec in child_spec(scope, degre, par):
-        members, margs = _children_sql(scope, spec, principal, s, cov)
-        agg_deg = degre if spec.level is Level.DEPARTEMENT else "ALL"
-        with warehouse.connect(settings) as con:
-            df = con.execute(
-                f"""WITH m AS ({members}),
-                    wk AS (SELECT max(date) AS date FROM snapshot WHERE cov = ? AND date BETWEEN ? AND ?
-                           GROUP BY date_trunc('week', date))
-                    SELECT m.code, m.sub, m.label, a.date,
-                           sum(a.n)::BIGINT AS comptes, coalesce(sum(a.n) FILTER (WHERE a.etat = 'ACTIVE'), 0)::BIGINT AS actives
-                    FROM m JOIN agg_synthese a
-                      ON a.cov = ? AND a.level = m.level AND a.code = m.code AND a.sub = m.sub AND a.degre = ?
-                    JOIN wk ON wk.date = a.date
-                    GROUP BY ALL ORDER BY a.date""",  # noqa: S608 - fixed fragments
-                [*margs, cov, d_from or date(1900, 1, 1), s, cov, agg_deg],
-            ).df()
-        frames.append(df)
+
+    def query(members: str, margs: list, agg_deg: str, s: date, cov: str) -> tuple[str, list]:
+        return (
+            f"""WITH m AS ({members}),
+                wk AS (SELECT max(date) AS date FROM snapshot WHERE cov = ? AND date BETWEEN ? AND ?
+                       GROUP BY date_trunc('week', date))
+                SELECT m.code, m.sub, m.label, a.date,
+                       sum(a.n)::BIGINT AS comptes, coalesce(sum(a.n) FILTER (WHERE a.etat = 'ACTIVE'), 0)::BIGINT AS actives
+                FROM m JOIN agg_synthese a
+                  ON a.cov = ? AND a.level = m.level AND a.code = m.code AND a.sub = m.sub AND a.degre = ?
+                JOIN wk ON wk.date = a.date
+                GROUP BY ALL ORDER BY a.date""",  # noqa: S608 - fixed fragments
+            [*margs, cov, d_from or date(1900, 1, 1), s, cov, agg_deg],
+        )
+
+    frames = _per_child_level(settings, principal, scope, degre, par, d_to, query)
     if not frames:
         return pd.DataFrame(columns=["code", "sub", "label", "date", "comptes", "actives", "taux"])
-    out = pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True).drop(columns="kind")
     out["date"] = pd.to_datetime(out["date"]).dt.date
     out["taux"] = out["actives"] / out["comptes"].where(out["comptes"] > 0)
     out["label"] = out["label"].fillna(out["code"])
@@ -533,10 +561,8 @@ def a_relancer(
 def funnel_week_counts(settings: Settings, principal: Principal, scope: Scope, degre: str = "ALL",
                        day: date | None = None) -> list[tuple[date, int]]:
     """(week Monday, accounts notified that week) for weeks with notifications in the scope, most recent first."""
-    cov = cov_of(settings, scope)
-    s = asof(settings, day, cov)
-    guard, gargs = _guard(principal, scope, cov, s)
-    level, code, sub, d = _key(scope, degre)
+    g = _guarded(settings, principal, scope, degre, day)
+    cov, s, guard, gargs, (level, code, sub, d) = g.cov, g.s, g.guard, g.gargs, g.key
     with warehouse.connect(settings) as con:
         rows = con.execute(
             f"""SELECT semaine, notifies FROM agg_funnel
@@ -571,10 +597,8 @@ def funnel(
 ) -> pd.DataFrame:
     """Per child (classes of an establishment…) and for the scope itself (first row, kind 'total'):
     accounts notified in the week, activated within 7 and 30 days."""
-    cov = cov_of(settings, scope)
-    s = asof(settings, day, cov)
-    guard, gargs = _guard(principal, scope, cov, s)
-    level, code, sub, d = _key(scope, degre)
+    g = _guarded(settings, principal, scope, degre, day)
+    cov, s, guard, gargs, (level, code, sub, d) = g.cov, g.s, g.guard, g.gargs, g.key
     with warehouse.connect(settings) as con:
         total = con.execute(
             f"""SELECT level, code, sub, 'Ensemble du périmètre' AS label, notifies, actives_7j, actives_30j

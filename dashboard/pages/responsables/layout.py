@@ -27,13 +27,10 @@ from queries.warehouse import stats_series
 PATH = "/responsables"
 
 # Statut du compte: a coloured dot (decorative, drawn by assets/console.css) beside the label, which stays the text.
-ETAT_CLASSES: dict[str, str] = {
-    "ACTIVE": "resp-etat--active",
-    "NOTIFIE_NON_ACTIVE": "resp-etat--notifie",
-    "EN_COURS_ACTIVATION": "resp-etat--en-cours",
-    "NON_NOTIFIE": "resp-etat--non-notifie",
-    "DESACTIVE": "resp-etat--desactive",
-}
+def etat_class(code: str) -> str:
+    return "resp-etat--" + code.lower().replace("_", "-")
+
+
 # Messagerie: the row carries ✔/✘ (queries.services.console.grid_row); the cell shows « Oui »/« Non » as text and the
 # symbol as a decorative mark (CSS), so a screen reader says the word, not "heavy check mark".
 MESSAGERIE_TEXT = {"function": "params.value === '✔' ? 'Oui' : (params.value === '✘' ? 'Non' : '')"}
@@ -47,8 +44,8 @@ COLUMNS: list[dict[str, Any]] = [
     {"field": "messagerie", "headerName": "Messagerie", "width": 120, "valueFormatter": MESSAGERIE_TEXT,
      "cellClassRules": {"resp-mail--oui": "params.value === '✔'", "resp-mail--non": "params.value === '✘'"}},
     {"field": "etat", "headerName": "Statut du compte", "minWidth": 190, "cellClass": "resp-etat",
-     "cellClassRules": {cls: f"params.value === {json.dumps(ETATS[code], ensure_ascii=False)}"
-                        for code, cls in ETAT_CLASSES.items()}},
+     "cellClassRules": {etat_class(code): f"params.value === {json.dumps(label, ensure_ascii=False)}"
+                        for code, label in ETATS.items()}},
     {"field": "origine", "headerName": "Origine du compte", "width": 150},
     {"field": "date_notification", "headerName": "Date de notification", "width": 150},
     {"field": "date_derniere_connexion", "headerName": "Date de dernière connexion", "width": 170},
