@@ -15,6 +15,7 @@ from typing import Any
 
 from fpdf import FPDF
 
+from dashboard import csv_safe
 from queries import labels
 from queries.actions import Letter, wording
 
@@ -31,16 +32,9 @@ LIST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("date_notification", "Date de notification"),
     ("date_derniere_connexion", "Date de dernière connexion"),
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ------------------------------------------------------------------------------------------------- CSV
-
-
-def neutralise(value: Any) -> str:
-    """A cell that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def list_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[tuple[str, str]] = LIST_COLUMNS) -> bytes:
@@ -49,7 +43,7 @@ def list_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[tuple[str, str
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow([label for _, label in columns])
     for r in rows:
-        w.writerow([neutralise(r.get(k, "")) for k, _ in columns])
+        w.writerow([csv_safe.neutralise(r.get(k, "")) for k, _ in columns])
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")
 
 

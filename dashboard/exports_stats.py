@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from dashboard import auth
+from dashboard import auth, csv_safe
 from dashboard.pages.statistiques import callbacks as C
 from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
@@ -65,8 +65,8 @@ def _cell(v: Any) -> Any:
         return f"{v:.4f}".replace(".", ",")  # French decimal comma
     if isinstance(v, date):
         return f"{v:%d/%m/%Y}"
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
+    if isinstance(v, str):
+        return csv_safe.neutralise(v)
     return v
 
 

@@ -8,7 +8,8 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from dashboard.exports_console import LIST_COLUMNS, letters_pdf, list_csv, list_pdf, neutralise
+from dashboard.csv_safe import neutralise
+from dashboard.exports_console import LIST_COLUMNS, letters_pdf, list_csv, list_pdf
 from queries.actions import Letter, letter_email
 
 
