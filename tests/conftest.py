@@ -4,6 +4,7 @@ Sections (keep them grouped; add new fixtures to the matching section or open a 
   1. paths and settings
   2. warehouse built from the hand-made `tests/fixtures/mini` snapshots (see its README for expected figures)
   3. ingestion inputs (editable copies of the mini snapshots, warehouse inspection helpers)
+  4. external services (tests/services.py: skipped locally when missing, failed under CI=true)
 """
 
 from __future__ import annotations
@@ -85,3 +86,12 @@ def wh_rows(settings: Settings, sql: str, params: list[Any] | dict[str, Any] | N
 
     with connect(settings) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+# ------------------------------------------------------------------------------------------ 4. external services
+@pytest.fixture(scope="session")
+def chromium_available() -> str:
+    """Debian's Chromium (browser_kit.BROWSER_MARKS): a skip with its reason locally, a failure under CI=true."""
+    from services import chromium
+
+    return chromium()

@@ -21,6 +21,7 @@ from test_auth_kit import (
 )
 
 from dashboard import auth
+from dashboard.ids import Shell
 from queries.core import authz
 from queries.core.authz import Action
 from queries.core.scope import AccessDenied, Level, Principal, Role, Scope
@@ -44,6 +45,15 @@ def _audit_actions(s) -> list[str]:
 
 def _dash_post(client, body=None):  # noqa: ANN001, ANN202
     return client.post("/_dash-update-component", json=body or router_body("/"))
+
+
+def _assert_logged_in(client, display_name: str = "Chef.College", **headers: str) -> None:  # noqa: ANN001
+    """The router answers 200 with this user's name and the logout link: still logged in (a 500, a 403 or an
+    anonymous answer, whose user slot is empty, all fail here)."""
+    r = client.post("/_dash-update-component", json=router_body("/"), headers=headers)
+    assert r.status_code == 200, (r.status_code, r.get_data(as_text=True)[:300])
+    user = r.get_json()["response"][str(Shell.USER)]["children"]
+    assert display_name in json.dumps(user, ensure_ascii=False) and "Se déconnecter" in text(r), user
 
 
 # ------------------------------------------------------------------ route classes
@@ -71,7 +81,8 @@ def test_public_routes_stay_reachable(env):
     _, app = env
     c = app.server.test_client()
     assert c.get("/login").status_code == 200
-    assert c.get("/healthz").status_code in (200, 503)  # 503: no warehouse in this test, but not 401/302
+    r = c.get("/healthz")  # no warehouse in this test: 503 with its JSON, not 401/302
+    assert r.status_code == 503 and r.json["status"] == "indisponible"
     assert c.get("/assets/dsfr/dsfr.main.min.css").status_code == 200
     assert c.get("/_favicon.ico").status_code == 200
     suites = [p for p in app.server.url_map.iter_rules() if "_dash-component-suites" in p.rule]
@@ -102,7 +113,7 @@ def test_login_sets_opaque_cookie_and_session_row(env):
     with engine(s).connect() as con:
         rows = con.execute(sa.select(users.sessions)).all()
     assert len(rows) == 1 and rows[0].sid_hash != token  # only a digest is stored
-    assert _dash_post(c).status_code != 401
+    _assert_logged_in(c)
     assert "login_ok" in _audit_actions(s)
 
 
@@ -153,8 +164,7 @@ def test_cross_origin_posts_are_refused(env):
     assert c2.post("/_dash-update-component", json=router_body("/"), headers={"Origin": "https://evil.example"}).status_code == 403
     assert c2.post("/_dash-update-component", json=router_body("/"), headers={"Referer": "http://evil.example/x"}).status_code == 403
     assert c2.post("/_dash-update-component", json=router_body("/"), headers={"Origin": "null"}).status_code == 403
-    ok = c2.post("/_dash-update-component", json=router_body("/"), headers={"Origin": "http://localhost"})
-    assert ok.status_code != 403
+    _assert_logged_in(c2, Origin="http://localhost")  # our own origin goes through
 
 
 def test_logout_deletes_the_session(env):
@@ -173,7 +183,7 @@ def test_cross_site_logout_link_only_shows_a_confirmation(env):
     c = logged_client(app, "chef.college")
     r = c.get("/logout", headers={"Sec-Fetch-Site": "cross-site"})
     assert r.status_code == 200 and 'method="post"' in r.get_data(as_text=True)
-    assert _dash_post(c).status_code != 401  # still logged in
+    _assert_logged_in(c)
     r = c.post("/logout", headers={"Origin": "http://localhost"})
     assert r.status_code == 303
     assert _dash_post(c).status_code == 401
@@ -193,7 +203,7 @@ def test_idle_timeout(env):
     s, app = env
     c = logged_client(app, "chef.college")
     _age_session(s, seen=timedelta(minutes=29))
-    assert _dash_post(c).status_code != 401
+    _assert_logged_in(c)
     _age_session(s, seen=timedelta(minutes=31))
     assert _dash_post(c).status_code == 401
     r = c.get("/statistiques")
@@ -205,7 +215,7 @@ def test_absolute_timeout_despite_activity(env):
     s, app = env
     c = logged_client(app, "chef.college")
     _age_session(s, created=timedelta(hours=11, minutes=59), seen=timedelta(minutes=1))
-    assert _dash_post(c).status_code != 401
+    _assert_logged_in(c)
     _age_session(s, created=timedelta(hours=12, minutes=1), seen=timedelta(seconds=0))
     assert _dash_post(c).status_code == 401
 
@@ -222,7 +232,7 @@ def test_expired_session_redirect_says_so(env):
 def test_user_disabled_mid_session_is_refused_at_next_callback(env):
     s, app = env
     c = logged_client(app, "chef.college")
-    assert _dash_post(c).status_code != 401
+    _assert_logged_in(c)
     # Disabled directly in the store (as another worker/node would), not through set_active's session cleanup.
     with engine(s).begin() as con:
         con.execute(users.users.update().where(users.users.c.login_key == "chef.college").values(active=False))

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from datetime import date, timedelta
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
+from services import postgres_url, redis_url
 from test_auth_kit import PASSWORD, add_user, login, make_app, make_settings
 
 from dashboard.auth import GENERIC_LOGIN_ERROR, IP_FAILURE_FACTOR
@@ -18,9 +18,6 @@ from queries import store
 from queries.core.scope import Principal, Role, Scope
 from queries.core.settings import Settings
 from queries.store import audit, outbox, ratelimit, users
-
-REDIS_URL_TEST = os.environ.get("REDIS_URL_TEST", "redis://127.0.0.1:6379/15")
-DATABASE_URL_TEST = os.environ.get("DATABASE_URL_TEST", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def _message(r) -> str:  # noqa: ANN001
@@ -137,19 +134,9 @@ def test_hit_counts_in_fixed_windows(tmp_path):
 # ------------------------------------------------------------------ real Redis
 
 
-def _redis_or_skip() -> str:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL_TEST, socket_connect_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"Redis injoignable à {REDIS_URL_TEST} (REDIS_URL_TEST) : {exc}")
-    return REDIS_URL_TEST
-
-
 @pytest.mark.redis
 def test_ratelimit_in_redis_is_shared_between_nodes(tmp_path):
-    url = _redis_or_skip()
+    url = redis_url()  # skipped locally without Redis, failed under CI=true
     node_a = make_settings(tmp_path / "a", REDIS_URL=url)
     node_b = make_settings(tmp_path / "b", REDIS_URL=url)  # different store: only Redis is shared
     key = f"notify:{uuid.uuid4()}"
@@ -170,7 +157,7 @@ def test_ratelimit_in_redis_is_shared_between_nodes(tmp_path):
 
 @pytest.mark.redis
 def test_bruteforce_with_redis_counters(tmp_path):
-    url = _redis_or_skip()
+    url = redis_url()  # skipped locally without Redis, failed under CI=true
     s = make_settings(tmp_path, REDIS_URL=url)
     # Unique logins and addresses per run: the Redis database may be shared with other runs.
     import redis
@@ -192,16 +179,12 @@ def test_bruteforce_with_redis_counters(tmp_path):
 @pytest.fixture
 def pg_settings(tmp_path):
     """A database created for this test on the DATABASE_URL_TEST server, dropped afterwards."""
-    try:
-        admin = sa.create_engine(store._normalise(DATABASE_URL_TEST), isolation_level="AUTOCOMMIT")
-        with admin.connect() as con:
-            con.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"PostgreSQL injoignable à {DATABASE_URL_TEST} (DATABASE_URL_TEST) : {exc}")
+    server = postgres_url()  # skipped locally without PostgreSQL, failed under CI=true
+    admin = sa.create_engine(store._normalise(server), isolation_level="AUTOCOMMIT")
     name = f"mc_auth_{uuid.uuid4().hex[:12]}"
     with admin.connect() as con:
         con.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    parts = urlsplit(DATABASE_URL_TEST)
+    parts = urlsplit(server)
     url = urlunsplit(parts._replace(path=f"/{name}"))
     s = make_settings(tmp_path, DATABASE_URL=url)
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from browser_kit import free_port
+from services import venv_program
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -80,7 +80,9 @@ def _procfile_cmd() -> str:
     return re.sub(r"--bind \S+", "--bind 127.0.0.1:$PORT", line.removeprefix("web:").strip())
 
 
-pytestmark = pytest.mark.skipif(shutil.which("gunicorn", path=str(BIN)) is None, reason="gunicorn absent du venv")
+@pytest.fixture(autouse=True)
+def _gunicorn_installed() -> None:
+    venv_program("gunicorn", BIN)  # skipped locally when missing, failed under CI=true
 
 
 @pytest.mark.parametrize("how", ["serve", "procfile"])

@@ -40,7 +40,8 @@ def spawn_ingest(settings: Settings, path: Path) -> subprocess.Popen:
 @pytest.fixture
 def bigger_snapshot(tmp_path: Path) -> Path:
     """A generated demo day (a few thousand rows: long enough to be killed midway), dated after the mini ones."""
-    generate = pytest.importorskip("data.generate").generate
+    from data.generate import generate  # part of the project: missing is an error, not a skip
+
     return generate("demo", 1, date(2026, 9, 22), 1, 1, tmp_path / "gen")[0]
 
 

@@ -11,8 +11,10 @@ import io
 import json
 
 import pytest
+from services import require_service
 from test_auth_kit import add_user, logged_client, make_app, router_body, text
 
+from dashboard.pages.statistiques.callbacks import SECTIONS
 from dashboard.pages.statistiques.ids import Ids
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries.core.scope import Principal, Role, Scope
@@ -173,16 +175,18 @@ def test_relance_links_into_the_console_only_for_console_roles(web):
     assert console_href("9740601K", "2NDE 1") == "/responsables?uai=9740601K&classe=2NDE+1&etat=NOTIFIE_NON_ACTIVE"
 
 
-@pytest.mark.parametrize("out_id", list(Ids))
+# Every section the page registers (a new one is covered without editing this list); not list(Ids), whose
+# form controls have no `children` callback: their cases asserted nothing.
+@pytest.mark.parametrize("out_id", list(SECTIONS))
 def test_forged_callbacks_for_another_scope_are_refused(web, out_id):
     s, app = web
     c = logged_client(app, "ien.test")
+    own = post(c, section_body(out_id, {"scope": "circonscription:974-SUD", "date": "2026-09-01"}))
+    assert own.status_code == 200, (out_id, own.get_data(as_text=True)[:300])  # the callback exists and answers
     for scope in ("academie:28", f"etablissement:{CHEF_UAI}", "classe:9740601K:2NDE 1"):
         r = post(c, section_body(out_id, {"scope": scope}))
-        if out_id in (Ids.KPIS, Ids.SYNTHESE, Ids.EVOLUTION, Ids.PROJECTION, Ids.CHILDREN, Ids.HEATMAP,
-                      Ids.FUNNEL, Ids.RELANCE):
-            assert r.status_code == 403, (out_id, scope, r.status_code)
-            assert "9740601K" not in text(r) and "Collège" not in text(r)
+        assert r.status_code == 403, (out_id, scope, r.status_code)
+        assert "9740601K" not in text(r) and "Collège" not in text(r)
 
 
 def test_form_writes_the_view_into_the_url(web):
@@ -354,7 +358,7 @@ def test_pdf_report_renders_charts_with_kaleido(mini_warehouse):
     df = stats_series.evolution(s, PILOTE, scope)
     pdf = exports_stats.report_pdf(syn, "Académie de La Réunion", k, df, date(2026, 9, 1), date(2026, 9, 15))
     page = PdfReader(io.BytesIO(pdf)).pages[0]
-    if len(page.images) == 0:
-        pytest.skip("kaleido n'a pas pu lancer Chromium ici : graphiques dessinés par fpdf2")
+    if len(page.images) == 0:  # skipped locally, failed under CI=true
+        require_service("Chromium (kaleido)", "kaleido n'a pas pu le lancer : graphiques dessinés par fpdf2")
     assert len(page.images) == 2
     assert "Total" in page.extract_text()

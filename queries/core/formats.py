@@ -54,8 +54,10 @@ def fmt_date(d: Any, missing: str = MISSING) -> str:
 
 # ------------------------------------------------------------------------------------------------------- CSV
 # Every CSV the product writes (console lists, statistics, journal): `;`-separated, UTF-8 with a BOM and CRLF, as
-# French Excel opens them; numbers raw (no thousands separator) so that Excel sums them; and any text a
-# spreadsheet would run as a formula prefixed with a quote (CSV injection).
+# French Excel opens them; numbers raw (no thousands separator) so that Excel sums them. A spreadsheet runs a cell
+# that starts with `=`, `+`, `-` or `@` as a formula (`=HYPERLINK(…)` sends data away, `-1+2` computes), and
+# Excel also after a leading tab or carriage return: such a text cell gets a leading `'`, shown as text.
+# Numbers are never passed as text (a negative rate must stay a number Excel can sum).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
