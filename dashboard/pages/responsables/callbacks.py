@@ -223,16 +223,6 @@ def _selected_accounts(settings: Settings, principal: Principal, target: str, se
 
 
 def register_callbacks(app: Any, settings: Settings) -> None:
-    server = app.server
-
-    @server.before_request
-    def _start_outbox_sender() -> None:
-        # Started lazily in each worker, after gunicorn's fork (a thread does not survive a fork).
-        outbox.start_background_sender(settings)
-
-    server.add_url_rule("/export/responsables.<fmt>", "export_responsables",
-                        lambda fmt: export_view(settings, fmt))
-
     FILTER_STATES = [State(Ids.Q, "value"), State(Ids.CLASSES, "value"), State(Ids.ETATS, "value"),
                      State(Ids.ORIGINES, "value"), State(Ids.MAIL, "value"), State(Ids.MOBILE, "value"),
                      State(Ids.UAI, "value")]
