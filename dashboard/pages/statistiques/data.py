@@ -71,8 +71,13 @@ def checked(settings: Settings, principal: Principal, view: View) -> tuple[stats
     cov = cached(settings, "cov", lambda: stats_series.cov_of(settings, view.scope), view.scope)
     s = cached(settings, "asof", lambda: stats_series.asof(settings, view.date, cov), view.date, cov)
     info = cached(
-        settings, "check", lambda: stats_series.check_scope(settings, principal, view.scope, s),
-        principal.role.value, principal.scope, view.scope, s,
+        settings,
+        "check",
+        lambda: stats_series.check_scope(settings, principal, view.scope, s),
+        principal.role.value,
+        principal.scope,
+        view.scope,
+        s,
     )
     return info, s
 
@@ -91,37 +96,68 @@ def date_range(settings: Settings, view: View, s: date) -> tuple[date, date]:
     return view.d_from or default_from, view.d_to or s
 
 
-def evolution(settings: Settings, principal: Principal, view: View, s: date) -> tuple[pd.DataFrame, date, date]:
+def evolution(
+    settings: Settings, principal: Principal, view: View, s: date
+) -> tuple[pd.DataFrame, date, date]:
     d_from, d_to = date_range(settings, view, s)
-    df = cached(settings, "evolution",
-                lambda: stats_series.evolution(settings, principal, view.scope, view.degre, d_from, d_to),
-                view.scope, view.degre, d_from, d_to)
+    df = cached(
+        settings,
+        "evolution",
+        lambda: stats_series.evolution(settings, principal, view.scope, view.degre, d_from, d_to),
+        view.scope,
+        view.degre,
+        d_from,
+        d_to,
+    )
     return df, d_from, d_to
 
 
-def projection(settings: Settings, principal: Principal, view: View, s: date) -> tuple[stats_series.Projection, pd.DataFrame]:
+def projection(
+    settings: Settings, principal: Principal, view: View, s: date
+) -> tuple[stats_series.Projection, pd.DataFrame]:
     """The activation-rate projection to the view's target (in 4 weeks by default), and the observed rates."""
     start = stats_series.rentree(s)
-    df = cached(settings, "evolution-year",
-                lambda: stats_series.evolution(settings, principal, view.scope, view.degre, start, s),
-                view.scope, view.degre, start, s)
+    df = cached(
+        settings,
+        "evolution-year",
+        lambda: stats_series.evolution(settings, principal, view.scope, view.degre, start, s),
+        view.scope,
+        view.degre,
+        start,
+        s,
+    )
     r = stats_series.rate_series(df)
     target = view.cible if view.cible and view.cible > s else s + timedelta(weeks=4)
     return stats_series.projection(r, target), r
 
 
-def children(settings: Settings, principal: Principal, view: View, info: stats_series.ScopeInfo,
-             s: date) -> tuple[pd.DataFrame, float | None]:
+def children(
+    settings: Settings, principal: Principal, view: View, info: stats_series.ScopeInfo, s: date
+) -> tuple[pd.DataFrame, float | None]:
     """Sub-scopes compared, and the académie median of their level when there is a single level."""
-    ch = cached(settings, "children",
-                lambda: stats_series.children(settings, principal, view.scope, view.degre, s, view.par),
-                view.scope, view.degre, s, view.par)
+    ch = cached(
+        settings,
+        "children",
+        lambda: stats_series.children(settings, principal, view.scope, view.degre, s, view.par),
+        view.scope,
+        view.degre,
+        s,
+        view.par,
+    )
     specs = stats_series.child_spec(view.scope, view.degre, view.par)
     median = None
     if len(specs) == 1:
         sp = specs[0]
-        median = cached(settings, "median",
-                        lambda: stats_series.academie_median(settings, principal, sp.level, info.academie, s,
-                                                             sp.filter_degre, view.degre),
-                        sp.level, info.academie, s, sp.filter_degre, view.degre)
+        median = cached(
+            settings,
+            "median",
+            lambda: stats_series.academie_median(
+                settings, principal, sp.level, info.academie, s, sp.filter_degre, view.degre
+            ),
+            sp.level,
+            info.academie,
+            s,
+            sp.filter_degre,
+            view.degre,
+        )
     return ch, median
