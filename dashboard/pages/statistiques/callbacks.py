@@ -59,8 +59,8 @@ def _guarded(render: Callable[..., Any]) -> Callable[[dict | None], Any]:
             # The rendered section is cached too (figures cost more than the queries). After the remit check,
             # it depends only on the view and on whether the console links are shown.
             return D.cached(settings, f"render:{render.__name__}",
-                          lambda: render(settings, principal, view, info, s),
-                          sorted(view.params().items()), s, principal.can_console)
+                            lambda: render(settings, principal, view, info, s),
+                            sorted(view.params().items()), s, principal.can_console)
         except (stats_series.NoData, stats_series.ScopeNotFound, stats.StatsError) as exc:
             return F.alert(str(exc), "warning")
         except warehouse.WarehouseUnavailable as exc:
@@ -75,7 +75,7 @@ def _guarded(render: Callable[..., Any]) -> Callable[[dict | None], Any]:
 
 def render_kpis(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
     k = D.cached(settings, "kpis", lambda: stats_series.kpis(settings, principal, view.scope, view.degre, s),
-               view.scope, view.degre, s)
+                 view.scope, view.degre, s)
 
     def card(title: str, value: str, lines: list[str]) -> html.Div:
         return html.Div(
@@ -109,7 +109,7 @@ def synthese_table(syn: stats.Synthese, caption: str) -> html.Div:
 def render_synthese(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
     degre = None if view.degre == "ALL" else view.degre
     syn = D.cached(settings, "synthese", lambda: stats.synthese(settings, principal, view.scope, s, degre),
-                 view.scope, s, degre)
+                   view.scope, s, degre)
     total = syn.rows[-1]
     taux = (int(total["ACTIVE"]) / int(total["comptes"])) if int(total["comptes"]) else None
     return html.Div([
@@ -234,8 +234,8 @@ def render_children(settings: Settings, principal: Principal, view: View, info: 
 def render_heatmap(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
     d_from, d_to = D.date_range(settings, view, s)
     cs = D.cached(settings, "children-series",
-                lambda: stats_series.children_series(settings, principal, view.scope, view.degre, d_from, d_to, view.par),
-                view.scope, view.degre, d_from, d_to, view.par)
+                  lambda: stats_series.children_series(settings, principal, view.scope, view.degre, d_from, d_to, view.par),
+                  view.scope, view.degre, d_from, d_to, view.par)
     if cs.empty:
         return F.alert("Aucune donnée sur la période choisie.", "info")
     piv = cs.pivot_table(index="label", columns="date", values="taux", aggfunc="first")
@@ -252,15 +252,15 @@ def render_heatmap(settings: Settings, principal: Principal, view: View, info: A
 
 def render_funnel(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
     weeks = D.cached(settings, "funnel-weeks",
-                   lambda: stats_series.funnel_week_counts(settings, principal, view.scope, view.degre, s),
-                   view.scope, view.degre, s)
+                     lambda: stats_series.funnel_week_counts(settings, principal, view.scope, view.degre, s),
+                     view.scope, view.degre, s)
     if not weeks:
         return F.alert("Aucune notification enregistrée dans ce périmètre.", "info")
     week = view.semaine if view.semaine in dict(weeks) else stats_series.default_week(weeks, s)
     assert week is not None
     fn = D.cached(settings, "funnel",
-                lambda: stats_series.funnel(settings, principal, view.scope, week, view.degre, s, view.par),
-                view.scope, week, view.degre, s, view.par)
+                  lambda: stats_series.funnel(settings, principal, view.scope, week, view.degre, s, view.par),
+                  view.scope, week, view.degre, s, view.par)
     chooser = inline_chooser("Semaine de notification (lundi)", Ids.SEMAINE,
                              [{"label": f"Semaine du {F.fmt_date(w)} ({F.fmt_int(n)} notifiés)", "value": w.isoformat()}
                               for w, n in weeks], week.isoformat(), "Afficher", Ids.SEMAINE_APPLY)
@@ -287,7 +287,7 @@ def console_href(uai: str, classe: str) -> str:
 
 def render_relance(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
     df = D.cached(settings, "relance", lambda: stats_series.a_relancer(settings, principal, view.scope, s),
-                view.scope, s)
+                  view.scope, s)
     if df.empty:
         return F.alert("Aucun compte notifié et non activé : rien à relancer.", "success")
     rows = []
