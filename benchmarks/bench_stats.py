@@ -6,7 +6,7 @@ Generates and ingests the profile once (kept under --dir), then for each statist
 (académie, circonscription, collège, classe) times:
 - cold: a freshly opened read-only warehouse connection (new worker, empty DuckDB buffers), no result cache;
 - warm: connection open and buffers warm, no result cache (what a cache miss costs);
-- cached: through the page's Flask-Caching layer (`callbacks.cached`, FileSystemCache), after the SQL remit check;
+- cached: through the page's Flask-Caching layer (`data.cached`, FileSystemCache), after the SQL remit check;
 - naive: the same aggregation as most Dash apps do it, a pandas group-by on the raw snapshot tables already
   loaded in memory (file reading excluded, which favours pandas), with the same distinct-count rule.
 It prints p50/p95 in milliseconds and the naive/warm ratio, and writes the table as Markdown (--markdown).
@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     from flask import Flask
 
     from dashboard.cache import init_cache
-    from dashboard.pages.statistiques.callbacks import cached
+    from dashboard.pages.statistiques.data import cached
 
     app = Flask("bench")
     init_cache(app, settings)

@@ -7,16 +7,17 @@ from urllib.parse import parse_qsl
 
 import dash
 from dash import Dash, Input, Output, dcc, html
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify, request
 
 from dashboard import api, auth, requests_guard
 from dashboard.cache import init_cache
 from dashboard.ids import Shell
 from dashboard.pages import Page, load_pages
+from dashboard.pages.responsables.callbacks import export_view
 from queries import warehouse
 from queries.core.scope import Principal
 from queries.core.settings import Settings
-from queries.store import audit, init_db
+from queries.store import audit, init_db, outbox
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -131,6 +132,40 @@ def data_date_label(settings: Settings) -> str:
         return "Aucune donnée disponible pour le moment."
 
 
+def page_key(path: str) -> str:
+    """The registry key of a page path: the router ignores a trailing slash."""
+    return path.rstrip("/") or "/"
+
+
+def validation_layout(settings: Settings, pages: list[Page]) -> html.Div:
+    """The shell and every page's skeleton: Dash checks each callback's ids and properties against it."""
+    return html.Div([shell_layout(settings), *[p.skeleton(settings) for p in pages if p.skeleton is not None]])
+
+
+def init_not_found(app: Dash, pages: list[Page]) -> None:
+    """Unknown paths answer 404. Dash's catch-all serves its index for any path and the router then shows
+    « Page introuvable »: the same page is sent, with the status that monitors, crawlers and logs expect."""
+    known = {page_key(p.path) for p in pages}
+    catchall = app.config.routes_pathname_prefix + "<path:path>"
+
+    @app.server.after_request
+    def _unknown_page_is_404(resp: Response) -> Response:
+        if request.endpoint == catchall and resp.status_code == 200 and page_key(request.path) not in known:
+            resp.status_code = 404
+        return resp
+
+
+def init_outbox(server: Flask, settings: Settings) -> None:
+    """The console's email sender thread and export route (the page's callbacks register no server state)."""
+
+    @server.before_request
+    def _start_outbox_sender() -> None:
+        # Started lazily in each worker, after gunicorn's fork (a thread does not survive a fork).
+        outbox.start_background_sender(settings)
+
+    server.add_url_rule("/export/responsables.<fmt>", "export_responsables", lambda fmt: export_view(settings, fmt))
+
+
 def create_app(settings: Settings | None = None) -> Dash:
     settings = settings or Settings.from_env()
     server = Flask("meteocomptes")
@@ -146,7 +181,6 @@ def create_app(settings: Settings | None = None) -> Dash:
         title="MétéoComptes",
         update_title=None,
         index_string=INDEX,
-        suppress_callback_exceptions=True,
         serve_locally=True,
         compress=False,
     )
@@ -154,8 +188,10 @@ def create_app(settings: Settings | None = None) -> Dash:
     # After init_auth: the body of a callback is judged once its caller is known (anonymous: 401 first).
     requests_guard.init_requests_guard(server, settings, lambda: app.callback_map)
     api.init_api(server, settings)  # statistics JSON API + exports
+    init_outbox(server, settings)
     pages = load_pages()
-    by_path = {p.path: p for p in pages}
+    by_path = {page_key(p.path): p for p in pages}
+    init_not_found(app, pages)
 
     @server.get("/healthz")
     def healthz():  # noqa: ANN202
@@ -169,6 +205,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         return jsonify(status="ok", **body)
 
     app.layout = shell_layout(settings)
+    app.validation_layout = validation_layout(settings, pages)
 
     @app.callback(
         Output(Shell.CONTENT, "children"),
@@ -191,7 +228,7 @@ def create_app(settings: Settings | None = None) -> Dash:
             [html.Span(principal.display_name or principal.login, className="fr-mr-2w"),
              html.A("Se déconnecter", href="/logout", className="fr-btn fr-btn--tertiary fr-btn--sm")]
         )
-        page = by_path.get(path.rstrip("/") or "/")
+        page = by_path.get(page_key(path))
         if page is None:
             return html.Div([html.H1("Page introuvable"), dcc.Link("Retour à l'accueil", href="/")]), menu, "", user
         if not page.allowed(principal):

@@ -18,7 +18,7 @@ import pandas as pd
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from dashboard import auth
-from dashboard.pages.statistiques import callbacks as C
+from dashboard.pages.statistiques import data as D
 from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries import warehouse
@@ -284,7 +284,7 @@ def _file(body: str | bytes, mimetype: str, name: str) -> Response:
 
 
 def _name(view: View, what: str, s: date, ext: str) -> str:
-    return C._fname(view, what, s) + "." + ext
+    return D.file_stem(view, what, s) + "." + ext
 
 
 @bp.get("/synthese.csv")
@@ -297,14 +297,14 @@ def synthese_route():  # noqa: ANN201
 @bp.get("/series.csv")
 def series_route():  # noqa: ANN201
     settings, principal, view, info, s = _prepare("series.csv")
-    df, _, _ = C._evolution(settings, principal, view, s)
+    df, _, _ = D.evolution(settings, principal, view, s)
     return _file(series_csv(df).encode("utf-8"), "text/csv", _name(view, "series", s, "csv"))
 
 
 @bp.get("/comparaison.csv")
 def children_route():  # noqa: ANN201
     settings, principal, view, info, s = _prepare("comparaison.csv")
-    ch, median = C.compute_children(settings, principal, view, info, s)
+    ch, median = D.children(settings, principal, view, info, s)
     return _file(children_csv(ch, median).encode("utf-8"), "text/csv",
                  _name(view, "comparaison", s, "csv"))
 
@@ -314,7 +314,7 @@ def report_route():  # noqa: ANN201
     settings, principal, view, info, s = _prepare("rapport.pdf")
     syn = stats.synthese(settings, principal, view.scope, s, None if view.degre == "ALL" else view.degre)
     k = stats_series.kpis(settings, principal, view.scope, view.degre, s)
-    df, d_from, d_to = C._evolution(settings, principal, view, s)
+    df, d_from, d_to = D.evolution(settings, principal, view, s)
     pdf = report_pdf(syn, info.label, k, df, d_from, d_to)
     return _file(pdf, "application/pdf", _name(view, "rapport", s, "pdf"))
 

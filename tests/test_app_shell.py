@@ -48,3 +48,91 @@ def test_a_refused_page_is_audited(mini_warehouse):
             sa.select(audit_log.c.action, audit_log.c.outcome, audit_log.c.detail).where(audit_log.c.login == "pil")
         ).fetchall()
     assert any(a == "forbidden" and o == "denied" and "/responsables" in (d or "") for a, o, d in rows), rows
+
+
+# ------------------------------------------------------------------------------------------------ unknown pages
+
+
+def test_unknown_paths_answer_404_and_known_pages_200(settings):
+    from dashboard.pages import load_pages
+
+    app = make_app(settings)
+    add_user(settings, "adm", "admin")
+    c = logged_client(app, "adm")
+    for p in load_pages():  # every registered page, allowed or not: the router answers those itself
+        for path in (p.path, p.path.rstrip("/") + "/"):
+            assert c.get(path).status_code == 200, path
+    for path in ("/nimporte", "/statistiques/x", "/responsables.csv", "/_dash-nope"):
+        r = c.get(path)
+        assert r.status_code == 404, path
+        # Still the application's page (DSFR shell, French): the router shows « Page introuvable » in it.
+        assert 'lang="fr"' in r.get_data(as_text=True) and "MétéoComptes" in r.get_data(as_text=True)
+    r = c.post("/_dash-update-component", json=router_body("/nimporte"))
+    assert "Page introuvable" in json.dumps(r.get_json(), ensure_ascii=False)
+
+
+def test_unknown_paths_still_ask_to_log_in_first(settings):
+    r = make_app(settings).server.test_client().get("/nimporte")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+
+
+# ------------------------------------------------------------------------------------------------ callback ids
+
+
+def _targets(deps: list[dict]) -> list[tuple[str | dict, str]]:
+    """(id, property) of every output, input and state of the callback map."""
+    pairs: list[tuple[str, str]] = []
+    for cb in deps:
+        for part in cb["output"].split("..."):
+            ident, _, prop = part.strip(".").rpartition(".")
+            pairs.append((ident, prop.split("@")[0]))
+        pairs += [(d["id"], d["property"]) for d in cb["inputs"] + cb["state"]]
+    # A pattern-matching id travels as its JSON text.
+    return [(json.loads(i) if i.startswith("{") else i, prop) for i, prop in pairs]
+
+
+def _matches(pattern: str | dict, ident: object) -> bool:
+    if isinstance(pattern, str) or not isinstance(ident, dict):
+        return pattern == ident
+    return set(pattern) == set(ident) and all(isinstance(v, list) or ident[k] == v for k, v in pattern.items())
+
+
+def unvalidated_targets(app, deps: list[dict]) -> list[str]:  # noqa: ANN001
+    """What the renderer would report against app.validation_layout: ids found in no component, and
+    properties that the component found does not have."""
+    components = [c for c in app.validation_layout._traverse() if getattr(c, "id", None) is not None]
+    bad = []
+    for ident, prop in _targets(deps):
+        found = [c for c in components if _matches(ident, c.id)]
+        if not found:
+            bad.append(f"{ident}: absent")
+        elif not any(prop in c._prop_names or prop.startswith(tuple(c._valid_wildcard_attributes)) for c in found):
+            bad.append(f"{ident}.{prop}: propriété inconnue")
+    return bad
+
+
+def test_every_callback_id_and_property_is_in_the_validation_layout(settings):
+    app = make_app(settings)
+    assert app.config.suppress_callback_exceptions is False
+    add_user(settings, "adm", "admin")
+    deps = logged_client(app, "adm").get("/_dash-dependencies").get_json()
+    assert len(deps) > 20
+    assert unvalidated_targets(app, deps) == []
+    ids = [c.id for c in app.validation_layout._traverse() if isinstance(getattr(c, "id", None), str)]
+    assert len(ids) == len(set(ids)), "identifiant en double dans la disposition de validation"
+    # The renderer receives it: the index page carries it in its config.
+    assert '"validation_layout"' in logged_client(app, "adm").get("/").get_data(as_text=True)
+
+
+def test_a_callback_with_a_wrong_id_or_property_is_caught(settings):
+    from dash import Input, Output
+
+    from dashboard.ids import Shell
+    from dashboard.pages.statistiques.ids import Ids
+
+    app = make_app(settings)
+    app.callback(Output("stats-kpi", "children"), Input(Shell.URL, "pathname"))(lambda p: p)  # typo: stats-kpis
+    app.callback(Output(Ids.KPIS, "childern"), Input(Shell.URL, "search"))(lambda s: s)
+    add_user(settings, "adm", "admin")
+    deps = logged_client(app, "adm").get("/_dash-dependencies").get_json()
+    assert unvalidated_targets(app, deps) == ["stats-kpi: absent", "stats-kpis.childern: propriété inconnue"]

@@ -218,6 +218,42 @@ def test_form_writes_the_view_into_the_url(web):
     assert search == "?scope=academie:28&date=2026-09-08&degre=2D&from=2026-09-01&to=2026-09-08"
 
 
+def form_body(app, d: str, view: dict) -> dict:  # noqa: ANN001
+    """The « Afficher » callback with date = to = `d`, for the view held by the store."""
+    key = next(k for k in app.callback_map if k.startswith("shell-url.search@") and
+               any(i["id"] == str(Ids.APPLY) for i in app.callback_map[k]["inputs"]))
+    values = {Ids.DATE: d, Ids.FROM: None, Ids.TO: d, Ids.DEGRE: "ALL", Ids.PAR: "classe"}
+    return {
+        "output": key,
+        "outputs": {"id": "shell-url", "property": key.split(".", 1)[1]},
+        "inputs": [{"id": str(Ids.APPLY), "property": "n_clicks", "value": 1}],
+        "state": [{"id": str(i), "property": "value", "value": v} for i, v in values.items()]
+        + [{"id": str(Ids.VIEW), "property": "data", "value": view}],
+        "changedPropIds": [f"{Ids.APPLY}.n_clicks"],
+    }
+
+
+def test_form_checks_who_is_asking_before_reading_the_warehouse(web, monkeypatch):
+    from queries.warehouse import stats_series
+
+    s, app = web
+    add_user(s, "admin.test", "admin")
+    reads: list[str] = []
+    real = stats_series.dates
+    monkeypatch.setattr(stats_series, "dates", lambda *a, **k: reads.append("dates") or real(*a, **k))
+    # No statistics right, then a forged scope outside the remit: refused before any read of the dates.
+    r = post(logged_client(app, "admin.test"), form_body(app, "2026-09-15", {"scope": "academie:28"}))
+    assert r.status_code == 403 and reads == []
+    c = logged_client(app, "chef.test")
+    r = post(c, form_body(app, "2026-09-15", {"scope": "etablissement:9740601K"}))
+    assert r.status_code == 403 and reads == []
+    # Inside the remit, the latest date is the default and stays out of the URL.
+    r = post(c, form_body(app, "2026-09-15", {"scope": f"etablissement:{CHEF_UAI}"}))
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    search = next(iter(json.loads(r.get_data(as_text=True))["response"]["shell-url"].values()))
+    assert search == f"?scope=etablissement:{CHEF_UAI}"
+
+
 # ------------------------------------------------------------------------------------------------ API
 
 

@@ -21,6 +21,29 @@ class Page:
     layout: Callable[[Principal, Mapping[str, str]], Any]  # (principal, query parameters) -> component
     register_callbacks: Callable[[Any, Any], None] | None = None  # (app, settings)
     in_menu: bool = True
+    # Every component its callbacks name (layout and callback-built ones), built without principal or data:
+    # create_app joins them into app.validation_layout, against which Dash checks the callbacks' ids.
+    skeleton: Callable[[Any], Any] | None = None  # (settings) -> component
+
+
+class Callbacks:
+    """Callbacks declared at module level (`@callbacks(Output…, Input…)` over a plain function), registered on
+    each app by `register`. Not `dash.callback`: Dash hands its global list to the first app that starts and
+    empties it, and a process may build several apps (tests, CLI)."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[tuple[Any, ...], dict[str, Any], Callable[..., Any]]] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def declare(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self._items.append((args, kwargs, fn))
+            return fn
+
+        return declare
+
+    def register(self, app: Any, settings: Any = None) -> None:  # settings: callbacks read auth.settings_of()
+        for args, kwargs, fn in self._items:
+            app.callback(*args, **kwargs)(fn)
 
 
 def load_pages() -> list[Page]:

@@ -84,7 +84,10 @@ def _input(label: str, id_: str, hint: str = "", **kw: Any) -> html.Div:
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
-    rows = users.list_users(settings_of())
+    return body(users.list_users(settings_of()))
+
+
+def body(rows: list[users.User]) -> html.Div:
     return html.Div([
         html.H1("Administration des comptes"),
         html.Div(users_table(rows), id=Ids.TABLE),
@@ -181,5 +184,10 @@ def _act(settings: Any, p: Principal, action: str, target: Any) -> html.Div:
         return _alert("error", str(exc))
 
 
+def skeleton(settings: Any = None) -> html.Div:
+    """Every component the page's callbacks name, built without data (app.validation_layout)."""
+    return body([])
+
+
 PAGE = Page(path="/admin", title="Administration", allowed=lambda p: authz.allowed(p, Action.ADMIN), layout=layout,
-            register_callbacks=register_callbacks)
+            register_callbacks=register_callbacks, skeleton=skeleton)

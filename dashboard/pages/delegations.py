@@ -60,9 +60,11 @@ def _alert(kind: str, text: str) -> html.Div:
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
-    today = date.today()
     uai = principal.scope.code if principal.scope else ""
-    rows = users.list_delegations(settings_of(), uai)
+    return body(uai, users.list_delegations(settings_of(), uai), date.today())
+
+
+def body(uai: str, rows: list[users.Delegation], today: date) -> html.Div:
     return html.Div([
         html.H1("Délégations de l'accès à la console"),
         html.P(f"Établissement {uai}. Un personnel délégataire voit la console et les statistiques de l'établissement "
@@ -128,5 +130,10 @@ def register_callbacks(app: Any, settings: Any) -> None:
         return msg, delegations_table(rows, today), _active_options(rows, today)
 
 
+def skeleton(settings: Any = None) -> html.Div:
+    """Every component the page's callbacks name, built without principal or data (app.validation_layout)."""
+    return body("", [], date.today())
+
+
 PAGE = Page(path="/delegations", title="Délégations", allowed=lambda p: authz.allowed(p, Action.DELEGATE),
-            layout=layout, register_callbacks=register_callbacks)
+            layout=layout, register_callbacks=register_callbacks, skeleton=skeleton)

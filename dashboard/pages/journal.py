@@ -107,11 +107,15 @@ def rows(settings: Settings, principal: Principal, f: dict[str, Any]) -> list[di
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
     audit.purge(settings, clock.utcnow())
+    return body(settings["AUDIT_RETENTION_DAYS"])
+
+
+def body(retention_days: int) -> html.Div:
     actions = {**audit.ACTION_LABELS, **EXTRA_LABELS}
     return html.Div([
         html.H1("Journal"),
         html.P("Qui a fait quoi, quand, sur quel périmètre. Journal en ajout seul ; les entrées de plus de "
-               f"{settings['AUDIT_RETENTION_DAYS']} jours sont supprimées.", className="fr-text--sm"),
+               f"{retention_days} jours sont supprimées.", className="fr-text--sm"),
         html.Div([
             html.Div([html.Label("Action", htmlFor=Ids.ACTION, className="fr-label"),
                       dcc.Dropdown(id=Ids.ACTION, options=[{"label": v, "value": k} for k, v in actions.items()],
@@ -170,5 +174,10 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         return table, "/export/journal.csv" + (f"?{q}" if q else "")
 
 
+def skeleton(settings: Settings) -> html.Div:
+    """Every component the page's callbacks name, built without principal or data (app.validation_layout)."""
+    return body(settings["AUDIT_RETENTION_DAYS"])
+
+
 PAGE = Page(path="/journal", title="Journal", allowed=lambda p: authz.allowed(p, Action.AUDIT), layout=layout,
-            register_callbacks=register_callbacks)
+            register_callbacks=register_callbacks, skeleton=skeleton)

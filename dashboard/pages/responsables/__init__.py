@@ -2,9 +2,9 @@
 
 from dashboard.pages import Page
 from dashboard.pages.responsables.callbacks import register_callbacks
-from dashboard.pages.responsables.layout import PATH, layout
+from dashboard.pages.responsables.layout import PATH, layout, skeleton
 from queries.core import authz
 from queries.core.authz import Action
 
 PAGE = Page(path=PATH, title="Responsables", allowed=lambda p: authz.allowed(p, Action.CONSOLE), layout=layout,
-            register_callbacks=register_callbacks)
+            register_callbacks=register_callbacks, skeleton=skeleton)

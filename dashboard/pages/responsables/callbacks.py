@@ -235,21 +235,12 @@ def _selected_accounts(settings: Settings, principal: Principal, target: str, se
 
 
 def register_callbacks(app: Any, settings: Settings) -> None:
-    server = app.server
     # Types of the inputs and states that their property name does not tell (dashboard/requests_guard.py).
     for id_, prop, kind in ((Ids.CURRENT, "data", "str"), (Ids.CONFIRM_TOKEN, "data", "dict"),
                             (Ids.D_CHANNEL, "value", "str"), (Ids.G_CHANNEL, "value", "str"),
                             (Ids.G_TARGET, "value", "str"), (Ids.D_NEWPW, "value", "scalars"),
                             (Ids.G_NEWPW, "value", "scalars"), (Ids.G_NEWPW_ACTIVE, "value", "scalars")):
         requests_guard.expect(id_, prop, kind)
-
-    @server.before_request
-    def _start_outbox_sender() -> None:
-        # Started lazily in each worker, after gunicorn's fork (a thread does not survive a fork).
-        outbox.start_background_sender(settings)
-
-    server.add_url_rule("/export/responsables.<fmt>", "export_responsables",
-                        lambda fmt: export_view(settings, fmt))
 
     FILTER_STATES = [State(Ids.Q, "value"), State(Ids.CLASSES, "value"), State(Ids.ETATS, "value"),
                      State(Ids.ORIGINES, "value"), State(Ids.MAIL, "value"), State(Ids.MOBILE, "value"),

@@ -109,8 +109,7 @@ def etab_field(f: Filters, etabs: list[tuple[str, str]] | None) -> html.Div:
     )
 
 
-def filters_form(principal: Principal, f: Filters, class_options: list[str],
-                 etabs: list[tuple[str, str]] | None = None) -> html.Div:
+def filters_form(f: Filters, class_options: list[str], etabs: list[tuple[str, str]] | None = None) -> html.Div:
     return html.Div(
         [
             etab_field(f, etabs),
@@ -244,6 +243,12 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
         class_options = []
     if not wide or not any(u == f.uai for u, _ in etabs or []):
         f = replace(f, uai=None)  # single establishment: its own scope already; wide: not one of its establishments
+    scope_text = (f"Périmètre : {scope_label(settings, principal)}. Pour gérer les comptes, choisissez vos critères "
+                  "de recherche.")
+    return body(scope_text, filters_form(f, class_options, etabs))
+
+
+def body(scope_text: str, form: html.Div) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=Ids.URL, refresh=False),
@@ -251,9 +256,8 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
             dcc.Download(id=Ids.DOWNLOAD),
             dcc.Store(id=Ids.CONFIRM_TOKEN, storage_type="memory"),
             html.H1("Gestion des comptes responsables"),
-            html.P(f"Périmètre : {scope_label(settings, principal)}. Pour gérer les comptes, choisissez vos critères "
-                   "de recherche.", id=Ids.SCOPE, className="fr-text--sm"),
-            filters_form(principal, f, class_options, etabs),
+            html.P(scope_text, id=Ids.SCOPE, className="fr-text--sm"),
+            form,
             html.P(id=Ids.COUNT, className="fr-text--bold", **{"aria-live": "polite"}),
             html.Div(id=Ids.GRID_WRAP),
             html.P("Pour ouvrir un compte : cliquez sur sa ligne, ou, au clavier, placez-vous sur la ligne avec les "
@@ -264,3 +268,9 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
             confirm.dialog(),
         ]
     )
+
+
+def skeleton(settings: Settings) -> html.Div:
+    """Every component the page's callbacks name, built without principal or data (app.validation_layout)."""
+    f = Filters()
+    return html.Div([body("", filters_form(f, [], [])), grid(0, f, settings, 0)])  # the grid: built by the search

@@ -1,10 +1,10 @@
 """Page « Statistiques » (MétéoStat): synthesis, evolution, comparison, projection, funnel, « à relancer »."""
 
 from dashboard.pages import Page
-from dashboard.pages.statistiques.callbacks import register_callbacks
-from dashboard.pages.statistiques.layout import PATH, layout
+from dashboard.pages.statistiques.callbacks import callbacks
+from dashboard.pages.statistiques.layout import PATH, layout, skeleton
 from queries.core import authz
 from queries.core.authz import Action
 
 PAGE = Page(path=PATH, title="Statistiques", allowed=lambda p: authz.allowed(p, Action.STATS), layout=layout,
-            register_callbacks=register_callbacks)
+            register_callbacks=callbacks.register, skeleton=skeleton)

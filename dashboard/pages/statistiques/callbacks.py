@@ -1,16 +1,14 @@
 """Callbacks of « Statistiques »: one per section, each answering from aggregates (agg_synthese, agg_funnel).
 
-Pattern (docs/ARCHITECTURE.md, "Access control"): the principal comes from the server-side session
-(`auth.require_principal(Action.STATS)`), the view from the dcc.Store is re-validated strictly, the scope is checked
-against the principal in SQL (`check_scope`), and only then is the cache consulted. Cached values are keyed by
-the published warehouse file (a new publication invalidates them) and by the requested scope and view, which
-determine the answer once the remit check has passed.
+Pattern (docs/ARCHITECTURE.md, "Access control"), in this order in every callback: who is asking (the
+principal from the server-side session, `auth.require_principal(Action.STATS)`), validate (the view from the
+dcc.Store is re-parsed strictly), query (the scope is checked against the principal in SQL, `data.checked`,
+and only then is the cache consulted: `data.cached`), figure. The reads live in `data.py`, shared with the
+exports.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -20,11 +18,12 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import auth, requests_guard
-from dashboard.cache import cache
 from dashboard.ids import Shell
+from dashboard.pages import Callbacks
+from dashboard.pages.statistiques import data as D
 from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.ids import Ids
-from dashboard.pages.statistiques.layout import View, ViewError, parse_view
+from dashboard.pages.statistiques.layout import View, ViewError, inline_chooser, parse_view
 from queries import warehouse
 from queries.core import authz
 from queries.core.authz import Action
@@ -34,84 +33,26 @@ from queries.core.settings import Settings
 from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
 from queries.warehouse import stats, stats_series
 
-# ------------------------------------------------------------------------------------------------ cache
+# ------------------------------------------------------------------------------------------------ guard
 
 
-def _code_version() -> str:
-    """Digest of this page's and the queries' source: a deployment with new code never reads stale renders."""
-    from pathlib import Path
-
-    import queries.warehouse.stats_series as qs
-
-    h = hashlib.sha256()
-    for f in sorted(Path(__file__).parent.glob("*.py")) + [Path(qs.__file__), Path(stats.__file__)]:
-        h.update(f.read_bytes())
-    return h.hexdigest()[:12]
-
-
-CODE_VERSION = _code_version()
-
-
-def _wh_key(settings: Settings) -> str:
-    target = warehouse.current_target(settings.warehouse_dir)
-    if target is None:
-        raise warehouse.WarehouseUnavailable("Aucun entrepôt publié.")
-    try:
-        st = target.stat()
-    except FileNotFoundError as exc:
-        raise warehouse.WarehouseUnavailable("Entrepôt introuvable.") from exc
-    return f"{target.name}:{st.st_mtime_ns}"
-
-
-def cached(settings: Settings, name: str, fn: Callable[[], Any], *key: Any) -> Any:
-    """`fn()` through Flask-Caching, keyed by the warehouse file and `key`. Call only after check_scope."""
-    raw = json.dumps([CODE_VERSION, _wh_key(settings), name, *[str(k) for k in key]], ensure_ascii=False)
-    k = "stats:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
-    try:
-        hit = cache.get(k)
-    except Exception:  # noqa: BLE001 - a broken cache backend must not break the page
-        hit = None
-    if hit is not None:
-        return hit
-    value = fn()
-    try:
-        cache.set(k, value)
-    except Exception:  # noqa: BLE001, S110
-        pass
-    return value
-
-
-def checked(settings: Settings, principal: Principal, view: View) -> tuple[stats_series.ScopeInfo, date]:
-    """Remit check in SQL for this principal's scope (cached per principal scope and role, never across)."""
-    # Uncached and first: an unknown scope and one outside the remit take the same path (no existence oracle,
-    # not even through the timing of the shared cov/asof cache).
-    stats_series.require_visible(settings, principal, view.scope)
-    cov = cached(settings, "cov", lambda: stats_series.cov_of(settings, view.scope), view.scope)
-    s = cached(settings, "asof", lambda: stats_series.asof(settings, view.date, cov), view.date, cov)
-    info = cached(
-        settings, "check", lambda: stats_series.check_scope(settings, principal, view.scope, s),
-        principal.role.value, principal.scope, view.scope, s,
-    )
-    return info, s
-
-
-def _view_data(data: Any) -> dict:
-    """The view store as sent by the browser: None before the first render; anything but an object is forged."""
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
+def store_view(data: dict | None) -> tuple[Principal, View]:
+    """Who is asking, then the view that the page's dcc.Store holds, re-validated strictly."""
+    principal = auth.require_principal(Action.STATS)
+    if data is not None and not isinstance(data, dict):  # requests_guard refuses it first; never a 500 here
         raise AccessDenied("vue invalide : pas un objet")
-    return data
+    try:
+        view, _ = parse_view(principal, data or {}, strict=True)
+    except ViewError as exc:
+        raise AccessDenied(f"vue invalide : {exc}") from None
+    return principal, view
 
 
 def resolve(data: dict | None) -> tuple[Settings, Principal, View, stats_series.ScopeInfo, date]:
-    principal = auth.require_principal(Action.STATS)
+    """Who is asking, the view validated, then the remit checked in SQL: what every section needs."""
+    principal, view = store_view(data)
     settings = auth.settings_of()
-    try:
-        view, _ = parse_view(principal, _view_data(data), strict=True)
-    except ViewError as exc:
-        raise AccessDenied(f"vue invalide : {exc}") from None
-    info, s = checked(settings, principal, view)
+    info, s = D.checked(settings, principal, view)
     return settings, principal, view, info, s
 
 
@@ -123,9 +64,9 @@ def _guarded(render: Callable[..., Any]) -> Callable[[dict | None], Any]:
             settings, principal, view, info, s = resolve(data)
             # The rendered section is cached too (figures cost more than the queries). After the remit check,
             # it depends only on the view and on whether the console links are shown.
-            return cached(settings, f"render:{render.__name__}",
-                          lambda: render(settings, principal, view, info, s),
-                          sorted(view.params().items()), s, authz.allowed(principal, Action.CONSOLE))
+            return D.cached(settings, f"render:{render.__name__}",
+                            lambda: render(settings, principal, view, info, s),
+                            sorted(view.params().items()), s, authz.allowed(principal, Action.CONSOLE))
         except (stats_series.NoData, stats_series.ScopeNotFound, stats.StatsError) as exc:
             return F.alert(str(exc), "warning")
         except warehouse.WarehouseUnavailable as exc:
@@ -135,24 +76,12 @@ def _guarded(render: Callable[..., Any]) -> Callable[[dict | None], Any]:
     return run
 
 
-def _fname(view: View, what: str, s: date) -> str:
-    return f"meteocomptes_{what}_{str(view.scope).replace(':', '-').replace(' ', '')}_{s.isoformat()}"
-
-
-def _range(view: View, s: date, settings: Settings) -> tuple[date, date]:
-    cov = cached(settings, "cov", lambda: stats_series.cov_of(settings, view.scope), view.scope)
-    ds = cached(settings, "dates", lambda: stats_series.dates(settings, cov), cov)
-    start = stats_series.rentree(s)
-    default_from = next((d for d in ds if start <= d <= s), s)
-    return view.d_from or default_from, view.d_to or s
-
-
 # ------------------------------------------------------------------------------------------------ sections
 
 
 def render_kpis(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    k = cached(settings, "kpis", lambda: stats_series.kpis(settings, principal, view.scope, view.degre, s),
-               view.scope, view.degre, s)
+    k = D.cached(settings, "kpis", lambda: stats_series.kpis(settings, principal, view.scope, view.degre, s),
+                 view.scope, view.degre, s)
 
     def card(title: str, value: str, lines: list[str]) -> html.Div:
         return html.Div(
@@ -185,8 +114,8 @@ def synthese_table(syn: stats.Synthese, caption: str) -> html.Div:
 
 def render_synthese(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
     degre = None if view.degre == "ALL" else view.degre
-    syn = cached(settings, "synthese", lambda: stats.synthese(settings, principal, view.scope, s, degre),
-                 view.scope, s, degre)
+    syn = D.cached(settings, "synthese", lambda: stats.synthese(settings, principal, view.scope, s, degre),
+                   view.scope, s, degre)
     total = syn.rows[-1]
     taux = (int(total["ACTIVE"]) / int(total["comptes"])) if int(total["comptes"]) else None
     return html.Div([
@@ -197,16 +126,8 @@ def render_synthese(settings: Settings, principal: Principal, view: View, info: 
     ])
 
 
-def _evolution(settings: Settings, principal: Principal, view: View, s: date) -> tuple[pd.DataFrame, date, date]:
-    d_from, d_to = _range(view, s, settings)
-    df = cached(settings, "evolution",
-                lambda: stats_series.evolution(settings, principal, view.scope, view.degre, d_from, d_to),
-                view.scope, view.degre, d_from, d_to)
-    return df, d_from, d_to
-
-
 def render_evolution(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    df, d_from, d_to = _evolution(settings, principal, view, s)
+    df, d_from, d_to = D.evolution(settings, principal, view, s)
     if df.empty:
         return F.alert("Aucune donnée sur la période choisie.", "info")
     o = stats_series.by_origin(df)
@@ -224,16 +145,16 @@ def render_evolution(settings: Settings, principal: Principal, view: View, info:
     return html.Div([
         html.Div([
             F.graph(F.area_by_origin(o, "Comptes par origine (aires empilées)"), "stats-g-origine",
-                    _fname(view, "origine", s), "Graphique : comptes par origine"),
+                    D.file_stem(view, "origine", s), "Graphique : comptes par origine"),
             F.details_table("Voir les données : comptes par origine", t1),
         ], className="stats-chart"),
         html.Div([
-            F.graph(F.lines_by_state(e, "Comptes par état"), "stats-g-etat", _fname(view, "etat", s),
+            F.graph(F.lines_by_state(e, "Comptes par état"), "stats-g-etat", D.file_stem(view, "etat", s),
                     "Graphique : comptes par état"),
             F.details_table("Voir les données : comptes par état", t2),
         ], className="stats-chart"),
         html.Div([
-            F.graph(F.rate_chart(r, "Taux d'activation"), "stats-g-taux", _fname(view, "taux", s),
+            F.graph(F.rate_chart(r, "Taux d'activation"), "stats-g-taux", D.file_stem(view, "taux", s),
                     "Graphique : taux d'activation"),
             F.details_table("Voir les données : taux d'activation", t3),
         ], className="stats-chart"),
@@ -248,27 +169,14 @@ def projection_targets(s: date) -> list[date]:
     return sorted(set(out))
 
 
-def compute_projection(settings: Settings, principal: Principal, view: View, s: date) -> tuple[stats_series.Projection, pd.DataFrame]:
-    start = stats_series.rentree(s)
-    df = cached(settings, "evolution-year",
-                lambda: stats_series.evolution(settings, principal, view.scope, view.degre, start, s),
-                view.scope, view.degre, start, s)
-    r = stats_series.rate_series(df)
-    target = view.cible if view.cible and view.cible > s else s + timedelta(weeks=4)
-    return stats_series.projection(r, target), r
-
-
 def render_projection(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    proj, r = compute_projection(settings, principal, view, s)
+    proj, r = D.projection(settings, principal, view, s)
     targets = projection_targets(s)
     if proj.target and proj.target not in targets:
         targets = sorted([*targets, proj.target])
-    chooser = html.Div([
-        html.Label("Date cible de la projection", htmlFor=Ids.CIBLE, className="fr-label"),
-        dcc.Dropdown(id=Ids.CIBLE, options=[{"label": fmt_date(d), "value": d.isoformat()} for d in targets],
-                     value=(proj.target or targets[0]).isoformat(), clearable=False, className="stats-dropdown"),
-        html.Button("Projeter", id=Ids.CIBLE_APPLY, type="button", className="fr-btn fr-btn--secondary fr-btn--sm"),
-    ], className="stats-inline-form")
+    chooser = inline_chooser("Date cible de la projection", Ids.CIBLE,
+                             [{"label": fmt_date(d), "value": d.isoformat()} for d in targets],
+                             (proj.target or targets[0]).isoformat(), "Projeter", Ids.CIBLE_APPLY)
     if not proj.ok:
         return html.Div([chooser, F.alert(proj.message, "info")])
     callout = html.Div([
@@ -287,7 +195,7 @@ def render_projection(settings: Settings, principal: Principal, view: View, info
     return html.Div([
         chooser, callout,
         F.graph(F.rate_chart(r, "Taux d'activation observé et PROJECTION", proj), "stats-g-projection",
-                _fname(view, "projection", s), "Graphique : taux d'activation observé et projeté"),
+                D.file_stem(view, "projection", s), "Graphique : taux d'activation observé et projeté"),
         F.details_table("Voir les données : projection", tbl),
     ])
 
@@ -297,27 +205,12 @@ def child_scope(row: Any) -> Scope:
     return Scope(lv, row.code, row.sub if lv in (Level.CLASSE, Level.MEF) else None)
 
 
-def compute_children(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> tuple[pd.DataFrame, float | None]:
-    ch = cached(settings, "children",
-                lambda: stats_series.children(settings, principal, view.scope, view.degre, s, view.par),
-                view.scope, view.degre, s, view.par)
-    specs = stats_series.child_spec(view.scope, view.degre, view.par)
-    median = None
-    if len(specs) == 1:
-        sp = specs[0]
-        median = cached(settings, "median",
-                        lambda: stats_series.academie_median(settings, principal, sp.level, info.academie, s,
-                                                             sp.filter_degre, view.degre),
-                        sp.level, info.academie, s, sp.filter_degre, view.degre)
-    return ch, median
-
-
 def _plural(kinds: str) -> str:
     return ", ".join(k if k == "MEF" else k + "s" for k in kinds.split(", "))
 
 
 def render_children(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    ch, median = compute_children(settings, principal, view, info, s)
+    ch, median = D.children(settings, principal, view, info, s)
     if ch.empty:
         return F.alert("Aucun sous-périmètre à comparer.", "info")
     kinds = ", ".join(dict.fromkeys(ch["kind"]))
@@ -339,16 +232,16 @@ def render_children(settings: Settings, principal: Principal, view: View, info: 
     fig = F.ranked_bar(ch, f"Taux d'activation par {kinds} (les plus faibles en haut)", median)
     return html.Div([
         med,
-        F.graph(fig, "stats-g-children", _fname(view, "comparaison", s), f"Graphique : taux d'activation par {kinds}"),
+        F.graph(fig, "stats-g-children", D.file_stem(view, "comparaison", s), f"Graphique : taux d'activation par {kinds}"),
         tbl,
     ])
 
 
 def render_heatmap(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    d_from, d_to = _range(view, s, settings)
-    cs = cached(settings, "children-series",
-                lambda: stats_series.children_series(settings, principal, view.scope, view.degre, d_from, d_to, view.par),
-                view.scope, view.degre, d_from, d_to, view.par)
+    d_from, d_to = D.date_range(settings, view, s)
+    cs = D.cached(settings, "children-series",
+                  lambda: stats_series.children_series(settings, principal, view.scope, view.degre, d_from, d_to, view.par),
+                  view.scope, view.degre, d_from, d_to, view.par)
     if cs.empty:
         return F.alert("Aucune donnée sur la période choisie.", "info")
     piv = cs.pivot_table(index="label", columns="date", values="taux", aggfunc="first")
@@ -357,31 +250,26 @@ def render_heatmap(settings: Settings, principal: Principal, view: View, info: A
                   ["Périmètre", *[fmt_date(w) for w in weeks]],
                   [[lab, *[fmt_pct(v) for v in vals]] for lab, vals in zip(piv.index, piv.values.tolist(), strict=True)])
     return html.Div([
-        F.graph(F.heatmap(cs, "Taux d'activation par semaine"), "stats-g-heatmap", _fname(view, "carte", s),
+        F.graph(F.heatmap(cs, "Taux d'activation par semaine"), "stats-g-heatmap", D.file_stem(view, "carte", s),
                 "Carte de chaleur : taux d'activation par semaine"),
         F.details_table("Voir les données : taux par semaine", tbl),
     ])
 
 
 def render_funnel(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    weeks = cached(settings, "funnel-weeks",
-                   lambda: stats_series.funnel_week_counts(settings, principal, view.scope, view.degre, s),
-                   view.scope, view.degre, s)
+    weeks = D.cached(settings, "funnel-weeks",
+                     lambda: stats_series.funnel_week_counts(settings, principal, view.scope, view.degre, s),
+                     view.scope, view.degre, s)
     if not weeks:
         return F.alert("Aucune notification enregistrée dans ce périmètre.", "info")
     week = view.semaine if view.semaine in dict(weeks) else stats_series.default_week(weeks, s)
     assert week is not None
-    fn = cached(settings, "funnel",
-                lambda: stats_series.funnel(settings, principal, view.scope, week, view.degre, s, view.par),
-                view.scope, week, view.degre, s, view.par)
-    chooser = html.Div([
-        html.Label("Semaine de notification (lundi)", htmlFor=Ids.SEMAINE, className="fr-label"),
-        dcc.Dropdown(id=Ids.SEMAINE, options=[{"label": f"Semaine du {fmt_date(w)} ({fmt_int(n)} notifiés)",
-                                               "value": w.isoformat()} for w, n in weeks],
-                     value=week.isoformat(), clearable=False,
-                     className="stats-dropdown"),
-        html.Button("Afficher", id=Ids.SEMAINE_APPLY, type="button", className="fr-btn fr-btn--secondary fr-btn--sm"),
-    ], className="stats-inline-form")
+    fn = D.cached(settings, "funnel",
+                  lambda: stats_series.funnel(settings, principal, view.scope, week, view.degre, s, view.par),
+                  view.scope, week, view.degre, s, view.par)
+    chooser = inline_chooser("Semaine de notification (lundi)", Ids.SEMAINE,
+                             [{"label": f"Semaine du {fmt_date(w)} ({fmt_int(n)} notifiés)", "value": w.isoformat()}
+                              for w, n in weeks], week.isoformat(), "Afficher", Ids.SEMAINE_APPLY)
     note = []
     if week + timedelta(days=6 + 30) > s:
         note.append(F.alert(f"Fenêtre de 30 jours incomplète au {fmt_date(s)} : les activations à 30 jours de "
@@ -394,7 +282,7 @@ def render_funnel(settings: Settings, principal: Principal, view: View, info: An
     parts: list[Any] = [chooser, *note]
     if (fn["kind"] != "total").any():
         parts.append(F.graph(F.funnel_chart(fn, f"Notifiés la semaine du {fmt_date(week)} → activés"),
-                             "stats-g-funnel", _fname(view, "entonnoir", s), "Graphique : entonnoir par sous-périmètre"))
+                             "stats-g-funnel", D.file_stem(view, "entonnoir", s), "Graphique : entonnoir par sous-périmètre"))
     parts.append(tbl)
     return html.Div(parts)
 
@@ -404,8 +292,8 @@ def console_href(uai: str, classe: str) -> str:
 
 
 def render_relance(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    df = cached(settings, "relance", lambda: stats_series.a_relancer(settings, principal, view.scope, s),
-                view.scope, s)
+    df = D.cached(settings, "relance", lambda: stats_series.a_relancer(settings, principal, view.scope, s),
+                  view.scope, s)
     if df.empty:
         return F.alert("Aucun compte notifié et non activé : rien à relancer.", "success")
     rows = []
@@ -425,7 +313,7 @@ def render_relance(settings: Settings, principal: Principal, view: View, info: A
                                    numeric_from=2)])
 
 
-SECTIONS = {
+SECTIONS: dict[Ids, Callable[..., Any]] = {
     Ids.KPIS: render_kpis,
     Ids.SYNTHESE: render_synthese,
     Ids.EVOLUTION: render_evolution,
@@ -437,16 +325,17 @@ SECTIONS = {
 }
 
 
+callbacks = Callbacks()
+requests_guard.expect(Ids.VIEW, "data", "dict")  # a list or a text here is refused (422) before any callback
+for _out, _render in SECTIONS.items():
+    callbacks(Output(_out, "children"), Input(Ids.VIEW, "data"))(_guarded(_render))
+
+
 # ------------------------------------------------------------------------------------------------ URL
 
 
-def view_from_controls(data: dict | None, values: dict[str, str | None]) -> str:
+def new_query(principal: Principal, view: View, values: dict[str, str | None]) -> str:
     """New query string from the form; only ids go to the URL (re-validated by the next layout)."""
-    principal = auth.require_principal(Action.STATS)
-    try:
-        view, _ = parse_view(principal, _view_data(data), strict=True)
-    except ViewError as exc:
-        raise AccessDenied(f"vue invalide : {exc}") from None
     params = view.params()
     params.update({k: v for k, v in values.items() if v})
     for k, v in values.items():
@@ -460,50 +349,57 @@ def view_from_controls(data: dict | None, values: dict[str, str | None]) -> str:
     return new.query()
 
 
-def register_callbacks(app: Any, settings: Settings) -> None:
-    requests_guard.expect(Ids.VIEW, "data", "dict")  # a list or a text here is refused (422) before any callback
-    for out_id, render in SECTIONS.items():
-        app.callback(Output(out_id, "children"), Input(Ids.VIEW, "data"))(_guarded(render))
+def latest_date(principal: Principal, view: View) -> str | None:
+    """Latest ingested date of the view's coverage (ISO), read after the remit check; None if unknown."""
+    settings = auth.settings_of()
+    try:
+        D.checked(settings, principal, view)
+        cov = D.cached(settings, "cov", lambda: stats_series.cov_of(settings, view.scope), view.scope)
+        ds = D.cached(settings, "dates", lambda: stats_series.dates(settings, cov), cov)
+    except (stats_series.NoData, stats_series.ScopeNotFound, warehouse.WarehouseUnavailable):
+        return None
+    return ds[-1].isoformat() if ds else None
 
-    @app.callback(
-        Output(Shell.URL, "search", allow_duplicate=True),
-        Input(Ids.APPLY, "n_clicks"),
-        State(Ids.DATE, "value"), State(Ids.FROM, "value"), State(Ids.TO, "value"),
-        State(Ids.DEGRE, "value"), State(Ids.PAR, "value"), State(Ids.VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def apply_form(n, d, f, t, degre, par, data):  # noqa: ANN001, ANN202
-        if not n:
-            return no_update
-        data = _view_data(data)
-        latest = data.get("date")
-        # The latest date is the default: keep the URL short (and following new publications) when it is chosen.
-        values = {"date": d, "from": f, "to": t, "degre": degre, "par": par}
-        if not latest:
-            st = auth.settings_of()
-            try:
-                ds = stats_series.dates(st, stats_series.cov_of(st, Scope.parse(data.get("scope", ""))))
-            except ValueError:
-                ds = []
-            if ds and d == ds[-1].isoformat():
-                values["date"] = None
-                if t == d:
-                    values["to"] = None
-        return view_from_controls(data, values)
 
-    @app.callback(
-        Output(Shell.URL, "search", allow_duplicate=True),
-        Input(Ids.CIBLE_APPLY, "n_clicks"), State(Ids.CIBLE, "value"), State(Ids.VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def apply_cible(n, cible, data):  # noqa: ANN001, ANN202
-        return view_from_controls(data, {"cible": cible}) if n else no_update
+@callbacks(
+    Output(Shell.URL, "search", allow_duplicate=True),
+    Input(Ids.APPLY, "n_clicks"),
+    State(Ids.DATE, "value"), State(Ids.FROM, "value"), State(Ids.TO, "value"),
+    State(Ids.DEGRE, "value"), State(Ids.PAR, "value"), State(Ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def apply_form(n, d, f, t, degre, par, data):  # noqa: ANN001, ANN201
+    if not n:
+        return no_update
+    principal, view = store_view(data)
+    values = {"date": d, "from": f, "to": t, "degre": degre, "par": par}
+    # The latest date is the default: keep the URL short (and following new publications) when it is chosen.
+    if not view.date and d and d == latest_date(principal, view):
+        values["date"] = None
+        if t == d:
+            values["to"] = None
+    return new_query(principal, view, values)
 
-    @app.callback(
-        Output(Shell.URL, "search", allow_duplicate=True),
-        Input(Ids.SEMAINE_APPLY, "n_clicks"), State(Ids.SEMAINE, "value"), State(Ids.VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def apply_semaine(n, semaine, data):  # noqa: ANN001, ANN202
-        return view_from_controls(data, {"semaine": semaine}) if n else no_update
 
+@callbacks(
+    Output(Shell.URL, "search", allow_duplicate=True),
+    Input(Ids.CIBLE_APPLY, "n_clicks"), State(Ids.CIBLE, "value"), State(Ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def apply_cible(n, cible, data):  # noqa: ANN001, ANN201
+    if not n:
+        return no_update
+    principal, view = store_view(data)
+    return new_query(principal, view, {"cible": cible})
+
+
+@callbacks(
+    Output(Shell.URL, "search", allow_duplicate=True),
+    Input(Ids.SEMAINE_APPLY, "n_clicks"), State(Ids.SEMAINE, "value"), State(Ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def apply_semaine(n, semaine, data):  # noqa: ANN001, ANN201
+    if not n:
+        return no_update
+    principal, view = store_view(data)
+    return new_query(principal, view, {"semaine": semaine})

@@ -207,6 +207,16 @@ def controls(view: View, info: stats_series.ScopeInfo, ds: list[date], s: date, 
                      **{"aria-label": "Choix de la date, de la période et du degré"})
 
 
+def inline_chooser(label: str, field_id: Ids, options: list[dict[str, str]], value: str | None, button: str,
+                   button_id: Ids) -> html.Div:
+    """A section's own choice (projection target, funnel week): a dropdown and its button."""
+    return html.Div([
+        html.Label(label, htmlFor=field_id, className="fr-label"),
+        dcc.Dropdown(id=field_id, options=options, value=value, clearable=False, className="stats-dropdown"),
+        html.Button(button, id=button_id, type="button", className="fr-btn fr-btn--secondary fr-btn--sm"),
+    ], className="stats-inline-form")
+
+
 def export_links(view: View) -> html.Ul:
     q = view.query()
     links = [
@@ -305,3 +315,20 @@ def _default_from(ds: list[date], s: date) -> date:
     start = stats_series.rentree(s)
     inside = [d for d in ds if start <= d <= s]
     return inside[0] if inside else s
+
+
+def skeleton(settings: object = None) -> html.Div:
+    """Every component the page's callbacks name, built without principal or data (app.validation_layout)."""
+    view = View(scope=Scope(Level.ETABLISSEMENT, "0000000A"))
+    info = stats_series.ScopeInfo(scope=view.scope, label="", chain=(), degre_applicable=True, etab_degre=None,
+                                  academie="")
+    day = date(2000, 1, 1)
+    return html.Div([
+        dcc.Store(id=Ids.VIEW),
+        controls(view, info, [day], day, day),
+        html.Div(id=Ids.KPIS),
+        *[section("", i) for i in (Ids.SYNTHESE, Ids.EVOLUTION, Ids.PROJECTION, Ids.CHILDREN, Ids.HEATMAP,
+                                   Ids.FUNNEL, Ids.RELANCE)],
+        inline_chooser("", Ids.CIBLE, [], None, "", Ids.CIBLE_APPLY),  # built by the projection's callback
+        inline_chooser("", Ids.SEMAINE, [], None, "", Ids.SEMAINE_APPLY),  # built by the funnel's callback
+    ])
