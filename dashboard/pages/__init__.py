@@ -33,6 +33,7 @@ class Callbacks:
 
     def __init__(self) -> None:
         self._items: list[tuple[tuple[Any, ...], dict[str, Any], Callable[..., Any]]] = []
+        self._clientside: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def declare(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,9 +42,15 @@ class Callbacks:
 
         return declare
 
+    def clientside(self, function: Any, *args: Any, **kwargs: Any) -> None:
+        """A clientside callback (a static function of assets/), registered with the others."""
+        self._clientside.append((function, args, kwargs))
+
     def register(self, app: Any, settings: Any = None) -> None:  # settings: callbacks read auth.settings_of()
         for args, kwargs, fn in self._items:
             app.callback(*args, **kwargs)(fn)
+        for function, args, kwargs in self._clientside:
+            app.clientside_callback(function, *args, **kwargs)
 
 
 def load_pages() -> list[Page]:

@@ -22,6 +22,7 @@ from dashboard import auth, requests_guard
 from dashboard.cache import cache
 from dashboard.components import simple_table
 from dashboard.exports_console import letters_pdf, list_csv, list_pdf
+from dashboard.pages import Callbacks
 from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from dashboard.pages.responsables.layout import grid
@@ -234,256 +235,264 @@ def _selected_accounts(settings: Settings, principal: Principal, target: str, se
     return console.accounts_of_rows(settings, principal, rids)
 
 
-def register_callbacks(app: Any, settings: Settings) -> None:
-    # Types of the inputs and states that their property name does not tell (dashboard/requests_guard.py).
-    for id_, prop, kind in ((Ids.CURRENT, "data", "str"), (Ids.CONFIRM_TOKEN, "data", "dict"),
-                            (Ids.D_CHANNEL, "value", "str"), (Ids.G_CHANNEL, "value", "str"),
-                            (Ids.G_TARGET, "value", "str"), (Ids.D_NEWPW, "value", "scalars"),
-                            (Ids.G_NEWPW, "value", "scalars"), (Ids.G_NEWPW_ACTIVE, "value", "scalars")):
-        requests_guard.expect(id_, prop, kind)
+callbacks = Callbacks()
 
-    FILTER_STATES = [State(Ids.Q, "value"), State(Ids.CLASSES, "value"), State(Ids.ETATS, "value"),
-                     State(Ids.ORIGINES, "value"), State(Ids.MAIL, "value"), State(Ids.MOBILE, "value"),
-                     State(Ids.UAI, "value")]
+# Types of the inputs and states that their property name does not tell (dashboard/requests_guard.py).
+for id_, prop, kind in ((Ids.CURRENT, "data", "str"), (Ids.CONFIRM_TOKEN, "data", "dict"),
+                        (Ids.D_CHANNEL, "value", "str"), (Ids.G_CHANNEL, "value", "str"),
+                        (Ids.G_TARGET, "value", "str"), (Ids.D_NEWPW, "value", "scalars"),
+                        (Ids.G_NEWPW, "value", "scalars"), (Ids.G_NEWPW_ACTIVE, "value", "scalars")):
+    requests_guard.expect(id_, prop, kind)
 
-    @app.callback(
-        Output(Ids.GRID_WRAP, "children"), Output(Ids.COUNT, "children"), Output(Ids.URL, "search"),
-        Output(Ids.EXPORT_CSV, "href"), Output(Ids.EXPORT_PDF, "href"),
-        Input(Ids.SEARCH, "n_clicks"), Input(Ids.Q, "value"), Input(Ids.CLASSES, "value"),
-        Input(Ids.ETATS, "value"), Input(Ids.ORIGINES, "value"), Input(Ids.MAIL, "value"),
-        Input(Ids.MOBILE, "value"), Input(Ids.UAI, "value"),
-    )
-    def run_search(_n, q, classes, etats, origines, mail, mobile, uai):  # noqa: ANN001, ANN202
-        principal = auth.require_principal(Action.CONSOLE)
-        f = _filters(q, classes, etats, origines, mail, mobile, uai)
+FILTER_STATES = [State(Ids.Q, "value"), State(Ids.CLASSES, "value"), State(Ids.ETATS, "value"),
+                 State(Ids.ORIGINES, "value"), State(Ids.MAIL, "value"), State(Ids.MOBILE, "value"),
+                 State(Ids.UAI, "value")]
+
+@callbacks(
+    Output(Ids.GRID_WRAP, "children"), Output(Ids.COUNT, "children"), Output(Ids.URL, "search"),
+    Output(Ids.EXPORT_CSV, "href"), Output(Ids.EXPORT_PDF, "href"),
+    Input(Ids.SEARCH, "n_clicks"), Input(Ids.Q, "value"), Input(Ids.CLASSES, "value"),
+    Input(Ids.ETATS, "value"), Input(Ids.ORIGINES, "value"), Input(Ids.MAIL, "value"),
+    Input(Ids.MOBILE, "value"), Input(Ids.UAI, "value"),
+)
+def run_search(_n, q, classes, etats, origines, mail, mobile, uai):  # noqa: ANN001, ANN202
+    principal = auth.require_principal(Action.CONSOLE)
+    settings = auth.settings_of()
+    f = _filters(q, classes, etats, origines, mail, mobile, uai)
+    try:
+        g, count = _new_grid(settings, principal, f)
+    except warehouse.WarehouseUnavailable as exc:
+        return alert(str(exc), "error"), "", no_update, "#", "#"
+    known = console.classes(settings, principal) if f.classes else []
+    # An establishment outside the remit matches nothing (same answer as an unknown one), and is journaled
+    # as refused: only a forged URL or request can send one.
+    outside = console.uai_outside_remit(settings, principal, f.uai)
+    audit.record(settings, principal, "search", detail=_audit_filters(f, known),
+                 outcome="denied" if outside else "ok")
+    params = f.url_params()
+    token = export_token(principal, f)
+    return (g, count, ("?" + urlencode(params)) if params else "",
+            f"/export/responsables.csv?t={token}", f"/export/responsables.pdf?t={token}")
+
+@callbacks(Output(Ids.CLASSES, "options"), Output(Ids.CLASSES, "value"), Input(Ids.UAI, "value"),
+              State(Ids.CLASSES, "value"), prevent_initial_call=True)
+def class_options(uai, selected):  # noqa: ANN001, ANN202
+    # Classes of the chosen establishment (ANDed with the scope in SQL: another one has none); across the
+    # whole académie the list would be too long, so none is offered until an establishment is chosen.
+    # A class chosen in the previous establishment is dropped: kept, it would silently empty the results.
+    principal = auth.require_principal(Action.CONSOLE)
+    settings = auth.settings_of()
+    try:
+        names = console.classes(settings, principal, uai)
+        if console.uai_outside_remit(settings, principal, uai):  # no class, as for an unknown one; journaled
+            audit.record(settings, principal, "forbidden", outcome="denied",
+                         detail={"raison": "établissement hors périmètre", "sortie": "classes"})
+    except warehouse.WarehouseUnavailable:
+        names = []
+    kept = [c for c in selected if c in names] if isinstance(selected, list) else []
+    return [{"label": c, "value": c} for c in names], kept
+
+@callbacks(
+    Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
+    Input({"type": GRID_TYPE, "gen": MATCH}, "getRowsRequest"),
+    prevent_initial_call=True,
+)
+def get_rows(req):  # noqa: ANN001, ANN202
+    principal = auth.require_principal(Action.CONSOLE)
+    settings = auth.settings_of()
+    if not isinstance(req, dict):
+        raise PreventUpdate
+    start, end = req.get("startRow"), req.get("endRow")
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end or start > MAX_START_ROW:
+        raise PreventUpdate
+    c = req.get("context") if isinstance(req.get("context"), dict) else {}
+    f = Filters.from_dict(c)
+    # filterModel is ignored (no column filter in this grid); sortModel is whitelisted by console.order_by.
+    res = console.search(settings, principal, f, start, min(end - start, console.MAX_PAGE), req.get("sortModel"))
+    return {"rowData": res.rows, "rowCount": res.total}
+
+@callbacks(
+    Output(Ids.DETAIL_BODY, "children"), Output(Ids.D_CONTENT, "hidden"), Output(Ids.D_HINT, "hidden"),
+    Output(Ids.CURRENT, "data"), Output(Ids.D_MSG, "children"), Output(Ids.D_DIAG_OUT, "children"),
+    Output(Ids.D_EMAIL, "value"), Output(Ids.D_MOBILE, "value"), Output(Ids.D_NEWPW, "value"),
+    # disabled for an account known only through a console export (the server refuses them anyway)
+    *[Output(b, "disabled") for b in EXPORT_DISABLED],
+    Input({"type": GRID_TYPE, "gen": ALL}, "cellClicked"),
+    prevent_initial_call=True,
+)
+def open_detail(clicks):  # noqa: ANN001, ANN202
+    # A click, or Enter on a focused row (assets/dashAgGridFunctions.js sets the same prop): only the opaque
+    # row id is used, and identifiant_of_row re-checks it against the principal's scope in SQL.
+    principal = auth.require_principal(Action.CONSOLE)
+    settings = auth.settings_of()
+    valid = [c for c in clicks or [] if isinstance(c, dict) and c.get("rowId")]
+    if not valid:
+        raise PreventUpdate
+    click = max(valid, key=lambda c: c.get("timestamp") or 0)
+    if click.get("colId") == SELECTION_COLUMN:
+        raise PreventUpdate
+    rid = str(click["rowId"])
+    ident = console.identifiant_of_row(settings, principal, rid)
+    d = console.account_detail(settings, principal, ident)
+    audit.record(settings, principal, "view", targets=[ident])
+    off = bool(d.indisponible)
+    return (render_detail(settings, d), False, True, rid, "", "", "", "", _default_newpw(d.compte["etat"]),
+            *[off] * len(EXPORT_DISABLED))
+
+@callbacks(
+    Output(Ids.D_CONTENT, "hidden", allow_duplicate=True), Output(Ids.D_HINT, "hidden", allow_duplicate=True),
+    Output(Ids.CURRENT, "data", allow_duplicate=True),
+    Output(Ids.DETAIL_BODY, "children", allow_duplicate=True),
+    Input(Ids.D_CLOSE, "n_clicks"), prevent_initial_call=True,
+)
+def close_detail(n):  # noqa: ANN001, ANN202
+    auth.require_principal(Action.CONSOLE)
+    if not n:
+        raise PreventUpdate
+    return True, False, None, None
+
+# Focus to the panel's heading when an account opens or the panel closes (static function in
+# assets/dashAgGridFunctions.js: no inline script, so no CSP hash; runs in the browser only and always
+# answers no_update; its output is a harmless data-* attribute of the heading).
+callbacks.clientside(ClientsideFunction("responsables", "focusDetail"),
+                        Output(Ids.D_TITLE, "data-focus"), Input(Ids.CURRENT, "data"),
+                        prevent_initial_call=True)
+
+@callbacks(
+    Output(Ids.D_MSG, "children", allow_duplicate=True),
+    Output(Ids.DETAIL_BODY, "children", allow_duplicate=True),
+    Output(Ids.D_DIAG_OUT, "children", allow_duplicate=True),
+    Output(Ids.GRID_WRAP, "children", allow_duplicate=True),
+    Input(Ids.D_SAVE, "n_clicks"), Input(Ids.D_DIAG, "n_clicks"),
+    State(Ids.CURRENT, "data"), State(Ids.D_EMAIL, "value"), State(Ids.D_MOBILE, "value"), *FILTER_STATES,
+    prevent_initial_call=True,
+)
+def detail_action(_c, _e, rid, email, mobile, *filters):  # noqa: ANN001, ANN202
+    # Actions that change the guardian's access (notify, reset) go through the confirmation (below).
+    principal = auth.require_principal(Action.CONSOLE)
+    settings = auth.settings_of()
+    trig = ctx.triggered_id
+    if trig is None or not rid:
+        raise PreventUpdate
+    ident = console.identifiant_of_row(settings, principal, rid)
+    if trig == Ids.D_DIAG:
         try:
-            g, count = _new_grid(settings, principal, f)
-        except warehouse.WarehouseUnavailable as exc:
-            return alert(str(exc), "error"), "", no_update, "#", "#"
-        known = console.classes(settings, principal) if f.classes else []
-        # An establishment outside the remit matches nothing (same answer as an unknown one), and is journaled
-        # as refused: only a forged URL or request can send one.
-        outside = console.uai_outside_remit(settings, principal, f.uai)
-        audit.record(settings, principal, "search", detail=_audit_filters(f, known),
-                     outcome="denied" if outside else "ok")
-        params = f.url_params()
-        token = export_token(principal, f)
-        return (g, count, ("?" + urlencode(params)) if params else "",
-                f"/export/responsables.csv?t={token}", f"/export/responsables.pdf?t={token}")
+            diag = console.diagnostic(settings, principal, ident)  # audited there, with the records matched
+        except console.Unavailable as exc:
+            return no_update, no_update, alert(str(exc), "error"), no_update
+        return no_update, no_update, render_diagnostic(diag), no_update
+    if trig != Ids.D_SAVE:
+        raise PreventUpdate
+    try:
+        fields = actions.correct_account(settings, principal, ident, email, mobile)
+    except actions.ActionRefused as exc:
+        return alert(str(exc), "error"), no_update, no_update, no_update
+    msg = alert("Correction enregistrée (" + ", ".join(
+        "courriel" if x == "courriel" else "portable" for x in fields)
+        + ") : en attente jusqu'au prochain instantané qui la confirmera.", "success")
+    d = console.account_detail(settings, principal, ident)
+    g, _ = _new_grid(settings, principal, _filters(*filters))
+    return msg, render_detail(settings, d), no_update, g
 
-    @app.callback(Output(Ids.CLASSES, "options"), Output(Ids.CLASSES, "value"), Input(Ids.UAI, "value"),
-                  State(Ids.CLASSES, "value"), prevent_initial_call=True)
-    def class_options(uai, selected):  # noqa: ANN001, ANN202
-        # Classes of the chosen establishment (ANDed with the scope in SQL: another one has none); across the
-        # whole académie the list would be too long, so none is offered until an establishment is chosen.
-        # A class chosen in the previous establishment is dropped: kept, it would silently empty the results.
-        principal = auth.require_principal(Action.CONSOLE)
-        try:
-            names = console.classes(settings, principal, uai)
-            if console.uai_outside_remit(settings, principal, uai):  # no class, as for an unknown one; journaled
-                audit.record(settings, principal, "forbidden", outcome="denied",
-                             detail={"raison": "établissement hors périmètre", "sortie": "classes"})
-        except warehouse.WarehouseUnavailable:
-            names = []
-        kept = [c for c in selected if c in names] if isinstance(selected, list) else []
-        return [{"label": c, "value": c} for c in names], kept
+# ---- Actions that change a guardian's access: prepared on the server, confirmed in a dialog (confirm.py).
 
-    @app.callback(
-        Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
-        Input({"type": GRID_TYPE, "gen": MATCH}, "getRowsRequest"),
-        prevent_initial_call=True,
-    )
-    def get_rows(req):  # noqa: ANN001, ANN202
-        principal = auth.require_principal(Action.CONSOLE)
-        if not isinstance(req, dict):
-            raise PreventUpdate
-        start, end = req.get("startRow"), req.get("endRow")
-        if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end or start > MAX_START_ROW:
-            raise PreventUpdate
-        c = req.get("context") if isinstance(req.get("context"), dict) else {}
-        f = Filters.from_dict(c)
-        # filterModel is ignored (no column filter in this grid); sortModel is whitelisted by console.order_by.
-        res = console.search(settings, principal, f, start, min(end - start, console.MAX_PAGE), req.get("sortModel"))
-        return {"rowData": res.rows, "rowCount": res.total}
-
-    @app.callback(
-        Output(Ids.DETAIL_BODY, "children"), Output(Ids.D_CONTENT, "hidden"), Output(Ids.D_HINT, "hidden"),
-        Output(Ids.CURRENT, "data"), Output(Ids.D_MSG, "children"), Output(Ids.D_DIAG_OUT, "children"),
-        Output(Ids.D_EMAIL, "value"), Output(Ids.D_MOBILE, "value"), Output(Ids.D_NEWPW, "value"),
-        # disabled for an account known only through a console export (the server refuses them anyway)
-        *[Output(b, "disabled") for b in EXPORT_DISABLED],
-        Input({"type": GRID_TYPE, "gen": ALL}, "cellClicked"),
-        prevent_initial_call=True,
-    )
-    def open_detail(clicks):  # noqa: ANN001, ANN202
-        # A click, or Enter on a focused row (assets/dashAgGridFunctions.js sets the same prop): only the opaque
-        # row id is used, and identifiant_of_row re-checks it against the principal's scope in SQL.
-        principal = auth.require_principal(Action.CONSOLE)
-        valid = [c for c in clicks or [] if isinstance(c, dict) and c.get("rowId")]
-        if not valid:
-            raise PreventUpdate
-        click = max(valid, key=lambda c: c.get("timestamp") or 0)
-        if click.get("colId") == SELECTION_COLUMN:
-            raise PreventUpdate
-        rid = str(click["rowId"])
-        ident = console.identifiant_of_row(settings, principal, rid)
-        d = console.account_detail(settings, principal, ident)
-        audit.record(settings, principal, "view", targets=[ident])
-        off = bool(d.indisponible)
-        return (render_detail(settings, d), False, True, rid, "", "", "", "", _default_newpw(d.compte["etat"]),
-                *[off] * len(EXPORT_DISABLED))
-
-    @app.callback(
-        Output(Ids.D_CONTENT, "hidden", allow_duplicate=True), Output(Ids.D_HINT, "hidden", allow_duplicate=True),
-        Output(Ids.CURRENT, "data", allow_duplicate=True),
-        Output(Ids.DETAIL_BODY, "children", allow_duplicate=True),
-        Input(Ids.D_CLOSE, "n_clicks"), prevent_initial_call=True,
-    )
-    def close_detail(n):  # noqa: ANN001, ANN202
-        auth.require_principal(Action.CONSOLE)
-        if not n:
-            raise PreventUpdate
-        return True, False, None, None
-
-    # Focus to the panel's heading when an account opens or the panel closes (static function in
-    # assets/dashAgGridFunctions.js: no inline script, so no CSP hash; runs in the browser only and always
-    # answers no_update; its output is a harmless data-* attribute of the heading).
-    app.clientside_callback(ClientsideFunction("responsables", "focusDetail"),
-                            Output(Ids.D_TITLE, "data-focus"), Input(Ids.CURRENT, "data"),
-                            prevent_initial_call=True)
-
-    @app.callback(
-        Output(Ids.D_MSG, "children", allow_duplicate=True),
-        Output(Ids.DETAIL_BODY, "children", allow_duplicate=True),
-        Output(Ids.D_DIAG_OUT, "children", allow_duplicate=True),
-        Output(Ids.GRID_WRAP, "children", allow_duplicate=True),
-        Input(Ids.D_SAVE, "n_clicks"), Input(Ids.D_DIAG, "n_clicks"),
-        State(Ids.CURRENT, "data"), State(Ids.D_EMAIL, "value"), State(Ids.D_MOBILE, "value"), *FILTER_STATES,
-        prevent_initial_call=True,
-    )
-    def detail_action(_c, _e, rid, email, mobile, *filters):  # noqa: ANN001, ANN202
-        # Actions that change the guardian's access (notify, reset) go through the confirmation (below).
-        principal = auth.require_principal(Action.CONSOLE)
-        trig = ctx.triggered_id
-        if trig is None or not rid:
-            raise PreventUpdate
-        ident = console.identifiant_of_row(settings, principal, rid)
-        if trig == Ids.D_DIAG:
-            try:
-                diag = console.diagnostic(settings, principal, ident)  # audited there, with the records matched
-            except console.Unavailable as exc:
-                return no_update, no_update, alert(str(exc), "error"), no_update
-            return no_update, no_update, render_diagnostic(diag), no_update
-        if trig != Ids.D_SAVE:
-            raise PreventUpdate
-        try:
-            fields = actions.correct_account(settings, principal, ident, email, mobile)
-        except actions.ActionRefused as exc:
-            return alert(str(exc), "error"), no_update, no_update, no_update
-        msg = alert("Correction enregistrée (" + ", ".join(
-            "courriel" if x == "courriel" else "portable" for x in fields)
-            + ") : en attente jusqu'au prochain instantané qui la confirmera.", "success")
-        d = console.account_detail(settings, principal, ident)
-        g, _ = _new_grid(settings, principal, _filters(*filters))
-        return msg, render_detail(settings, d), no_update, g
-
-    # ---- Actions that change a guardian's access: prepared on the server, confirmed in a dialog (confirm.py).
-
-    @app.callback(
-        Output(Ids.CONFIRM_TITLE, "children"), Output(Ids.CONFIRM_BODY, "children"),
-        Output(Ids.CONFIRM_TOKEN, "data"),
-        Output(Ids.D_MSG, "children", allow_duplicate=True), Output(Ids.MESSAGE, "children"),
-        Input(Ids.D_NOTIFY, "n_clicks"), Input(Ids.D_RESET, "n_clicks"), Input(Ids.G_OPEN, "n_clicks"),
-        State(Ids.CURRENT, "data"), State(Ids.D_CHANNEL, "value"), State(Ids.D_NEWPW, "value"),
-        State(Ids.G_TARGET, "value"), State(Ids.G_CHANNEL, "value"), State(Ids.G_NEWPW, "value"),
-        State(Ids.G_NEWPW_ACTIVE, "value"), State({"type": GRID_TYPE, "gen": ALL}, "selectedRows"),
-        *FILTER_STATES,
-        prevent_initial_call=True,
-    )
-    def prepare_action(_n, _r, _g, rid, channel, newpw, target, g_channel, g_newpw, g_active, selected,
-                       *filters):  # noqa: ANN001, ANN202
-        principal = auth.require_principal(Action.CONSOLE)
-        trig = ctx.triggered_id
-        group = trig == Ids.G_OPEN
-        try:
-            if group:
-                ids = _selected_accounts(settings, principal, target, selected, _filters(*filters))
-                pending = actions.prepare(settings, principal, "notify", ids, g_channel or "courrier",
-                                          _ticked(g_newpw), active_passwords=_ticked(g_active),
-                                          group=True)
-            elif trig in (Ids.D_NOTIFY, Ids.D_RESET) and rid:
-                ident = console.identifiant_of_row(settings, principal, rid)
-                action = "reset" if trig == Ids.D_RESET else "notify"
-                pending = actions.prepare(settings, principal, action, [ident], channel or "courrier",
-                                          _ticked(newpw))
-            else:
-                raise PreventUpdate
-        except actions.ActionRefused as exc:
-            msg = alert(str(exc), "error")
-            return no_update, no_update, None, no_update if group else msg, msg if group else ""
-        label = "tous les résultats de la recherche" if target == "all" else "lignes cochées"
-        title, body = confirm.describe(pending, label)
-        return (title, body, {"token": pending.token, "origin": "group" if group else "detail"},
-                "" if not group else no_update, "" if group else no_update)
-
-    @app.callback(
-        Output(Ids.D_MSG, "children", allow_duplicate=True), Output(Ids.MESSAGE, "children", allow_duplicate=True),
-        Output(Ids.DOWNLOAD, "data", allow_duplicate=True),
-        Output(Ids.DETAIL_BODY, "children", allow_duplicate=True), Output(Ids.D_NEWPW, "value", allow_duplicate=True),
-        Output(Ids.GRID_WRAP, "children", allow_duplicate=True), Output(Ids.CONFIRM_TOKEN, "data", allow_duplicate=True),
-        Input(Ids.CONFIRM_OK, "n_clicks"), State(Ids.CONFIRM_TOKEN, "data"), *FILTER_STATES,
-        running=[(Output(Ids.CONFIRM_OK, "disabled"), True, False)],
-        prevent_initial_call=True,
-    )
-    def confirm_action(n, pending_ref, *filters):  # noqa: ANN001, ANN202
-        # Only the token comes from the browser: what is done is what the server prepared and the dialog stated.
-        principal = auth.require_principal(Action.CONSOLE)
-        if not n:
-            raise PreventUpdate
-        ref = pending_ref if isinstance(pending_ref, dict) else {}
-        group = ref.get("origin") == "group"
-        try:
-            pending, res = actions.confirm(settings, principal, ref.get("token"))
-        except actions.ActionRefused as exc:
-            msg = alert(str(exc), "error")
-            return (no_update, msg, no_update, no_update, no_update, no_update, None) if group else (
-                msg, no_update, no_update, no_update, no_update, no_update, None)
-        academie = settings["METEOCOMPTES_ACADEMIE_NOM"]
-        g, _ = _new_grid(settings, principal, _filters(*filters))
-        if isinstance(res, actions.Letter):  # reset
-            ident = res.identifiant
-            download = dcc.send_bytes(letters_pdf([res], academie), f"reinitialisation-{ident}.pdf")
-            msg = alert("Mot de passe réinitialisé : remettez le courrier de réinitialisation (PDF) au responsable.",
-                        "success")
+@callbacks(
+    Output(Ids.CONFIRM_TITLE, "children"), Output(Ids.CONFIRM_BODY, "children"),
+    Output(Ids.CONFIRM_TOKEN, "data"),
+    Output(Ids.D_MSG, "children", allow_duplicate=True), Output(Ids.MESSAGE, "children"),
+    Input(Ids.D_NOTIFY, "n_clicks"), Input(Ids.D_RESET, "n_clicks"), Input(Ids.G_OPEN, "n_clicks"),
+    State(Ids.CURRENT, "data"), State(Ids.D_CHANNEL, "value"), State(Ids.D_NEWPW, "value"),
+    State(Ids.G_TARGET, "value"), State(Ids.G_CHANNEL, "value"), State(Ids.G_NEWPW, "value"),
+    State(Ids.G_NEWPW_ACTIVE, "value"), State({"type": GRID_TYPE, "gen": ALL}, "selectedRows"),
+    *FILTER_STATES,
+    prevent_initial_call=True,
+)
+def prepare_action(_n, _r, _g, rid, channel, newpw, target, g_channel, g_newpw, g_active, selected,
+                   *filters):  # noqa: ANN001, ANN202
+    principal = auth.require_principal(Action.CONSOLE)
+    settings = auth.settings_of()
+    trig = ctx.triggered_id
+    group = trig == Ids.G_OPEN
+    try:
+        if group:
+            ids = _selected_accounts(settings, principal, target, selected, _filters(*filters))
+            pending = actions.prepare(settings, principal, "notify", ids, g_channel or "courrier",
+                                      _ticked(g_newpw), active_passwords=_ticked(g_active),
+                                      group=True)
+        elif trig in (Ids.D_NOTIFY, Ids.D_RESET) and rid:
+            ident = console.identifiant_of_row(settings, principal, rid)
+            action = "reset" if trig == Ids.D_RESET else "notify"
+            pending = actions.prepare(settings, principal, action, [ident], channel or "courrier",
+                                      _ticked(newpw))
         else:
-            skipped = []
-            if res.skipped_disabled:
-                skipped.append(f"{res.skipped_disabled} compte(s) désactivé(s) ignoré(s)")
-            if res.skipped_no_email:
-                skipped.append(f"{res.skipped_no_email} compte(s) sans adresse électronique ignoré(s)")
-            tail = (" — " + " ; ".join(skipped)) if skipped else ""
-            ident = pending.accounts[0].identifiant
-            download = no_update
-            if res.letters:
-                name = (f"notifications-{datetime.now():%Y%m%d-%H%M}.pdf" if pending.group
-                        else f"notification-{ident}.pdf")
-                download = dcc.send_bytes(letters_pdf(res.letters, academie), name)
-                what = ("Courrier de réinitialisation du mot de passe" if res.letters[0].kind == "reinitialisation"
-                        else "Courrier de notification")
-                text = (f"{len(res.letters)} courrier(s) prêt(s) dans un seul PDF{tail}." if pending.group
-                        else f"{what} prêt : le PDF est téléchargé.")
-            else:
-                text = (f"{res.queued} courriel(s) mis en file d'envoi{tail}. Statut visible dans chaque fiche."
-                        if pending.group else "Courriel mis en file d'envoi ; son statut apparaît dans la fiche.")
-            msg = alert(text, "success")
-        if pending.group:
-            return no_update, msg, download, no_update, no_update, g, None
-        d = console.account_detail(settings, principal, ident)
-        return msg, no_update, download, render_detail(settings, d), _default_newpw(d.compte["etat"]), g, None
+            raise PreventUpdate
+    except actions.ActionRefused as exc:
+        msg = alert(str(exc), "error")
+        return no_update, no_update, None, no_update if group else msg, msg if group else ""
+    label = "tous les résultats de la recherche" if target == "all" else "lignes cochées"
+    title, body = confirm.describe(pending, label)
+    return (title, body, {"token": pending.token, "origin": "group" if group else "detail"},
+            "" if not group else no_update, "" if group else no_update)
 
-    # Opens the native modal when a token arrives, closes it on « Annuler », « Fermer » or once done (the token
-    # goes back to None); Escape closes it natively. Static function in assets/dashAgGridFunctions.js.
-    app.clientside_callback(ClientsideFunction("responsables", "confirmDialog"),
-                            Output(Ids.CONFIRM, "data-state"), Input(Ids.CONFIRM_TOKEN, "data"),
-                            Input(Ids.CONFIRM_CANCEL, "n_clicks"), Input(Ids.CONFIRM_CLOSE, "n_clicks"),
-                            prevent_initial_call=True)
+@callbacks(
+    Output(Ids.D_MSG, "children", allow_duplicate=True), Output(Ids.MESSAGE, "children", allow_duplicate=True),
+    Output(Ids.DOWNLOAD, "data", allow_duplicate=True),
+    Output(Ids.DETAIL_BODY, "children", allow_duplicate=True), Output(Ids.D_NEWPW, "value", allow_duplicate=True),
+    Output(Ids.GRID_WRAP, "children", allow_duplicate=True), Output(Ids.CONFIRM_TOKEN, "data", allow_duplicate=True),
+    Input(Ids.CONFIRM_OK, "n_clicks"), State(Ids.CONFIRM_TOKEN, "data"), *FILTER_STATES,
+    running=[(Output(Ids.CONFIRM_OK, "disabled"), True, False)],
+    prevent_initial_call=True,
+)
+def confirm_action(n, pending_ref, *filters):  # noqa: ANN001, ANN202
+    # Only the token comes from the browser: what is done is what the server prepared and the dialog stated.
+    principal = auth.require_principal(Action.CONSOLE)
+    settings = auth.settings_of()
+    if not n:
+        raise PreventUpdate
+    ref = pending_ref if isinstance(pending_ref, dict) else {}
+    group = ref.get("origin") == "group"
+    try:
+        pending, res = actions.confirm(settings, principal, ref.get("token"))
+    except actions.ActionRefused as exc:
+        msg = alert(str(exc), "error")
+        return (no_update, msg, no_update, no_update, no_update, no_update, None) if group else (
+            msg, no_update, no_update, no_update, no_update, no_update, None)
+    academie = settings["METEOCOMPTES_ACADEMIE_NOM"]
+    g, _ = _new_grid(settings, principal, _filters(*filters))
+    if isinstance(res, actions.Letter):  # reset
+        ident = res.identifiant
+        download = dcc.send_bytes(letters_pdf([res], academie), f"reinitialisation-{ident}.pdf")
+        msg = alert("Mot de passe réinitialisé : remettez le courrier de réinitialisation (PDF) au responsable.",
+                    "success")
+    else:
+        skipped = []
+        if res.skipped_disabled:
+            skipped.append(f"{res.skipped_disabled} compte(s) désactivé(s) ignoré(s)")
+        if res.skipped_no_email:
+            skipped.append(f"{res.skipped_no_email} compte(s) sans adresse électronique ignoré(s)")
+        tail = (" — " + " ; ".join(skipped)) if skipped else ""
+        ident = pending.accounts[0].identifiant
+        download = no_update
+        if res.letters:
+            name = (f"notifications-{datetime.now():%Y%m%d-%H%M}.pdf" if pending.group
+                    else f"notification-{ident}.pdf")
+            download = dcc.send_bytes(letters_pdf(res.letters, academie), name)
+            what = ("Courrier de réinitialisation du mot de passe" if res.letters[0].kind == "reinitialisation"
+                    else "Courrier de notification")
+            text = (f"{len(res.letters)} courrier(s) prêt(s) dans un seul PDF{tail}." if pending.group
+                    else f"{what} prêt : le PDF est téléchargé.")
+        else:
+            text = (f"{res.queued} courriel(s) mis en file d'envoi{tail}. Statut visible dans chaque fiche."
+                    if pending.group else "Courriel mis en file d'envoi ; son statut apparaît dans la fiche.")
+        msg = alert(text, "success")
+    if pending.group:
+        return no_update, msg, download, no_update, no_update, g, None
+    d = console.account_detail(settings, principal, ident)
+    return msg, no_update, download, render_detail(settings, d), _default_newpw(d.compte["etat"]), g, None
+
+# Opens the native modal when a token arrives, closes it on « Annuler », « Fermer » or once done (the token
+# goes back to None); Escape closes it natively. Static function in assets/dashAgGridFunctions.js.
+callbacks.clientside(ClientsideFunction("responsables", "confirmDialog"),
+                        Output(Ids.CONFIRM, "data-state"), Input(Ids.CONFIRM_TOKEN, "data"),
+                        Input(Ids.CONFIRM_CANCEL, "n_clicks"), Input(Ids.CONFIRM_CLOSE, "n_clicks"),
+                        prevent_initial_call=True)
