@@ -284,19 +284,18 @@ def test_require_principal_and_access_denied_handler(env):
     assert row.login == "Chef.College" and row.outcome == "denied" and "/_test/admin" in row.detail
 
 
-def test_require_scope():
+def test_scope_asked_for_is_checked_by_authz():
     chef = Principal(1, "c", Role.CHEF, Scope.parse(f"etablissement:{CHEF_UAI}"))
-    assert auth.require_scope(chef, None) == chef.scope
-    assert auth.require_scope(chef, f"classe:{CHEF_UAI}:3EME B").sub == "3EME B"
-    for bad in ("etablissement:9740101S", "classe:9740101S:CP A", "academie:28", "pas un périmètre"):
+    assert authz.allowed(chef, Action.STATS, Scope.parse(f"classe:{CHEF_UAI}:3EME B"))
+    for bad in ("etablissement:9740101S", "classe:9740101S:CP A", "academie:28"):
         with pytest.raises(AccessDenied):
-            auth.require_scope(chef, bad)
+            authz.require(chef, Action.STATS, Scope.parse(bad))
     ien = Principal(2, "i", Role.IEN, Scope.parse("circonscription:974-SUD"))
     with pytest.raises(AccessDenied):
-        auth.require_scope(ien, "circonscription:974-NORD")
-    assert auth.require_scope(ien, "etablissement:9740101S").uai == "9740101S"  # decided in SQL
+        authz.require(ien, Action.STATS, Scope.parse("circonscription:974-NORD"))
+    assert authz.allowed(ien, Action.STATS, Scope.parse("etablissement:9740101S"))  # decided in SQL
     with pytest.raises(AccessDenied):
-        auth.require_scope(Principal(3, "a", Role.ADMIN, None), "academie:28")
+        authz.require(Principal(3, "a", Role.ADMIN, None), Action.STATS, Scope.parse("academie:28"))
 
 
 def test_access_denied_inside_a_dash_callback_is_403_and_audited(tmp_path):

@@ -15,7 +15,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import requests_guard
 from dashboard.auth import require_principal, settings_of
-from dashboard.pages import Page
+from dashboard.pages import Callbacks, Page
 from queries.core import authz
 from queries.core.authz import Action
 from queries.core.scope import Principal, Role
@@ -116,32 +116,33 @@ def body(rows: list[users.User]) -> html.Div:
     ])
 
 
-def register_callbacks(app: Any, settings: Any) -> None:
-    for id_ in (Ids.LOGIN, Ids.NAME, Ids.ROLE, Ids.SCOPE, Ids.TARGET):
-        requests_guard.expect(id_, "value", "str")  # text fields and single-choice lists
-    @app.callback(
-        Output(Ids.ADD_MSG, "children"), Output(Ids.ACTION_MSG, "children"),
-        Output(Ids.TABLE, "children"), Output(Ids.TARGET, "options"),
-        Output(Ids.LOGIN, "value"), Output(Ids.NAME, "value"), Output(Ids.SCOPE, "value"),
-        Input(Ids.ADD, "n_clicks"), Input(Ids.DISABLE, "n_clicks"), Input(Ids.ENABLE, "n_clicks"), Input(Ids.RESET, "n_clicks"),
-        State(Ids.LOGIN, "value"), State(Ids.NAME, "value"), State(Ids.ROLE, "value"), State(Ids.SCOPE, "value"),
-        State(Ids.TARGET, "value"),
-        prevent_initial_call=True,
-    )
-    def manage(_a: int | None, _d: int | None, _e: int | None, _r: int | None, login: str | None, name: str | None,
-               role: str | None, scope: str | None, target: str | None):  # noqa: ANN202
-        p = require_principal(Action.ADMIN)
-        action = ctx.triggered_id
-        keep = (no_update, no_update, no_update)
-        if action == Ids.ADD:
-            msg, created = _add(settings, p, login, name, role, scope)
-            rows = users.list_users(settings)
-            return msg, no_update, users_table(rows), _options(rows), *(("", "", "") if created else keep)
-        if action in (Ids.DISABLE, Ids.ENABLE, Ids.RESET):
-            msg = _act(settings, p, action, target)
-            rows = users.list_users(settings)
-            return no_update, msg, users_table(rows), _options(rows), *keep
-        return no_update, no_update, no_update, no_update, *keep
+callbacks = Callbacks()
+for id_ in (Ids.LOGIN, Ids.NAME, Ids.ROLE, Ids.SCOPE, Ids.TARGET):
+    requests_guard.expect(id_, "value", "str")  # text fields and single-choice lists
+@callbacks(
+    Output(Ids.ADD_MSG, "children"), Output(Ids.ACTION_MSG, "children"),
+    Output(Ids.TABLE, "children"), Output(Ids.TARGET, "options"),
+    Output(Ids.LOGIN, "value"), Output(Ids.NAME, "value"), Output(Ids.SCOPE, "value"),
+    Input(Ids.ADD, "n_clicks"), Input(Ids.DISABLE, "n_clicks"), Input(Ids.ENABLE, "n_clicks"), Input(Ids.RESET, "n_clicks"),
+    State(Ids.LOGIN, "value"), State(Ids.NAME, "value"), State(Ids.ROLE, "value"), State(Ids.SCOPE, "value"),
+    State(Ids.TARGET, "value"),
+    prevent_initial_call=True,
+)
+def manage(_a: int | None, _d: int | None, _e: int | None, _r: int | None, login: str | None, name: str | None,
+           role: str | None, scope: str | None, target: str | None):  # noqa: ANN202
+    p = require_principal(Action.ADMIN)
+    settings = settings_of()
+    action = ctx.triggered_id
+    keep = (no_update, no_update, no_update)
+    if action == Ids.ADD:
+        msg, created = _add(settings, p, login, name, role, scope)
+        rows = users.list_users(settings)
+        return msg, no_update, users_table(rows), _options(rows), *(("", "", "") if created else keep)
+    if action in (Ids.DISABLE, Ids.ENABLE, Ids.RESET):
+        msg = _act(settings, p, action, target)
+        rows = users.list_users(settings)
+        return no_update, msg, users_table(rows), _options(rows), *keep
+    return no_update, no_update, no_update, no_update, *keep
 
 
 def _add(settings: Any, p: Principal, login: str | None, name: str | None, role: str | None,
@@ -190,4 +191,4 @@ def skeleton(settings: Any = None) -> html.Div:
 
 
 PAGE = Page(path="/admin", title="Administration", allowed=lambda p: authz.allowed(p, Action.ADMIN), layout=layout,
-            register_callbacks=register_callbacks, skeleton=skeleton)
+            register_callbacks=callbacks.register, skeleton=skeleton)

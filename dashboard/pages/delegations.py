@@ -14,7 +14,7 @@ from typing import Any
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.auth import require_principal, settings_of
-from dashboard.pages import Page
+from dashboard.pages import Callbacks, Page
 from queries.core import authz
 from queries.core.authz import Action
 from queries.core.scope import Principal
@@ -93,41 +93,42 @@ def body(uai: str, rows: list[users.Delegation], today: date) -> html.Div:
     ])
 
 
-def register_callbacks(app: Any, settings: Any) -> None:
-    @app.callback(
-        Output(Ids.MSG, "children"), Output(Ids.TABLE, "children"), Output(Ids.TARGET, "options"),
-        Input(Ids.GRANT, "n_clicks"), Input(Ids.REVOKE, "n_clicks"),
-        State(Ids.LOGIN, "value"), State(Ids.END, "date"), State(Ids.TARGET, "value"),
-        prevent_initial_call=True,
-    )
-    def change(_g: int | None, _r: int | None, login: str | None, end: str | None, target: Any):  # noqa: ANN202
-        p = require_principal(Action.DELEGATE)
-        today = date.today()
-        try:
-            if ctx.triggered_id == Ids.GRANT:
-                try:
-                    end_date = date.fromisoformat(str(end)[:10])
-                except ValueError:
-                    return _alert("error", "Choisissez une date de fin."), no_update, no_update
-                d = accounts.grant_delegation(settings, p, login or "", end_date, today)
-                audit.record(settings, p, "delegation_granted", targets=[d.delegate_login], detail={"fin": d.end_date.isoformat()})
-                msg = _alert("success", f"Délégation accordée à « {d.delegate_login} » jusqu'au {d.end_date:%d/%m/%Y}.")
-            elif ctx.triggered_id == Ids.REVOKE:
-                try:
-                    did = int(target)
-                except (TypeError, ValueError):
-                    return _alert("info", "Choisissez d'abord une délégation."), no_update, no_update
-                d = users.revoke_delegation(settings, p, did)
-                audit.record(settings, p, "delegation_revoked", targets=[d.delegate_login])
-                msg = _alert("success", f"Délégation de « {d.delegate_login} » retirée.")
-            else:
-                return no_update, no_update, no_update
-        except users.UserError as exc:
-            audit.record(settings, p, "delegation_granted" if ctx.triggered_id == Ids.GRANT else "delegation_revoked",
-                         detail={"raison": str(exc)}, outcome="failed")
-            return _alert("error", str(exc)), no_update, no_update
-        rows = users.list_delegations(settings, p.scope.code)  # type: ignore[union-attr]
-        return msg, delegations_table(rows, today), _active_options(rows, today)
+callbacks = Callbacks()
+@callbacks(
+    Output(Ids.MSG, "children"), Output(Ids.TABLE, "children"), Output(Ids.TARGET, "options"),
+    Input(Ids.GRANT, "n_clicks"), Input(Ids.REVOKE, "n_clicks"),
+    State(Ids.LOGIN, "value"), State(Ids.END, "date"), State(Ids.TARGET, "value"),
+    prevent_initial_call=True,
+)
+def change(_g: int | None, _r: int | None, login: str | None, end: str | None, target: Any):  # noqa: ANN202
+    p = require_principal(Action.DELEGATE)
+    settings = settings_of()
+    today = date.today()
+    try:
+        if ctx.triggered_id == Ids.GRANT:
+            try:
+                end_date = date.fromisoformat(str(end)[:10])
+            except ValueError:
+                return _alert("error", "Choisissez une date de fin."), no_update, no_update
+            d = accounts.grant_delegation(settings, p, login or "", end_date, today)
+            audit.record(settings, p, "delegation_granted", targets=[d.delegate_login], detail={"fin": d.end_date.isoformat()})
+            msg = _alert("success", f"Délégation accordée à « {d.delegate_login} » jusqu'au {d.end_date:%d/%m/%Y}.")
+        elif ctx.triggered_id == Ids.REVOKE:
+            try:
+                did = int(target)
+            except (TypeError, ValueError):
+                return _alert("info", "Choisissez d'abord une délégation."), no_update, no_update
+            d = users.revoke_delegation(settings, p, did)
+            audit.record(settings, p, "delegation_revoked", targets=[d.delegate_login])
+            msg = _alert("success", f"Délégation de « {d.delegate_login} » retirée.")
+        else:
+            return no_update, no_update, no_update
+    except users.UserError as exc:
+        audit.record(settings, p, "delegation_granted" if ctx.triggered_id == Ids.GRANT else "delegation_revoked",
+                     detail={"raison": str(exc)}, outcome="failed")
+        return _alert("error", str(exc)), no_update, no_update
+    rows = users.list_delegations(settings, p.scope.code)  # type: ignore[union-attr]
+    return msg, delegations_table(rows, today), _active_options(rows, today)
 
 
 def skeleton(settings: Any = None) -> html.Div:
@@ -136,4 +137,4 @@ def skeleton(settings: Any = None) -> html.Div:
 
 
 PAGE = Page(path="/delegations", title="Délégations", allowed=lambda p: authz.allowed(p, Action.DELEGATE),
-            layout=layout, register_callbacks=register_callbacks, skeleton=skeleton)
+            layout=layout, register_callbacks=callbacks.register, skeleton=skeleton)
