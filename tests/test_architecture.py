@@ -206,3 +206,63 @@ def test_index_page_is_french(tmp_path):
     with app.server.test_request_context("/"):
         html = app.index()
     assert '<html lang="fr"' in html
+
+
+# Who is asking, first: every callback names the caller (auth.require_principal, or the statistics page's
+# store_view / resolve, which start with it; the shell router current_principal, then page.allowed) before it
+# touches any query module.
+WHO = {"require_principal", "current_principal", "store_view", "resolve"}  # current_principal: the shell router
+READERS = {"console", "actions", "audit", "stats", "stats_series", "warehouse", "users", "accounts", "catalog",
+           "ratelimit", "outbox", "D", "data"}
+
+
+def _is_callback(fn: ast.FunctionDef) -> bool:
+    for d in fn.decorator_list:
+        call = d.func if isinstance(d, ast.Call) else d
+        name = call.attr if isinstance(call, ast.Attribute) else getattr(call, "id", "")
+        if name in ("callbacks", "callback"):
+            return True
+    return False
+
+
+def _call_name(node: ast.Call) -> tuple[str, str]:
+    """(root, leaf) of a call: `console.search(...)` → ("console", "search"), `resolve(...)` → ("", "resolve")."""
+    f, parts = node.func, []
+    while isinstance(f, ast.Attribute):
+        parts.append(f.attr)
+        f = f.value
+    root = f.id if isinstance(f, ast.Name) else ""
+    return (root if parts else "", parts[0] if parts else root)
+
+
+def callbacks_reading_before_asking(root: Path = ROOT) -> list[str]:
+    out = []
+    for path in sorted((root / "dashboard").rglob("*.py")):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, ast.FunctionDef) or not _is_callback(fn):
+                continue
+            calls = sorted((n for n in ast.walk(fn) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+            names = [_call_name(c) for c in calls]
+            first_who = next((i for i, (_, leaf) in enumerate(names) if leaf in WHO), None)
+            first_read = next((i for i, (r, _) in enumerate(names) if r in READERS), None)
+            where = f"{path.relative_to(root)}:{fn.name}"
+            if first_who is None:
+                out.append(f"{where} ne demande jamais qui appelle")
+            elif first_read is not None and first_read < first_who:
+                out.append(f"{where} lit ({'.'.join(names[first_read])}) avant de demander qui appelle")
+    return out
+
+
+def test_every_callback_asks_who_is_asking_before_any_read():
+    assert callbacks_reading_before_asking() == []
+
+
+def test_the_callback_check_catches_a_read_first(tmp_path):
+    root = _tree(tmp_path, {"dashboard/pages/x.py": (
+        "@callbacks(1)\ndef early(v):\n    rows = console.search(s, None)\n    p = auth.require_principal(A)\n"
+        "@callbacks(2)\ndef never(v):\n    return 1\n"
+        "@callbacks(3)\ndef fine(v):\n    p = auth.require_principal(A)\n    return console.search(s, p)\n")})
+    assert callbacks_reading_before_asking(root) == [
+        "dashboard/pages/x.py:early lit (console.search) avant de demander qui appelle",
+        "dashboard/pages/x.py:never ne demande jamais qui appelle",
+    ]
