@@ -12,16 +12,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from mini_kit import MINI, wh_rows  # noqa: F401 - wh_rows re-exported for the fixtures' users
 
 from queries.core.settings import Settings
 
 # ----------------------------------------------------------------------------------------- 1. paths, settings
-FIXTURES = Path(__file__).parent / "fixtures"
-MINI = FIXTURES / "mini"
-MINI_DATES = ("2026-09-01", "2026-09-08", "2026-09-15")
 
 
 @pytest.fixture
@@ -80,12 +77,6 @@ def mini_snapshot(tmp_path: Path) -> Callable[[str], Path]:
     return copy
 
 
-def wh_rows(settings: Settings, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple]:
-    """Rows of a query on the published warehouse, through the application's read-only connection."""
-    from queries.warehouse import connect
-
-    with connect(settings) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 # ------------------------------------------------------------------------------------------ 4. external services

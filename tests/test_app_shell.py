@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from test_auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401
+from auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401
 
 from queries.store import engine
 from queries.store.audit import audit_log

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from test_auth_kit import (
+from auth_kit import (
     PASSWORD,
     add_user,
     csrf,

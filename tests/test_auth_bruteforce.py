@@ -10,8 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
+from auth_kit import PASSWORD, add_user, login, make_app, make_settings
 from services import postgres_url, redis_url
-from test_auth_kit import PASSWORD, add_user, login, make_app, make_settings
 
 from dashboard.auth import GENERIC_LOGIN_ERROR, IP_FAILURE_FACTOR
 from queries import store

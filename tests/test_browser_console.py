@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, free_port, open_logged_in, serve
-from test_console_data import COLLEGE, build_warehouse
+from console_data import COLLEGE, build_warehouse
 
 PASSWORD = "Console-Test-2026!x"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, open_logged_in, serve
-from test_ingest_export import GUIDE_ROWS, export_file
+from ingest_kit import GUIDE_ROWS, export_file
 
 from meteocomptes.cli import main as cli_main
 

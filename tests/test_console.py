@@ -6,7 +6,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from test_console_data import AUTRE, COLLEGE, ECOLE, LYCEE, build_warehouse
+from console_data import AUTRE, COLLEGE, ECOLE, LYCEE, build_warehouse
 
 from queries.core.scope import AccessDenied, Principal, Role, Scope
 from queries.services import actions, console
@@ -238,7 +238,7 @@ def test_next_snapshot_supersedes_the_live_state(wh):
     import io
     from datetime import timedelta
 
-    from test_console_data import write_snapshots
+    from console_data import write_snapshots
 
     from data.ingest import ingest
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from test_auth_kit import add_user, fast_argon2, logged_client, make_app  # noqa: F401 - fast_argon2: autouse
+from auth_kit import add_user, fast_argon2, logged_client, make_app  # noqa: F401 - fast_argon2: autouse
 
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from queries.core.scope import Principal, Role, Scope

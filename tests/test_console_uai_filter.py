@@ -13,8 +13,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-from conftest import wh_rows
-from test_auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401
+from auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401
+from mini_kit import wh_rows
 
 from dashboard.pages.responsables.callbacks import export_token
 from dashboard.pages.responsables.ids import Ids

@@ -8,8 +8,8 @@ import io
 import json
 
 import pytest
-from test_auth_kit import add_user, logged_client, make_app
-from test_console_data import COLLEGE, LYCEE, build_warehouse
+from auth_kit import add_user, logged_client, make_app
+from console_data import COLLEGE, LYCEE, build_warehouse
 
 from dashboard.pages.responsables.callbacks import EXPORT_DISABLED, export_token
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids

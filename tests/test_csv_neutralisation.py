@@ -21,10 +21,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import MINI
+from auth_kit import add_user, logged_client, make_app
 from dash import Dash
 from flask.testing import FlaskClient
-from test_auth_kit import add_user, logged_client, make_app
+from mini_kit import MINI
 
 from dashboard.exports_console import LIST_COLUMNS
 from dashboard.pages import journal

@@ -8,7 +8,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from test_auth_kit import add_user, logged_client, make_app, router_body, text
+from auth_kit import add_user, logged_client, make_app, router_body, text
 
 from dashboard.pages.statistiques.ids import Ids
 from queries.core.scope import Principal, Role, Scope

@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import MINI, wh_rows
-from test_auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401
-from test_ingest_export import GUIDE_ROWS, export_file
+from auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401
+from ingest_kit import GUIDE_ROWS, export_file
+from mini_kit import MINI, wh_rows
 
 from data.ingest import ingest
 from meteocomptes.cli import main as cli_main

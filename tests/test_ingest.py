@@ -3,59 +3,33 @@
 from __future__ import annotations
 
 import gzip
-import io
 import itertools
 import re
 import shutil
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import MINI, MINI_DATES, wh_rows
+from ingest_kit import (
+    assert_french_refusal,
+    edit,
+    lines,
+    published,
+    quarantine,
+    replace_line,
+    run,
+    total,
+    write,
+)
+from mini_kit import MINI, MINI_DATES, wh_rows
 
 from data.ingest import IngestError, ingest
 from queries.core.authz import SYSTEM
 from queries.core.scope import Scope
 from queries.core.settings import Settings
 from queries.core.vocab import QUARANTINE_REASONS
-from queries.warehouse import current_target
 from queries.warehouse.stats import synthese
-
-
-def lines(folder: Path, table: str) -> list[str]:
-    return (folder / f"{table}.csv").read_text(encoding="utf-8").splitlines()
-
-
-def write(folder: Path, table: str, content: list[str], encoding: str = "utf-8", bom: bool = False) -> None:
-    data = ("\n".join(content) + "\n").encode(encoding)
-    (folder / f"{table}.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
-
-
-def edit(folder: Path, table: str, fn: Callable[[list[str]], list[str]]) -> None:
-    write(folder, table, fn(lines(folder, table)))
-
-
-def replace_line(n: int, new: str) -> Callable[[list[str]], list[str]]:
-    """Replace line n (1-based, header = 1)."""
-    return lambda ls: ls[: n - 1] + [new] + ls[n:]
-
-
-def run(settings: Settings, *paths: Path, **kw) -> list:
-    out, err = io.StringIO(), io.StringIO()
-    outcomes = ingest(settings, list(paths), out=out, err=err, **kw)
-    for o in outcomes:
-        o.out, o.err = out.getvalue(), err.getvalue()  # type: ignore[attr-defined]
-    return outcomes
-
-
-def quarantine(settings: Settings) -> list[tuple]:
-    return wh_rows(settings, "SELECT table_name, line, column_name, value, reason, file FROM quarantine ORDER BY ALL")
-
-
-def total(settings: Settings, scope: str = "academie:28", d: date | None = None) -> int:
-    return int(synthese(settings, SYSTEM, Scope.parse(scope), d).total["comptes"])
 
 
 # --------------------------------------------------------------------------------------------------- happy path
@@ -187,9 +161,6 @@ def test_requarantine_replaces_previous_quarantine(settings, mini_snapshot) -> N
     assert quarantine(settings) == []
 
 
-# ----------------------------------------------------------------------------------------------------- refusals
-def published(settings: Settings) -> Path | None:
-    return current_target(settings.warehouse_dir)
 
 
 def test_missing_table_refuses_snapshot(mini_warehouse, tmp_path) -> None:
@@ -212,14 +183,6 @@ UNREADABLE = {
 }
 
 
-def assert_french_refusal(message: str | None, *fragments: str) -> None:
-    """A refusal in French that names what is wrong and says what to do, without DuckDB's English."""
-    assert message is not None
-    for fragment in fragments:
-        assert fragment in message, message
-    assert "relancez" in message, message
-    for english in ("Error", "Invalid", "Input", "sniff", "Not implemented", "Original Line"):
-        assert english not in message, message
 
 
 @pytest.mark.parametrize("how", list(UNREADABLE))

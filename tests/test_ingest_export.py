@@ -2,58 +2,28 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
-from pathlib import Path
 
 import pytest
-from conftest import wh_rows
+from ingest_kit import GUIDE_ROWS, HEADER, UAI, D, export_file, run_export, table
+from mini_kit import wh_rows
 
 from data.ingest import IngestError, ingest
-from queries.core.authz import SYSTEM
-from queries.core.scope import Scope
-from queries.core.settings import Settings
 from queries.core.vocab import QUARANTINE_REASONS
-from queries.warehouse.stats import synthese
 
-HEADER = ("Élève;Classe;MEF;Responsable;Identifiant;Messagerie;Statut du compte;Origine du compte;"
-          "Date de notification;Date de dernière connexion")
-# The guide's sample (establishment 9740501B is the mini fixture's collège).
-GUIDE_ROWS = [
-    "ABBEYEM Emma;3EME J;3EME PREPA-METIERS;ABBEYEM Marie Sandrine;m.abbeym;✘;● Activé;Établissement;26-06-2020;06-07-2020",
-    "ABBEYEM Emma;3EME J;3EME PREPA-METIERS;LATCHOUMY Jean Gaël;j.latchoumy1;✘;● Notifié et non activé;Établissement;26-06-2020;",
-    "ABBEYEM Réhain;5EME A;5EME;ABBEYEM Marie Sandrine;m.abbeym;✘;● Activé;Établissement;26-06-2020;06-07-2020",
-    "ABBEYEM Réhain;5EME A;5EME;LATCHOUMY Jean Gaël;j.latchoumy1;✘;● Notifié et non activé;Établissement;26-06-2020;",
-    "ABBEYEM Stéphanie;6EME D;6EME;HOARAU Gabrielle;g.hoarau12;✘;● Non notifié;Non renseigné;;",
-    "ABBEYEM Stéphanie;6EME D;6EME;ABBEYEM Sabrina;s.abbeym12;✔;● Non notifié;Non renseigné;;",
-    "ABBEYEM Yvan;4EME A;4EME;CRAHONN Johanne;j.crahonn;✘;● Non notifié;Non renseigné;;",
-    "ABDOUFOUSTOFA;5EME A;5EME;CHRISTIAN Rose May;r.christina;✘;● Non notifié;Non renseigné;;",
-]
-UAI = "9740501B"
-D = date(2020, 8, 12)
 # Exports are ingested into the mini warehouse (full snapshots from 2026-09-01): at 2020 dates the full coverage
 # has no data, so the statistics of the establishment come from its export coverage `uai:<UAI>`, and the
 # establishment's attributes (académie, département…) are taken from the full snapshots.
 
 
-def export_file(tmp_path: Path, rows: list[str], encoding: str = "utf-8", name: str = "export.csv") -> Path:
-    p = tmp_path / name
-    p.write_bytes(("\n".join([HEADER, *rows]) + "\n").encode(encoding))
-    return p
 
 
-def run(settings: Settings, path: Path, uai: str = UAI, d: date = D, **kw):
-    out, err = io.StringIO(), io.StringIO()
-    (oc,) = ingest(settings, [path], uai=uai, d=d, out=out, err=err, **kw)
-    return oc, out.getvalue(), err.getvalue()
 
 
-def table(settings: Settings, scope: str, d: date | None = D) -> dict[str, dict]:
-    return {r["origine"]: r for r in synthese(settings, SYSTEM, Scope.parse(scope), d).rows}
 
 
 def test_guide_export_ingested(mini_warehouse, tmp_path) -> None:
-    oc, out, _ = run(mini_warehouse, export_file(tmp_path, GUIDE_ROWS))
+    oc, out, _ = run_export(mini_warehouse, export_file(tmp_path, GUIDE_ROWS))
     assert oc.error is None
     assert oc.rows["export"] == {"lus": 8, "charges": 8, "quarantaine": 0}
     assert oc.rows["eleves"]["charges"] == 5 and oc.rows["comptes"]["charges"] == 6
@@ -78,7 +48,7 @@ def test_guide_export_ingested(mini_warehouse, tmp_path) -> None:
 def test_export_windows_1252_oui_non_slashes(mini_warehouse, tmp_path) -> None:
     rows = [r.replace("✘", "Non").replace("✔", "Oui").replace("26-06-2020", "26/06/2020").replace("● ", "")
             for r in GUIDE_ROWS]
-    oc, _, _ = run(mini_warehouse, export_file(tmp_path, rows, encoding="cp1252"))
+    oc, _, _ = run_export(mini_warehouse, export_file(tmp_path, rows, encoding="cp1252"))
     assert oc.rows["export"]["quarantaine"] == 0
     assert table(mini_warehouse, f"etablissement:{UAI}")["TOTAL"]["comptes"] == 6
     assert wh_rows(mini_warehouse, "SELECT nom_usage, prenoms FROM resp_h WHERE cov <> 'full' AND identifiant = 'j.latchoumy1'") == [("LATCHOUMY", "Jean Gaël")]
@@ -86,9 +56,9 @@ def test_export_windows_1252_oui_non_slashes(mini_warehouse, tmp_path) -> None:
 
 def test_export_same_ids_across_dates_and_reimport_replaces(mini_warehouse, tmp_path) -> None:
     p = export_file(tmp_path, GUIDE_ROWS)
-    run(mini_warehouse, p)
-    run(mini_warehouse, p, d=date(2020, 8, 19))
-    run(mini_warehouse, p, d=date(2020, 8, 19))
+    run_export(mini_warehouse, p)
+    run_export(mini_warehouse, p, d=date(2020, 8, 19))
+    run_export(mini_warehouse, p, d=date(2020, 8, 19))
     # one open interval per pupil: same synthetic ids on both dates
     assert wh_rows(mini_warehouse, "SELECT count(*), count(DISTINCT ine) FROM eleve_h WHERE cov <> 'full'") == [(5, 5)]
     assert wh_rows(mini_warehouse, "SELECT count(*) FROM snapshot WHERE cov <> 'full'") == [(2,)]
@@ -104,7 +74,7 @@ def test_export_quarantine(mini_warehouse, tmp_path) -> None:
         "ABBEYEM Emma;3EME J;3EME PREPA-METIERS;ABBEYEM Marie Sandrine;m.abbeym;✘;● Activé;Établissement;26-06-2020;",  # 15 dup
         "ABBEYEM Yvan;4EME A;4EME;HOARAU Gabrielle;g.hoarau12;✘;● Activé;Établissement;;",         # 16 conflict
     ]
-    oc, _, _ = run(mini_warehouse, export_file(tmp_path, GUIDE_ROWS + bad))
+    oc, _, _ = run_export(mini_warehouse, export_file(tmp_path, GUIDE_ROWS + bad))
     assert oc.error is None
     q = wh_rows(mini_warehouse, "SELECT line, column_name, value, reason_code, reason, file, uais FROM quarantine "
                                 "WHERE cov <> 'full' ORDER BY line, column_name")
@@ -121,20 +91,20 @@ def test_export_quarantine(mini_warehouse, tmp_path) -> None:
 
 
 def test_export_drop_is_per_establishment(mini_warehouse, tmp_path) -> None:
-    run(mini_warehouse, export_file(tmp_path, GUIDE_ROWS))
+    run_export(mini_warehouse, export_file(tmp_path, GUIDE_ROWS))
     # Another establishment with fewer rows is not compared with this one.
-    oc, _, _ = run(mini_warehouse, export_file(tmp_path, GUIDE_ROWS[:2], name="other.csv"), uai="9740601K", d=date(2020, 8, 19))
+    oc, _, _ = run_export(mini_warehouse, export_file(tmp_path, GUIDE_ROWS[:2], name="other.csv"), uai="9740601K", d=date(2020, 8, 19))
     assert oc.error is None
-    oc, _, err = run(mini_warehouse, export_file(tmp_path, GUIDE_ROWS[:4], name="small.csv"), d=date(2020, 8, 19))
+    oc, _, err = run_export(mini_warehouse, export_file(tmp_path, GUIDE_ROWS[:4], name="small.csv"), d=date(2020, 8, 19))
     assert oc.error is not None and "small.csv" in oc.error and "4 lignes contre 8" in oc.error
-    oc, _, _ = run(mini_warehouse, export_file(tmp_path, GUIDE_ROWS[:4], name="small.csv"), d=date(2020, 8, 19), force=True)
+    oc, _, _ = run_export(mini_warehouse, export_file(tmp_path, GUIDE_ROWS[:4], name="small.csv"), d=date(2020, 8, 19), force=True)
     assert oc.error is None
 
 
 def test_export_missing_column_refused(mini_warehouse, tmp_path) -> None:
     p = tmp_path / "export.csv"
     p.write_text(HEADER.replace(";Statut du compte", "") + "\n", encoding="utf-8")
-    oc, _, _ = run(mini_warehouse, p)
+    oc, _, _ = run_export(mini_warehouse, p)
     assert oc.error is not None and "statut du compte" in oc.error
 
 
@@ -150,7 +120,7 @@ def test_export_needs_uai_and_date(mini_warehouse, tmp_path) -> None:
 
 def test_export_beside_full_snapshots(mini_warehouse, tmp_path) -> None:
     """An export stays in its own coverage: where the full snapshots know the establishment, they win."""
-    run(mini_warehouse, export_file(tmp_path, GUIDE_ROWS), d=date(2026, 9, 20))
+    run_export(mini_warehouse, export_file(tmp_path, GUIDE_ROWS), d=date(2026, 9, 20))
     assert table(mini_warehouse, f"etablissement:{UAI}", None)["TOTAL"]["comptes"] == 5
     assert table(mini_warehouse, "academie:28", None)["TOTAL"]["comptes"] == 14
     assert wh_rows(mini_warehouse, "SELECT count(*) FROM snapshot WHERE cov = 'uai:9740501B'") == [(1,)]
@@ -158,7 +128,7 @@ def test_export_beside_full_snapshots(mini_warehouse, tmp_path) -> None:
 
 def test_export_of_unknown_establishment(settings, tmp_path) -> None:
     """No full snapshot knows the UAI: the establishment row has only its UAI, the export still counts."""
-    oc, _, _ = run(settings, export_file(tmp_path, GUIDE_ROWS), uai="9740001H")
+    oc, _, _ = run_export(settings, export_file(tmp_path, GUIDE_ROWS), uai="9740001H")
     assert oc.error is None
     assert table(settings, "etablissement:9740001H")["TOTAL"]["comptes"] == 6
     assert table(settings, "classe:9740001H:6EME D")["TOTAL"]["comptes"] == 2

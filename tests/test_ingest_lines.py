@@ -11,9 +11,19 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from conftest import MINI, wh_rows
-from test_ingest import assert_french_refusal, edit, lines, published, quarantine, replace_line, run, total
-from test_ingest_export import UAI, export_file
+from ingest_kit import (
+    UAI,
+    assert_french_refusal,
+    edit,
+    export_file,
+    lines,
+    published,
+    quarantine,
+    replace_line,
+    run,
+    total,
+)
+from mini_kit import MINI, wh_rows
 
 from data.linecount import scan_csv
 from queries.core.formats import fmt_int

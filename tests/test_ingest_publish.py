@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import MINI, wh_rows
+from mini_kit import MINI, wh_rows
 
 from data.ingest import ingest
 from queries.core.settings import Settings

@@ -12,8 +12,8 @@ import io
 import re
 
 import pytest
-from test_auth_kit import add_user, logged_client, make_app
-from test_console_data import COLLEGE, LYCEE, build_warehouse
+from auth_kit import add_user, logged_client, make_app
+from console_data import COLLEGE, LYCEE, build_warehouse
 
 from dashboard.pages.journal import Ids
 from queries.core.scope import Principal, Role, Scope

@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
-from test_auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401 - autouse
-from test_console_data import COLLEGE, build_warehouse
+from auth_kit import add_user, fast_argon2, logged_client, make_app, router_body  # noqa: F401 - autouse
+from console_data import COLLEGE, build_warehouse
 
 from dashboard.ids import Shell
 from dashboard.pages.journal import Ids as JournalIds
@@ -327,7 +327,7 @@ def test_no_forged_value_type_reaches_a_callback_as_a_500(env):
     (what is not the declared type is refused with 422 before the callback runs)."""
     import copy
 
-    from test_access_matrix import build_payloads
+    from forge_kit import build_payloads
 
     settings, app = env
     add_user(settings, "chef.deleg", "chef", f"etablissement:{COLLEGE}")

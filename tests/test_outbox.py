@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from test_console_data import COLLEGE, build_warehouse
+from console_data import COLLEGE, build_warehouse
 
 from queries.core.scope import Principal, Role, Scope
 from queries.services import actions

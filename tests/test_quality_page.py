@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from test_auth_kit import add_user, logged_client, make_app, router_body, text
-from test_console_data import COLLEGE, ECOLE, LYCEE, write_snapshots
+from auth_kit import add_user, logged_client, make_app, router_body, text
+from console_data import COLLEGE, ECOLE, LYCEE, write_snapshots
 
 from data.ingest import ingest
 from queries.core.vocab import QUARANTINE_REASONS

@@ -11,8 +11,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from auth_kit import PASSWORD, add_user
 from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, serve
-from test_auth_kit import PASSWORD, add_user
 
 pytestmark = BROWSER_MARKS
 

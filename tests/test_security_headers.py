@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_auth_kit import (
+from auth_kit import (
     add_user,
     csrf,
     fast_argon2,  # noqa: F401 - autouse fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import MINI, wh_rows
+from mini_kit import MINI, wh_rows
 
 from data.ingest import ingest
 from meteocomptes.cli import main
@@ -191,7 +191,7 @@ def test_withdrawing_every_date_in_turn_down_to_one(abc_copy: Settings, inputs: 
 
 
 def test_an_export_coverage_can_be_withdrawn_whole(mini_warehouse: Settings, tmp_path: Path) -> None:
-    from test_ingest_export import GUIDE_ROWS, UAI, export_file
+    from ingest_kit import GUIDE_ROWS, UAI, export_file
 
     before = tmp_path / "before"
     shutil.copytree(mini_warehouse.warehouse_dir.parent, before, symlinks=True)
@@ -309,7 +309,7 @@ def test_withdrawal_is_audited_with_the_cli_identity(abc_copy: Settings, env) ->
 
 
 def test_export_withdrawal_is_in_the_head_journal(mini_warehouse: Settings, tmp_path: Path, env) -> None:
-    from test_ingest_export import GUIDE_ROWS, UAI, export_file
+    from ingest_kit import GUIDE_ROWS, UAI, export_file
 
     env(mini_warehouse)
     _ingest(mini_warehouse, [export_file(tmp_path, GUIDE_ROWS)], uai=UAI, d=date(2020, 8, 12))

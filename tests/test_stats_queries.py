@@ -239,7 +239,8 @@ def test_breadcrumb_chain_starts_at_the_principal_scope(mini_warehouse):
 
 def test_establishment_known_only_through_a_console_export(settings, tmp_path):
     """Coverage 'uai:<UAI>' (the console's export, issue 2): the statistics answer from it for its head."""
-    from test_ingest_export import GUIDE_ROWS, export_file, run
+    from ingest_kit import GUIDE_ROWS, export_file
+    from ingest_kit import run_export as run
 
     oc, _, _ = run(settings, export_file(tmp_path, GUIDE_ROWS), uai="9740001H")
     assert oc.error is None

@@ -11,8 +11,8 @@ import io
 import json
 
 import pytest
+from auth_kit import add_user, logged_client, make_app, router_body, text
 from services import require_service
-from test_auth_kit import add_user, logged_client, make_app, router_body, text
 
 from dashboard.pages.statistiques.callbacks import SECTIONS
 from dashboard.pages.statistiques.ids import Ids

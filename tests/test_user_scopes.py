@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from test_auth_kit import add_user, logged_client, make_app, text
+from auth_kit import add_user, logged_client, make_app, text
 
 from dashboard.pages.admin import Ids as A
 from dashboard.pages.delegations import Ids as D

@@ -20,7 +20,7 @@ LOGIN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2 parameters for test accounts: hashing cost is not what these tests check (2 CPUs, many logins).
 
-    Autouse in every module that imports it (`from test_auth_kit import fast_argon2`).
+    Autouse in every module that imports it (`from auth_kit import fast_argon2`).
     """
     from argon2 import PasswordHasher
 
