@@ -350,7 +350,8 @@ class Sent:
 class Evidence:
     """Per callback × role, what the forged requests showed.
 
-    - refused: answered 403, and the central handler wrote its `forbidden`/denied audit row for that very request;
+    - refused: answered 403, and the central handler wrote its `forbidden`/denied audit row for that very request
+      (or 400/404/422 from the malformed-request guard, with its `bad_request` row);
     - audited: answered 200 (a message), and a denied or failed audit row of the caller was written by that request;
     - in_scope: answered 200 with no canary and at least one item of the caller's remit (`expected_items`);
     - silent: 200 with neither (a forged filter that matches nothing, say): not evidence;
@@ -552,7 +553,9 @@ NO_UPDATE_OK: dict[str, str] = {}
 def _judge(w: World, who: Who, login: str, dep: dict, v: object, body: dict, r, cans: set[str],  # noqa: ANN001, PLR0913
            items: set[str], ev: Evidence, diag: Counter) -> None:
     what = f"{dep['output']} avec {v!r} ({body['changedPropIds'][0]})"
-    assert r.status_code in (200, 204, 403), f"{login} : {what} → {r.status_code}"
+    # 400/404/422: the malformed-request guard (dashboard/requests_guard.py) refused a value of the wrong type
+    # before any callback ran; it is evidence only with its `bad_request` audit row for that very request.
+    assert r.status_code in (200, 204, 400, 403, 404, 422), f"{login} : {what} → {r.status_code}"
     raw = r.get_data(as_text=True)
     content = _body(r)
     cells, n_out = _diagnostic_allowance(raw, w.facts)
@@ -566,6 +569,9 @@ def _judge(w: World, who: Who, login: str, dep: dict, v: object, body: dict, r, 
     denied = [x for x in rows if x.login == login and x.outcome in ("denied", "failed")]
     if r.status_code == 403:
         assert any(x.action == "forbidden" for x in denied), f"{login} : {what} → 403 sans ligne de journal"
+        ev.kinds["refused"] += 1
+    elif r.status_code in (400, 404, 422):
+        assert any(x.action == "bad_request" for x in denied), f"{login} : {what} → {r.status_code} sans ligne de journal"
         ev.kinds["refused"] += 1
     elif r.status_code == 204:
         ev.kinds["no_update"] += 1
