@@ -13,10 +13,10 @@ import json
 import re
 
 import pytest
+from journal_kit import journal
 from test_auth_kit import add_user, logged_client, make_app
 from test_console_data import COLLEGE, LYCEE, build_warehouse
 
-from dashboard.pages.journal import Ids
 from queries.core.scope import Principal, Role, Scope
 from queries.store import audit
 
@@ -48,36 +48,9 @@ def env(settings):
 
 
 def _journal(client) -> tuple[str, str]:  # noqa: ANN001
-    """(the count and every row of the page's grid as the browser receives them, the CSV export link it offers).
-
-    The filters' callback answers the count, the export link and a fresh grid; the grid then asks for its rows
-    (getRowsRequest, with the filters in its context), as the browser does."""
-    ins = (Ids.SINCE, Ids.UNTIL, Ids.LOGIN, Ids.ACTION, Ids.TARGET, Ids.OUTCOME)
-    outs = [{"id": Ids.TABLE, "property": "children"}, {"id": Ids.COUNT, "property": "children"},
-            {"id": Ids.EXPORT, "property": "href"}, {"id": Ids.LOGIN, "property": "options"}]
-    body = {
-        "output": "..journal-table.children...journal-count.children...journal-export.href...journal-login.options..",
-        "outputs": outs,
-        "inputs": [{"id": i, "property": "value", "value": None} for i in ins],
-        "changedPropIds": [f"{Ids.ACTION}.value"], "state": [],
-    }
-    r = client.post("/_dash-update-component", json=body)
-    assert r.status_code == 200, r.get_data(as_text=True)[:300]
-    resp = r.get_json()["response"]
-    grid = resp[Ids.TABLE]["children"]["props"]
-    gid = grid["id"]
-    rows_body = {
-        "output": json.dumps({**gid, "gen": ["MATCH"]}, separators=(",", ":"), sort_keys=True) + ".getRowsResponse",
-        "outputs": {"id": gid, "property": "getRowsResponse"},
-        "inputs": [{"id": gid, "property": "getRowsRequest",
-                    "value": {"startRow": 0, "endRow": 500, "context": grid["dashGridOptions"]["context"]}}],
-        "changedPropIds": [json.dumps(gid, separators=(",", ":"), sort_keys=True) + ".getRowsRequest"], "state": [],
-    }
-    r = client.post("/_dash-update-component", json=rows_body)
-    assert r.status_code == 200, r.get_data(as_text=True)[:300]
-    got = r.get_json()["response"][json.dumps(gid, separators=(",", ":"), sort_keys=True)]["getRowsResponse"]
-    assert got["rowCount"] == len(got["rowData"])
-    return resp[Ids.COUNT]["children"] + "\n" + json.dumps(got["rowData"], ensure_ascii=False), resp[Ids.EXPORT]["href"]
+    """(the count and every row of the page's grid as the browser receives them, the CSV export link it offers)."""
+    shown, rows = journal(client)
+    return shown["count"] + "\n" + json.dumps(rows, ensure_ascii=False), shown["href"]
 
 
 def _csv(client, href: str) -> list[list[str]]:  # noqa: ANN001
