@@ -60,6 +60,7 @@ def test_no_raw_perimeter_code_ever():
     assert "établissement 9740099Z" in text and "etablissement:" not in text
     support = Event(at=AT, action="view", login="s.aca", name="", role="support", actor_scope="academie:28")
     assert actor(support, place) == "s.aca (assistance académique, académie de La Réunion)"
+    assert sentence(support, "", place).startswith("s.aca ")  # a login as written, no capital
     created = Event(
         at=AT,
         action="user_created",

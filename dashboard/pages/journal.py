@@ -53,27 +53,27 @@ class Ids:
 
 
 COLUMNS: list[dict[str, Any]] = [
-    {"field": "date", "headerName": "Date", "width": 150},
+    {"field": "date", "headerName": "Date", "width": 140, "cellClass": "journal-wrap"},
     {
         "field": "entree",
         "headerName": "Entrée",
         "flex": 1,
         "minWidth": 360,
-        "wrapText": True,
-        "autoHeight": True,
-        "cellClass": "journal-entree",
+        "cellClass": "journal-wrap",
+        "tooltipField": "entree",  # the rare sentence longer than its three lines
     },
-    {"field": "action", "headerName": "Action", "width": 190, "wrapText": True, "autoHeight": True},
+    {"field": "action", "headerName": "Action", "width": 180, "cellClass": "journal-wrap"},
     {"field": "login", "headerName": "Identifiant", "width": 150},
     {"field": "resultat", "headerName": "Résultat", "width": 110},
 ]
 
 
-def grid(f: Filters, total: int) -> dag.AgGrid:
+def grid(f: Filters, total: int) -> html.Div:
     """A fresh grid (new id: React mounts a new one, its infinite cache empty) for these filters, which travel in
     its context: every getRowsRequest carries them back and the server validates them again."""
-    return dag.AgGrid(
-        id={"type": GRID_TYPE, "gen": time.time_ns() // 1000},
+    gen = time.time_ns() // 1000
+    g = dag.AgGrid(
+        id={"type": GRID_TYPE, "gen": gen},
         columnDefs=COLUMNS,
         defaultColDef={
             "sortable": False,
@@ -84,17 +84,21 @@ def grid(f: Filters, total: int) -> dag.AgGrid:
         rowModelType="infinite",
         getRowId="params.data.id",
         dashGridOptions={
-            "context": f.as_dict(),
+            "context": {**f.as_dict(), "total": total},
             "cacheBlockSize": PAGE_ROWS,
             "maxBlocksInCache": 20,
             "infiniteInitialRowCount": min(total, PAGE_ROWS) if total > 0 else 1,
             "localeText": LOCALE_FR,
             "rowBuffer": 0,
+            "rowHeight": 72,
             "suppressCellFocus": False,
         },
         className="ag-theme-alpine",
         style={"height": "560px", "width": "100%"},
     )
+    # A new React key: the grid is mounted anew (an empty infinite cache asking for its first block), never
+    # updated in place with the previous filter's rows.
+    return html.Div(g, key=str(gen))
 
 
 def _field(label: str, control: Any, id_: str, width: str = "fr-col-12 fr-col-md-4") -> html.Div:
@@ -105,6 +109,10 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
     audit.purge(settings, clock.utcnow())
     f = Filters.from_dict(params) if params else Filters.default()
+    # The first grid, its count and the « Qui » list come with the page (no callback round trip before the grid
+    # mounts): the page shows its first rows with a single request of the grid.
+    total = journal.count(settings, principal, f)
+    who = _who(settings, principal, f)
     actions = [{"label": v, "value": k} for k, v in sorted(audit.ACTION_LABELS.items(), key=lambda kv: kv[1])]
     return html.Div(
         [
@@ -145,7 +153,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
                         "Qui (identifiant)",
                         dcc.Dropdown(
                             id=Ids.LOGIN,
-                            options=[],
+                            options=who,
                             value=f.login,
                             placeholder="Tout le monde",
                             searchable=True,
@@ -197,17 +205,22 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
             ),
             html.Div(
                 [
-                    html.P(id=Ids.COUNT, className="fr-text--bold fr-mb-1w", **{"aria-live": "polite"}),
+                    html.P(
+                        _count_text(total, f),
+                        id=Ids.COUNT,
+                        className="fr-text--bold fr-mb-1w",
+                        **{"aria-live": "polite"},
+                    ),
                     html.A(
                         "Exporter en CSV",
                         id=Ids.EXPORT,
-                        href="/export/journal.csv",
+                        href=_export_href(f),
                         className="fr-btn fr-btn--secondary",
                     ),
                 ],
                 className="fr-mb-2w",
             ),
-            html.Div(id=Ids.TABLE, role="region", **{"aria-label": "Entrées du journal"}),
+            html.Div(grid(f, total), id=Ids.TABLE, role="region", **{"aria-label": "Entrées du journal"}),
             html.P(
                 "Au clavier : Tab pour entrer dans la liste, flèches pour aller d'une cellule à l'autre, Page suivante "
                 "et Page précédente pour défiler. Les entrées se chargent par pages de "
@@ -216,6 +229,19 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
             ),
         ]
     )
+
+
+def _who(settings: Settings, principal: Principal, f: Filters) -> list[dict[str, str]]:
+    """« Qui »: the people of the entries the reader may read in this period (their own login among them)."""
+    who = journal.logins(settings, principal, f)
+    if f.login and f.login not in who:
+        who.append(f.login)
+    return [{"label": x, "value": x} for x in who]
+
+
+def _export_href(f: Filters) -> str:
+    # `since` always, even empty: an empty one is « no start », a missing one « the default week ».
+    return "/export/journal.csv?" + urlencode({k: v for k, v in f.as_dict().items() if v or k == "since"})
 
 
 def _count_text(n: int, f: Filters) -> str:
@@ -256,22 +282,13 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         Input(Ids.ACTION, "value"),
         Input(Ids.TARGET, "value"),
         Input(Ids.OUTCOME, "value"),
+        prevent_initial_call=True,
     )
     def show(since, until, login, action, target, outcome):  # noqa: ANN001, ANN202
         principal = auth.require_principal(Action.AUDIT)
         f = Filters.build(since, until, login, action, target, outcome)
         total = journal.count(settings, principal, f)
-        # « Qui »: the people of the entries the reader may read in this period (their own login among them).
-        who = journal.logins(settings, principal, f)
-        if f.login and f.login not in who:
-            who.append(f.login)
-        q = urlencode({k: v for k, v in f.as_dict().items() if v or k == "since"})
-        return (
-            grid(f, total),
-            _count_text(total, f),
-            f"/export/journal.csv?{q}",
-            [{"label": x, "value": x} for x in who],
-        )
+        return grid(f, total), _count_text(total, f), _export_href(f), _who(settings, principal, f)
 
     @app.callback(
         Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
@@ -292,8 +309,15 @@ def register_callbacks(app: Any, settings: Settings) -> None:
             raise PreventUpdate
         c = req.get("context") if isinstance(req.get("context"), dict) else {}
         # filterModel and sortModel are ignored: no column filter nor sort in this grid (newest first).
-        res = journal.page(settings, principal, Filters.from_dict(c), start, end - start)
-        return {"rowData": res.rows, "rowCount": res.total}
+        rows = journal.page(settings, principal, Filters.from_dict(c), start, end - start)
+        # The count came with the grid (its context): not recounted for every block. A short block is the end;
+        # a count that the rows already passed (entries written since, a forged context) is « unknown » (-1).
+        if len(rows) < end - start:
+            count = start + len(rows)
+        else:
+            total = c.get("total")
+            count = total if isinstance(total, int) and start + len(rows) <= total <= MAX_START_ROW else -1
+        return {"rowData": rows, "rowCount": count}
 
 
 PAGE = Page(

@@ -307,4 +307,5 @@ def repeat_suffix(ev: Event) -> str:
 
 
 def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """The sentence's own words get a capital (« L'opérateur… »), never a login or a name as written."""
+    return text[:1].upper() + text[1:] if text.startswith(("l'", "un ")) else text

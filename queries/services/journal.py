@@ -162,12 +162,6 @@ def _store_filter(settings: Settings, principal: Principal, f: Filters) -> audit
     return sf
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[dict[str, Any]]
-    total: int
-
-
 def count(settings: Settings, principal: Principal, f: Filters) -> int:
     return audit.count_grouped(settings, principal, _store_filter(settings, principal, f))
 
@@ -176,12 +170,11 @@ def logins(settings: Settings, principal: Principal, f: Filters) -> list[str]:
     return audit.logins(settings, principal, _store_filter(settings, principal, f))
 
 
-def page(settings: Settings, principal: Principal, f: Filters, start: int, n: int) -> Page:
-    """Rows `start`…`start + n` of the grid (newest first) and the total."""
+def page(settings: Settings, principal: Principal, f: Filters, start: int, n: int) -> list[dict[str, Any]]:
+    """Rows `start`…`start + n` of the grid, newest first (`count` gives the total)."""
     sf = _store_filter(settings, principal, f)
     entries = audit.grouped(settings, principal, sf, offset=max(0, start), limit=max(1, min(n, MAX_PAGE)))
-    total = audit.count_grouped(settings, principal, sf)
-    return Page(rows=_rows(settings, principal, entries), total=total)
+    return _rows(settings, principal, entries)
 
 
 def export_rows(settings: Settings, principal: Principal, f: Filters, cap: int) -> list[dict[str, Any]]:
