@@ -53,7 +53,7 @@ class Ids:
 
 
 COLUMNS: list[dict[str, Any]] = [
-    {"field": "date", "headerName": "Date", "width": 140, "cellClass": "journal-wrap"},
+    {"field": "date", "headerName": "Date", "width": 160, "cellClass": "journal-wrap"},
     {
         "field": "entree",
         "headerName": "Entrée",
@@ -63,8 +63,8 @@ COLUMNS: list[dict[str, Any]] = [
         "tooltipField": "entree",  # the rare sentence longer than its three lines
     },
     {"field": "action", "headerName": "Action", "width": 180, "cellClass": "journal-wrap"},
-    {"field": "login", "headerName": "Identifiant", "width": 150},
-    {"field": "resultat", "headerName": "Résultat", "width": 110},
+    {"field": "login", "headerName": "Identifiant", "width": 150, "cellClass": "journal-wrap"},
+    {"field": "resultat", "headerName": "Résultat", "width": 110, "cellClass": "journal-wrap"},
 ]
 
 
