@@ -41,7 +41,7 @@ def show(client, **values: Any) -> dict[str, Any]:  # noqa: ANN001
         "count": resp[Ids.COUNT]["children"],
         "href": resp[Ids.EXPORT]["href"],
         "logins": [o["value"] for o in resp[Ids.LOGIN]["options"]],
-        "grid": resp[Ids.TABLE]["children"]["props"],
+        "grid": resp[Ids.TABLE]["children"]["props"]["children"]["props"],  # the grid, in its keyed Div
     }
 
 

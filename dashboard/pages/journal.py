@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash_ag_grid as dag
-from dash import MATCH, Input, Output, dcc, html
+from dash import MATCH, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Response, request
 
@@ -109,10 +109,10 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
     audit.purge(settings, clock.utcnow())
     f = Filters.from_dict(params) if params else Filters.default()
-    # The first grid, its count and the « Qui » list come with the page (no callback round trip before the grid
-    # mounts): the page shows its first rows with a single request of the grid.
+    # The first grid and its count come with the page (no callback round trip before the grid mounts): the page
+    # shows its first rows with a single request of the grid. The « Qui » list, which holds the log's logins,
+    # is filled by a callback meanwhile: the page itself carries no entry of the log.
     total = journal.count(settings, principal, f)
-    who = _who(settings, principal, f)
     actions = [{"label": v, "value": k} for k, v in sorted(audit.ACTION_LABELS.items(), key=lambda kv: kv[1])]
     return html.Div(
         [
@@ -153,7 +153,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
                         "Qui (identifiant)",
                         dcc.Dropdown(
                             id=Ids.LOGIN,
-                            options=who,
+                            options=[],
                             value=f.login,
                             placeholder="Tout le monde",
                             searchable=True,
@@ -289,6 +289,17 @@ def register_callbacks(app: Any, settings: Settings) -> None:
         f = Filters.build(since, until, login, action, target, outcome)
         total = journal.count(settings, principal, f)
         return grid(f, total), _count_text(total, f), _export_href(f), _who(settings, principal, f)
+
+    @app.callback(
+        Output(Ids.LOGIN, "options", allow_duplicate=True),
+        Input(Ids.SINCE, "value"),
+        Input(Ids.UNTIL, "value"),
+        State(Ids.LOGIN, "value"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def who_options(since, until, login):  # noqa: ANN001, ANN202
+        principal = auth.require_principal(Action.AUDIT)
+        return _who(settings, principal, Filters.build(since, until, login))
 
     @app.callback(
         Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
