@@ -183,7 +183,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
                             className="fr-input",
                             value=f.target,
                             autoComplete="off",
-                            placeholder="ex. : h.dupont",
+                            placeholder="identifiant du compte, en entier",
                         ),
                         Ids.TARGET,
                     ),
