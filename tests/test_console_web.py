@@ -169,8 +169,7 @@ def test_journal_export_and_visibility(env):
 def test_journal_masks_what_a_head_tried_outside_the_scope(env):
     settings, app = env
     from queries.core.scope import Scope
-    from queries.services import journal
-    from queries.services import actions
+    from queries.services import actions, journal
     from queries.store import users
 
     u = users.find_user(settings, "chef.college")
