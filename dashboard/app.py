@@ -13,6 +13,7 @@ from dashboard import api, auth, requests_guard
 from dashboard.cache import init_cache
 from dashboard.ids import Shell
 from dashboard.pages import Page, load_pages
+from dashboard.pages.journal import export_journal
 from dashboard.pages.responsables.callbacks import export_view
 from queries import warehouse
 from queries.core.scope import Principal
@@ -156,7 +157,8 @@ def init_not_found(app: Dash, pages: list[Page]) -> None:
 
 
 def init_outbox(server: Flask, settings: Settings) -> None:
-    """The console's email sender thread and export route (the page's callbacks register no server state)."""
+    """The email sender thread and the export routes of the console and the Journal (pages register no server
+    state: their callbacks only)."""
 
     @server.before_request
     def _start_outbox_sender() -> None:
@@ -164,6 +166,7 @@ def init_outbox(server: Flask, settings: Settings) -> None:
         outbox.start_background_sender(settings)
 
     server.add_url_rule("/export/responsables.<fmt>", "export_responsables", lambda fmt: export_view(settings, fmt))
+    server.add_url_rule("/export/journal.csv", "export_journal", lambda: export_journal(settings))
 
 
 def create_app(settings: Settings | None = None) -> Dash:

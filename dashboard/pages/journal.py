@@ -1,183 +1,353 @@
-"""Page « Journal »: the audit log, filterable and exportable (CSV), for the roles allowed to read it.
+"""Page « Journal »: the audit log as French sentences in a paged grid, filterable and exportable (CSV).
 
-What each role sees is decided in SQL by queries.store.audit.visibility (chef: their establishment; support: data
-events of the académie; admin: account-management events only), for the page and its CSV export alike. Entries older than AUDIT_RETENTION_DAYS are purged when the page
-is opened (a cheap indexed DELETE), so the retention holds even without a scheduler.
+What each role reads is decided in SQL by queries.store.audit.visibility (chef: their establishment; support: data
+events of the académie; admin: account-management events only), for the grid and its CSV export alike; the
+sentences, the withheld ids and the folding of repeated searches are queries/services/journal.py's. The grid
+fetches its rows page by page (infinite row model): the page opens at once whatever the log's size. Entries older
+than AUDIT_RETENTION_DAYS are purged when the page is opened (a cheap indexed DELETE), so the retention holds even
+without a scheduler.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from dash import Input, Output, dcc, html
+import dash_ag_grid as dag
+from dash import MATCH, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 from flask import Response, request
 
 from dashboard import auth, requests_guard
 from dashboard.exports_console import list_csv
-from dashboard.pages import Page
-from queries import warehouse
+from dashboard.grid_locale import LOCALE_FR
+from dashboard.pages import Callbacks, Page
 from queries.core import authz, clock
 from queries.core.authz import Action
-from queries.core.scope import Level, Principal
+from queries.core.formats import fmt_int
+from queries.core.journal_text import OUTCOME_LABELS
+from queries.core.scope import Principal
 from queries.core.settings import Settings
-from queries.services import console
+from queries.services import journal
+from queries.services.journal import Filters
 from queries.store import audit
 
-MAX_ROWS = 1000
-EXTRA_LABELS = {"reset": "Réinitialisation du mot de passe d'un responsable", "correct": "Correction d'un compte"}
-OUTCOMES = {"ok": "Réussi", "denied": "Refusé", "failed": "Échec", "error": "Erreur"}
-COLUMNS = (("at", "Date"), ("login", "Utilisateur"), ("role", "Rôle"), ("action", "Action"), ("scope", "Périmètre"),
-           ("targets", "Comptes ou élèves concernés"), ("detail", "Détail"), ("outcome", "Résultat"), ("ip", "Adresse IP"))
+GRID_TYPE = "journal-grid"
+PAGE_ROWS = 100
+MAX_START_ROW = 10_000_000
 
 
 class Ids:
-    ACTION = "journal-action"
-    LOGIN = "journal-login"
     SINCE = "journal-since"
     UNTIL = "journal-until"
+    LOGIN = "journal-login"
+    ACTION = "journal-action"
+    TARGET = "journal-target"
     OUTCOME = "journal-outcome"
-    TABLE = "journal-table"
+    COUNT = "journal-count"
+    TABLE = "journal-table"  # the grid's wrapper
     EXPORT = "journal-export"
 
 
-def _label(action: str) -> str:
-    return EXTRA_LABELS.get(action) or audit.ACTION_LABELS.get(action, action)
+COLUMNS: list[dict[str, Any]] = [
+    {"field": "date", "headerName": "Date", "width": 160, "cellClass": "journal-wrap"},
+    {
+        "field": "entree",
+        "headerName": "Entrée",
+        "flex": 1,
+        "minWidth": 360,
+        "cellClass": "journal-wrap",
+        "tooltipField": "entree",  # the rare sentence longer than its three lines
+    },
+    {"field": "action", "headerName": "Action", "width": 180, "cellClass": "journal-wrap"},
+    {"field": "login", "headerName": "Identifiant", "width": 150, "cellClass": "journal-wrap"},
+    {"field": "resultat", "headerName": "Résultat", "width": 110, "cellClass": "journal-wrap"},
+]
 
 
-def _date(v: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(v)[:10]) if v else None
-    except ValueError:
-        return None
+def grid(f: Filters, total: int) -> html.Div:
+    """A fresh grid (new id: React mounts a new one, its infinite cache empty) for these filters, which travel in
+    its context: every getRowsRequest carries them back and the server validates them again."""
+    gen = time.time_ns() // 1000
+    g = dag.AgGrid(
+        id={"type": GRID_TYPE, "gen": gen},
+        columnDefs=COLUMNS,
+        defaultColDef={
+            "sortable": False,
+            "resizable": True,
+            "filter": False,
+            "suppressHeaderMenuButton": True,
+        },
+        rowModelType="infinite",
+        getRowId="params.data.id",
+        dashGridOptions={
+            "context": {**f.as_dict(), "total": total},
+            "cacheBlockSize": PAGE_ROWS,
+            "maxBlocksInCache": 20,
+            "infiniteInitialRowCount": min(total, PAGE_ROWS) if total > 0 else 1,
+            "localeText": LOCALE_FR,
+            "rowBuffer": 0,
+            "rowHeight": 72,
+            "suppressCellFocus": False,
+        },
+        className="ag-theme-alpine",
+        style={"height": "560px", "width": "100%"},
+    )
+    # A new React key: the grid is mounted anew (an empty infinite cache asking for its first block), never
+    # updated in place with the previous filter's rows.
+    return html.Div(g, key=str(gen))
 
 
-def _filters(action: Any, login: Any, since: Any, until: Any, outcome: Any) -> dict[str, Any]:
-    known = set(audit.ACTION_LABELS) | set(EXTRA_LABELS)
-    return {
-        "action": action if action in known else None,
-        "login": login.strip()[:64] if isinstance(login, str) and login.strip() else None,
-        "since": _date(since),
-        "until": _date(until),
-        "outcome": outcome if outcome in OUTCOMES else None,
-    }
-
-
-def rows(settings: Settings, principal: Principal, f: dict[str, Any]) -> list[dict[str, Any]]:
-    """Entries as shown. Below the académie (a head, a delegate), the log must not become a window on other
-    establishments: targets outside the scope (a refused attempt names them) are masked, and the free-text
-    detail of refused events, which may echo what was tried, is replaced by a plain statement."""
-    entries = audit.query(settings, principal, limit=MAX_ROWS, **f)
-    scoped = principal.scope is not None and principal.scope.level is not Level.ACADEMIE
-    visible: set[str] = set()
-    uais: set[str] = set()
-    try:
-        if scoped:
-            visible = console.ids_in_scope(settings, principal, [t for e in entries for t in e.targets])
-        elif principal.scope is not None:
-            # The académie reads every target, except a record of another académie that a diagnostic matched
-            # (« record@UAI »): the diagnostic itself never shows its identifier.
-            uais = console.uais_in_scope(settings, principal, [t.rpartition("@")[2] for e in entries for t in e.targets])
-    except warehouse.WarehouseUnavailable:
-        visible, uais = set(), set()
-
-    def shown(t: str) -> bool:
-        if scoped:
-            return t in visible
-        if principal.scope is not None and "@" in t:
-            return t.rpartition("@")[2] in uais
-        return True
-
-    out = []
-    for e in entries:
-        targets = [t if shown(t) else "(hors périmètre)" for t in e.targets]
-        detail = e.detail or ""
-        if scoped and e.outcome != "ok":
-            detail = "Tentative refusée (détail réservé à l'assistance académique et à l'administrateur)."
-        out.append({
-            "at": e.at.strftime("%d/%m/%Y %H:%M:%S"), "login": e.login or "", "role": e.role or "",
-            "action": _label(e.action), "scope": e.scope or "",
-            "targets": ", ".join(targets[:20]) + (f" … (+{len(targets) - 20})" if len(targets) > 20 else ""),
-            "detail": detail, "outcome": OUTCOMES.get(e.outcome, e.outcome), "ip": e.ip or "",
-        })
-    return out
+def _field(label: str, control: Any, id_: str, width: str = "fr-col-12 fr-col-md-4") -> html.Div:
+    return html.Div([html.Label(label, htmlFor=id_, className="fr-label"), control], className=width)
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
     audit.purge(settings, clock.utcnow())
-    return body(settings["AUDIT_RETENTION_DAYS"])
-
-
-def body(retention_days: int) -> html.Div:
-    actions = {**audit.ACTION_LABELS, **EXTRA_LABELS}
-    return html.Div([
-        html.H1("Journal"),
-        html.P("Qui a fait quoi, quand, sur quel périmètre. Journal en ajout seul ; les entrées de plus de "
-               f"{retention_days} jours sont supprimées.", className="fr-text--sm"),
-        html.Div([
-            html.Div([html.Label("Action", htmlFor=Ids.ACTION, className="fr-label"),
-                      dcc.Dropdown(id=Ids.ACTION, options=[{"label": v, "value": k} for k, v in actions.items()],
-                                   placeholder="Toutes")], className="fr-col-12 fr-col-md-3"),
-            html.Div([html.Label("Utilisateur", htmlFor=Ids.LOGIN, className="fr-label"),
-                      dcc.Input(id=Ids.LOGIN, type="text", debounce=True, maxLength=64, className="fr-input")],
-                     className="fr-col-12 fr-col-md-3"),
-            html.Div([html.Label("Du", htmlFor=Ids.SINCE, className="fr-label"),
-                      dcc.Input(id=Ids.SINCE, type="date", debounce=True, className="fr-input")],
-                     className="fr-col-6 fr-col-md-2"),
-            html.Div([html.Label("Au", htmlFor=Ids.UNTIL, className="fr-label"),
-                      dcc.Input(id=Ids.UNTIL, type="date", debounce=True, className="fr-input")],
-                     className="fr-col-6 fr-col-md-2"),
-            html.Div([html.Label("Résultat", htmlFor=Ids.OUTCOME, className="fr-label"),
-                      dcc.Dropdown(id=Ids.OUTCOME, options=[{"label": v, "value": k} for k, v in OUTCOMES.items()],
-                                   placeholder="Tous")], className="fr-col-12 fr-col-md-2"),
-        ], className="fr-grid-row fr-grid-row--gutters fr-mb-2w"),
-        html.A("Exporter en CSV", id=Ids.EXPORT, href="/export/journal.csv", className="fr-btn fr-btn--secondary"),
-        html.Div(id=Ids.TABLE, className="fr-mt-2w"),
-    ])
-
-
-def export_journal(settings: Settings) -> Response:
-    principal = auth.require_principal(Action.AUDIT)
-    a = request.args
-    f = _filters(a.get("action"), a.get("login"), a.get("since"), a.get("until"), a.get("outcome"))
-    data = rows(settings, principal, f)
-    audit.record(settings, principal, "export", detail={"page": "journal", "lignes": len(data)})
-    resp = Response(list_csv(data, COLUMNS), mimetype="text/csv; charset=utf-8")
-    resp.headers["Content-Disposition"] = f'attachment; filename="journal-{datetime.now():%Y%m%d-%H%M}.csv"'
-    return resp
-
-
-def register_callbacks(app: Any, settings: Settings) -> None:
-    app.server.add_url_rule("/export/journal.csv", "export_journal", lambda: export_journal(settings))
-    for id_ in (Ids.ACTION, Ids.LOGIN, Ids.SINCE, Ids.UNTIL, Ids.OUTCOME):
-        requests_guard.expect(id_, "value", "str")  # single-choice fields: a list is refused before the callback
-
-    @app.callback(
-        Output(Ids.TABLE, "children"), Output(Ids.EXPORT, "href"),
-        Input(Ids.ACTION, "value"), Input(Ids.LOGIN, "value"), Input(Ids.SINCE, "value"),
-        Input(Ids.UNTIL, "value"), Input(Ids.OUTCOME, "value"),
-    )
-    def show(action, login, since, until, outcome):  # noqa: ANN001, ANN202
-        principal = auth.require_principal(Action.AUDIT)
-        f = _filters(action, login, since, until, outcome)
-        data = rows(settings, principal, f)
-        from urllib.parse import urlencode
-
-        q = urlencode({k: (v.isoformat() if isinstance(v, date) else v) for k, v in f.items() if v})
-        table = html.Div(html.Table([
-            html.Caption(f"{len(data)} entrée(s)" + (f" (les {MAX_ROWS} plus récentes)" if len(data) >= MAX_ROWS else "")),
-            html.Thead(html.Tr([html.Th(label, scope="col") for _, label in COLUMNS])),
-            html.Tbody([html.Tr([html.Td(r[k]) for k, _ in COLUMNS]) for r in data]),
-        ]), className="fr-table fr-table--sm")
-        return table, "/export/journal.csv" + (f"?{q}" if q else "")
+    f = Filters.from_dict(params) if params else Filters.default()
+    # The first grid and its count come with the page (no callback round trip before the grid mounts): the page
+    # shows its first rows with a single request of the grid. The « Qui » list, which holds the log's logins,
+    # is filled by a callback meanwhile: the page itself carries no entry of the log.
+    return body(settings, f, journal.count(settings, principal, f))
 
 
 def skeleton(settings: Settings) -> html.Div:
     """Every component the page's callbacks name, built without principal or data (app.validation_layout)."""
-    return body(settings["AUDIT_RETENTION_DAYS"])
+    return body(settings, Filters.default(), 0)
 
 
-PAGE = Page(path="/journal", title="Journal", allowed=lambda p: authz.allowed(p, Action.AUDIT), layout=layout,
-            register_callbacks=register_callbacks, skeleton=skeleton)
+def body(settings: Settings, f: Filters, total: int) -> html.Div:
+    actions = [{"label": v, "value": k} for k, v in sorted(audit.ACTION_LABELS.items(), key=lambda kv: kv[1])]
+    return html.Div(
+        [
+            html.H1("Journal"),
+            html.P(
+                "Qui a fait quoi, quand, sur quel périmètre. Journal en ajout seul ; les entrées de plus de "
+                f"{settings['AUDIT_RETENTION_DAYS']} jours sont supprimées. Les recherches identiques répétées en "
+                f"quelques minutes sont regroupées en une entrée (« ×5 entre 10:02 et 10:09 »).",
+                className="fr-text--sm",
+            ),
+            html.Div(
+                [
+                    _field(
+                        "Du",
+                        dcc.Input(
+                            id=Ids.SINCE,
+                            type="date",
+                            debounce=True,
+                            className="fr-input",
+                            value=f.since.isoformat() if f.since else None,
+                        ),
+                        Ids.SINCE,
+                        "fr-col-6 fr-col-md-2",
+                    ),
+                    _field(
+                        "Au",
+                        dcc.Input(
+                            id=Ids.UNTIL,
+                            type="date",
+                            debounce=True,
+                            className="fr-input",
+                            value=f.until.isoformat() if f.until else None,
+                        ),
+                        Ids.UNTIL,
+                        "fr-col-6 fr-col-md-2",
+                    ),
+                    _field(
+                        "Qui (identifiant)",
+                        dcc.Dropdown(
+                            id=Ids.LOGIN,
+                            options=[],
+                            value=f.login,
+                            placeholder="Tout le monde",
+                            searchable=True,
+                            clearable=True,
+                        ),
+                        Ids.LOGIN,
+                    ),
+                    _field(
+                        "Quoi",
+                        dcc.Dropdown(
+                            id=Ids.ACTION,
+                            options=actions,
+                            value=f.action,
+                            placeholder="Toutes les actions",
+                            clearable=True,
+                        ),
+                        Ids.ACTION,
+                        "fr-col-12 fr-col-md-4",
+                    ),
+                    _field(
+                        "Compte concerné (identifiant exact)",
+                        dcc.Input(
+                            id=Ids.TARGET,
+                            type="search",
+                            debounce=True,
+                            maxLength=100,
+                            className="fr-input",
+                            value=f.target,
+                            autoComplete="off",
+                            placeholder="identifiant du compte, en entier",
+                        ),
+                        Ids.TARGET,
+                    ),
+                    _field(
+                        "Résultat",
+                        dcc.Dropdown(
+                            id=Ids.OUTCOME,
+                            options=[{"label": v, "value": k} for k, v in OUTCOME_LABELS.items()],
+                            value=f.outcome,
+                            placeholder="Tous",
+                            clearable=True,
+                        ),
+                        Ids.OUTCOME,
+                        "fr-col-12 fr-col-md-3",
+                    ),
+                ],
+                className="fr-grid-row fr-grid-row--gutters fr-mb-2w",
+                role="search",
+            ),
+            html.Div(
+                [
+                    html.P(
+                        _count_text(total, f),
+                        id=Ids.COUNT,
+                        className="fr-text--bold fr-mb-1w",
+                        **{"aria-live": "polite"},
+                    ),
+                    html.A(
+                        "Exporter en CSV",
+                        id=Ids.EXPORT,
+                        href=_export_href(f),
+                        className="fr-btn fr-btn--secondary",
+                    ),
+                ],
+                className="fr-mb-2w",
+            ),
+            html.Div(grid(f, total), id=Ids.TABLE, role="region", **{"aria-label": "Entrées du journal"}),
+            html.P(
+                "Au clavier : Tab pour entrer dans la liste, flèches pour aller d'une cellule à l'autre, Page suivante "
+                "et Page précédente pour défiler. Les entrées se chargent par pages de "
+                f"{PAGE_ROWS} au fil du défilement.",
+                className="fr-text--xs fr-mt-1w",
+            ),
+        ]
+    )
+
+
+def _who(settings: Settings, principal: Principal, f: Filters) -> list[dict[str, str]]:
+    """« Qui »: the people of the entries the reader may read in this period (their own login among them)."""
+    who = journal.logins(settings, principal, f)
+    if f.login and f.login not in who:
+        who.append(f.login)
+    return [{"label": x, "value": x} for x in who]
+
+
+def _export_href(f: Filters) -> str:
+    # `since` always, even empty: an empty one is « no start », a missing one « the default week ».
+    return "/export/journal.csv?" + urlencode({k: v for k, v in f.as_dict().items() if v or k == "since"})
+
+
+def _count_text(n: int, f: Filters) -> str:
+    since = f" depuis le {f.since:%d/%m/%Y}" if f.since else ""
+    until = f" jusqu'au {f.until:%d/%m/%Y}" if f.until else ""
+    return f"{fmt_int(n)} entrée{'s' if n > 1 else ''}{since}{until}"
+
+
+def export_journal(settings: Settings) -> Response:
+    principal = auth.require_principal(Action.AUDIT)
+    f = Filters.from_dict(request.args.to_dict())
+    cap = int(settings["EXPORT_MAX_ROWS"])
+    rows = journal.export_rows(settings, principal, f, cap + 1)
+    cut = len(rows) > cap
+    rows = rows[:cap]
+    audit.record(
+        settings,
+        principal,
+        "export",
+        detail={"page": "journal", "format": "csv", "lignes": len(rows), "tronque": cut},
+    )
+    resp = Response(list_csv(rows, journal.CSV_COLUMNS), mimetype="text/csv; charset=utf-8")
+    resp.headers["Content-Disposition"] = f'attachment; filename="journal-{datetime.now():%Y%m%d-%H%M}.csv"'
+    return resp
+
+
+callbacks = Callbacks()
+for _id in (Ids.SINCE, Ids.UNTIL, Ids.LOGIN, Ids.ACTION, Ids.TARGET, Ids.OUTCOME):
+    requests_guard.expect(_id, "value", "str")  # single texts (dashboard/requests_guard.py)
+
+@callbacks(
+    Output(Ids.TABLE, "children"),
+    Output(Ids.COUNT, "children"),
+    Output(Ids.EXPORT, "href"),
+    Output(Ids.LOGIN, "options"),
+    Input(Ids.SINCE, "value"),
+    Input(Ids.UNTIL, "value"),
+    Input(Ids.LOGIN, "value"),
+    Input(Ids.ACTION, "value"),
+    Input(Ids.TARGET, "value"),
+    Input(Ids.OUTCOME, "value"),
+    prevent_initial_call=True,
+)
+def show(since, until, login, action, target, outcome):  # noqa: ANN001, ANN202
+    principal = auth.require_principal(Action.AUDIT)
+    settings = auth.settings_of()
+    f = Filters.build(since, until, login, action, target, outcome)
+    total = journal.count(settings, principal, f)
+    return grid(f, total), _count_text(total, f), _export_href(f), _who(settings, principal, f)
+
+@callbacks(
+    Output(Ids.LOGIN, "options", allow_duplicate=True),
+    Input(Ids.SINCE, "value"),
+    Input(Ids.UNTIL, "value"),
+    State(Ids.LOGIN, "value"),
+    prevent_initial_call="initial_duplicate",
+)
+def who_options(since, until, login):  # noqa: ANN001, ANN202
+    principal = auth.require_principal(Action.AUDIT)
+    settings = auth.settings_of()
+    return _who(settings, principal, Filters.build(since, until, login))
+
+@callbacks(
+    Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
+    Input({"type": GRID_TYPE, "gen": MATCH}, "getRowsRequest"),
+    prevent_initial_call=True,
+)
+def get_rows(req):  # noqa: ANN001, ANN202
+    principal = auth.require_principal(Action.AUDIT)
+    settings = auth.settings_of()
+    if not isinstance(req, dict):
+        raise PreventUpdate
+    start, end = req.get("startRow"), req.get("endRow")
+    if (
+        not isinstance(start, int)
+        or not isinstance(end, int)
+        or not 0 <= start < end
+        or start > MAX_START_ROW
+    ):
+        raise PreventUpdate
+    c = req.get("context") if isinstance(req.get("context"), dict) else {}
+    # filterModel and sortModel are ignored: no column filter nor sort in this grid (newest first).
+    rows = journal.page(settings, principal, Filters.from_dict(c), start, end - start)
+    # The count came with the grid (its context): not recounted for every block. A short block is the end;
+    # a count that the rows already passed (entries written since, a forged context) is « unknown » (-1).
+    if len(rows) < end - start:
+        count = start + len(rows)
+    else:
+        total = c.get("total")
+        count = total if isinstance(total, int) and start + len(rows) <= total <= MAX_START_ROW else -1
+    return {"rowData": rows, "rowCount": count}
+
+
+PAGE = Page(
+    path="/journal",
+    title="Journal",
+    allowed=lambda p: authz.allowed(p, Action.AUDIT),
+    layout=layout,
+    register_callbacks=callbacks.register,
+    skeleton=skeleton,
+)

@@ -52,6 +52,11 @@ def fmt_date(d: Any, missing: str = MISSING) -> str:
     return f"{d:%d/%m/%Y}" if isinstance(d, (date, datetime)) else missing
 
 
+def fmt_datetime(d: Any, missing: str = MISSING) -> str:
+    """`JJ/MM/AAAA HH:MM` (the caller converts to the time zone it shows); `missing` for anything else."""
+    return f"{d:%d/%m/%Y %H:%M}" if isinstance(d, datetime) else missing
+
+
 # ------------------------------------------------------------------------------------------------------- CSV
 # Every CSV the product writes (console lists, statistics, journal): `;`-separated, UTF-8 with a BOM and CRLF, as
 # French Excel opens them; numbers raw (no thousands separator) so that Excel sums them. A spreadsheet runs a cell

@@ -81,6 +81,21 @@ SYNTHESE_COLUMNS: dict[str, str] = {
 
 
 
+# Staff roles (queries/core/scope.py `Role` values) as a sentence names them (Journal): lower case, no article.
+ROLES: dict[str, str] = {
+    "pilote": "pilote académique",
+    "ien": "inspecteur de l'Éducation nationale",
+    "chef": "chef d'établissement",
+    "delegue": "personnel délégué",
+    "support": "assistance académique",
+    "admin": "administrateur",
+}
+
+
+def role_label(code: str | None) -> str:
+    return ROLES.get(code or "", code or "")
+
+
 def origine_label(code: str) -> str:
     return TOTAL_LABEL if code == TOTAL else ORIGINES.get(code, code)
 

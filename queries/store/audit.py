@@ -31,6 +31,7 @@ from queries.core.clock import utcnow
 from queries.core.scope import Level, Principal, Role, Scope
 from queries.core.settings import Settings
 from queries.store import engine, metadata
+from queries.store.users import users
 
 audit_log = sa.Table(
     "audit_log",
@@ -72,6 +73,8 @@ ACTION_LABELS = {
     "view": "Consultation",
     "export": "Export",
     "notify": "Notification",
+    "reset": "Réinitialisation du mot de passe d'un responsable",
+    "correct": "Correction d'un compte",
     "diagnostic": "Diagnostic « Je ne vois pas tous mes enfants »",
     "snapshot_withdrawn": "Retrait d'une date de données",
     "bad_request": "Requête mal formée refusée",
@@ -177,6 +180,32 @@ class Entry:
     detail: str | None
     outcome: str
     ip: str | None
+    # Journal page only (`grouped`): the account's display name, the actor's own scope, and for a group of
+    # identical searches, how many and since when (`at` is then the latest).
+    name: str = ""
+    actor_scope: str | None = None
+    count: int = 1
+    first_at: datetime | None = None
+    uai: str | None = None
+
+
+OUTCOMES = ("ok", "denied", "failed", "error")
+# Identical searches (same person, scope, filter and outcome) within one such window of the clock read as one
+# Journal entry « ×5 entre 10:02 et 10:09 »: a search is journaled at every keystroke pause or filter change.
+GROUP_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the Journal is narrowed to, on top of the reader's visibility. Times are naive UTC (the store's)."""
+
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    login: str | None = None
+    action: str | None = None
+    target: str | None = None  # one element of `targets`, exactly
+    outcome: str | None = None
+    only_actions: tuple[str, ...] | None = None  # narrows to these actions (set by the service, not the reader)
 
 
 def visibility(principal: Principal) -> sa.ColumnElement[bool] | None:
@@ -252,6 +281,98 @@ def query(
         )
         for r in rows
     ]
+
+
+def _conditions(principal: Principal, f: Filter) -> list[sa.ColumnElement[bool]] | None:
+    cond = visibility(principal)
+    if cond is None:
+        return None
+    a = audit_log.c
+    out = [cond]
+    if f.since is not None:
+        out.append(a.at >= f.since)
+    if f.until is not None:
+        out.append(a.at < f.until)
+    if f.login:
+        out.append(a.login == f.login)
+    if f.action:
+        out.append(a.action == f.action)
+    if f.outcome:
+        out.append(a.outcome == f.outcome)
+    if f.only_actions is not None:
+        out.append(a.action.in_(f.only_actions))
+    if f.target:
+        # `targets` is a JSON list of strings: the quoted id is one element, never a part of another one.
+        out.append(a.targets.contains(json.dumps(f.target, ensure_ascii=False), autoescape=True))
+    return out
+
+
+def _grouped(conds: list[sa.ColumnElement[bool]], window: int) -> sa.Subquery:
+    """One row per entry: a search with the same actor, scope, detail, outcome and address as others in the same
+    `window`-second slice of the clock is folded into them (GROUP BY on the slice); any other event is its own
+    group (its id). The slice is computed from the epoch: SQLite and PostgreSQL alike."""
+    a = audit_log.c
+    epoch = sa.extract("epoch", a.at)
+    bucket = sa.cast(epoch - epoch % window, sa.BigInteger)
+    key = sa.case((a.action == "search", -bucket), else_=sa.cast(a.id, sa.BigInteger))
+    cols = (a.user_id, a.login, a.role, a.actor_scope, a.action, a.scope, a.uai, a.targets, a.detail, a.outcome, a.ip)
+    return (
+        sa.select(sa.func.max(a.id).label("id"), sa.func.max(a.at).label("at"), sa.func.min(a.at).label("first_at"),
+                  sa.func.count().label("n"), *cols)
+        .where(*conds)
+        .group_by(key, *cols)
+        .subquery("g")
+    )
+
+
+def grouped(
+    settings: Settings, principal: Principal, f: Filter, offset: int = 0, limit: int = 100,
+    window: int = GROUP_SECONDS,
+) -> list[Entry]:
+    """The Journal page: entries visible to the principal (in SQL), repeated searches folded, newest first."""
+    conds = _conditions(principal, f)
+    if conds is None:
+        return []
+    g = _grouped(conds, window)
+    q = (
+        sa.select(g, users.c.display_name)
+        .select_from(g.outerjoin(users, users.c.id == g.c.user_id))
+        .order_by(g.c.at.desc(), g.c.id.desc())
+        .limit(max(1, min(int(limit), 100_000)))
+        .offset(max(0, int(offset)))
+    )
+    with engine(settings).connect() as con:
+        rows = con.execute(q).all()
+    return [
+        Entry(
+            id=r.id, at=r.at, login=r.login, role=r.role, action=r.action,
+            action_label=ACTION_LABELS.get(r.action, r.action), scope=r.scope,
+            targets=json.loads(r.targets) if r.targets else [], detail=r.detail, outcome=r.outcome, ip=r.ip,
+            name=r.display_name or "", actor_scope=r.actor_scope, count=int(r.n), first_at=r.first_at, uai=r.uai,
+        )
+        for r in rows
+    ]
+
+
+def count_grouped(settings: Settings, principal: Principal, f: Filter, window: int = GROUP_SECONDS) -> int:
+    """How many entries `grouped` would give (the grid's row count)."""
+    conds = _conditions(principal, f)
+    if conds is None:
+        return 0
+    g = _grouped(conds, window)
+    with engine(settings).connect() as con:
+        return int(con.execute(sa.select(sa.func.count()).select_from(g)).scalar_one())
+
+
+def logins(settings: Settings, principal: Principal, f: Filter, limit: int = 500) -> list[str]:
+    """Who appears in the entries the principal may read under `f` (its login filter aside): the « Qui » list."""
+    conds = _conditions(principal, Filter(**{**f.__dict__, "login": None}))
+    if conds is None:
+        return []
+    a = audit_log.c
+    q = sa.select(a.login).where(a.login.is_not(None), *conds).group_by(a.login).order_by(a.login).limit(limit)
+    with engine(settings).connect() as con:
+        return [r[0] for r in con.execute(q).all()]
 
 
 def purge(settings: Settings, now: datetime) -> int:

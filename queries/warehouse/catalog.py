@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from queries import warehouse
 from queries.core.scope import Scope
 from queries.core.settings import Settings
@@ -54,3 +56,59 @@ def demo_scopes(settings: Settings) -> dict[str, str]:
         "college": f"etablissement:{college}",
         "ecole": f"etablissement:{ecole}",
     }
+
+
+# Level of a perimeter → the establishment columns holding its code and name (etab_h).
+_NAME_COLUMNS = {
+    "etablissement": ("uai", "nom"),
+    "academie": ("academie_code", "academie_nom"),
+    "departement": ("departement_code", "departement_nom"),
+    "circonscription": ("circonscription_code", "circonscription_nom"),
+}
+
+
+def scope_names(settings: Settings, scopes: Iterable[str], within: Scope | None) -> dict[str, str]:
+    """French names of perimeters, for the Journal's sentences: « etablissement:9740001A » → « Collège Bois de
+    Nèfles », « academie:28 » → « académie de La Réunion », « classe:UAI:3A » → « classe 3A (Collège …) ».
+
+    Only perimeters with an establishment inside `within` are named (None: any), so that a reader's Journal never
+    names an establishment outside their remit; the others are left out (the caller says « établissement UAI »).
+    The latest version of each establishment is used, whatever the coverage that knows it. Empty when the
+    warehouse cannot answer."""
+    wanted: dict[str, set[str]] = {level: set() for level in _NAME_COLUMNS}
+    parsed: dict[str, Scope] = {}
+    for text in set(scopes):
+        try:
+            sc = Scope.parse(text)
+        except ValueError:
+            continue
+        parsed[text] = sc
+        level = "etablissement" if sc.uai else sc.level.value
+        if level in wanted:
+            wanted[level].add(sc.code)
+    if not parsed:
+        return {}
+    pred, params = within.etab_predicate("e") if within is not None else ("TRUE", [])
+    parts, args = [], []
+    for level, (code_col, name_col) in _NAME_COLUMNS.items():
+        if wanted[level]:
+            parts.append(f"""SELECT '{level}', e.{code_col}, arg_max(e.{name_col}, e.d_to) FROM etab_h e
+                             WHERE list_contains(?, e.{code_col}) AND {pred} GROUP BY e.{code_col}""")  # noqa: S608 - fixed columns
+            args += [sorted(wanted[level]), *params]
+    try:
+        with warehouse.connect(settings) as con:
+            found = {(lv, code): name for lv, code, name in con.execute(" UNION ALL ".join(parts), args).fetchall()}
+    except warehouse.WarehouseUnavailable:
+        return {}
+    out: dict[str, str] = {}
+    for text, sc in parsed.items():
+        if sc.uai:
+            nom = found.get(("etablissement", sc.code))
+            if nom:
+                out[text] = nom if sc.sub is None else f"{'classe' if sc.level.value == 'classe' else 'MEF'} {sc.sub} ({nom})"
+            continue
+        nom = found.get((sc.level.value, sc.code))
+        if nom:
+            out[text] = {"academie": f"académie de {nom}", "departement": f"département {nom} ({sc.code})",
+                         "circonscription": f"circonscription {nom}"}[sc.level.value]
+    return out

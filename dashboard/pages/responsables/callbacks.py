@@ -220,9 +220,9 @@ def _ticked(box: Any) -> bool:
     return isinstance(box, list) and "oui" in box
 
 
-def _new_grid(settings: Settings, principal: Principal, f: Filters) -> tuple[Any, str]:
+def _new_grid(settings: Settings, principal: Principal, f: Filters) -> tuple[Any, str, int]:
     total = console.count(settings, principal, f)
-    return grid(time.time_ns() // 1000, f, settings, total), f"{total} résultat{'s' if total > 1 else ''}"
+    return grid(time.time_ns() // 1000, f, settings, total), f"{total} résultat{'s' if total > 1 else ''}", total
 
 
 def _selected_accounts(settings: Settings, principal: Principal, target: str, selected: Any, f: Filters) -> list[str]:
@@ -260,14 +260,15 @@ def run_search(_n, q, classes, etats, origines, mail, mobile, uai):  # noqa: ANN
     settings = auth.settings_of()
     f = _filters(q, classes, etats, origines, mail, mobile, uai)
     try:
-        g, count = _new_grid(settings, principal, f)
+        g, count, total = _new_grid(settings, principal, f)
     except warehouse.WarehouseUnavailable as exc:
         return alert(str(exc), "error"), "", no_update, "#", "#"
     known = console.classes(settings, principal) if f.classes else []
     # An establishment outside the remit matches nothing (same answer as an unknown one), and is journaled
     # as refused: only a forged URL or request can send one.
     outside = console.uai_outside_remit(settings, principal, f.uai)
-    audit.record(settings, principal, "search", detail=_audit_filters(f, known),
+    # The result count lets the Journal say « — 12 résultats » (queries/core/journal_text.py).
+    audit.record(settings, principal, "search", detail={**_audit_filters(f, known), "resultats": total},
                  outcome="denied" if outside else "ok")
     params = f.url_params()
     token = export_token(principal, f)
@@ -391,7 +392,7 @@ def detail_action(_c, _e, rid, email, mobile, *filters):  # noqa: ANN001, ANN202
         "courriel" if x == "courriel" else "portable" for x in fields)
         + ") : en attente jusqu'au prochain instantané qui la confirmera.", "success")
     d = console.account_detail(settings, principal, ident)
-    g, _ = _new_grid(settings, principal, _filters(*filters))
+    g, _, _ = _new_grid(settings, principal, _filters(*filters))
     return msg, render_detail(settings, d), no_update, g
 
 # ---- Actions that change a guardian's access: prepared on the server, confirmed in a dialog (confirm.py).
@@ -458,7 +459,7 @@ def confirm_action(n, pending_ref, *filters):  # noqa: ANN001, ANN202
         return (no_update, msg, no_update, no_update, no_update, no_update, None) if group else (
             msg, no_update, no_update, no_update, no_update, no_update, None)
     academie = settings["METEOCOMPTES_ACADEMIE_NOM"]
-    g, _ = _new_grid(settings, principal, _filters(*filters))
+    g, _, _ = _new_grid(settings, principal, _filters(*filters))
     if isinstance(res, actions.Letter):  # reset
         ident = res.identifiant
         download = dcc.send_bytes(letters_pdf([res], academie), f"reinitialisation-{ident}.pdf")

@@ -16,6 +16,7 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from dashboard.grid_locale import LOCALE_FR
 from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
 from queries.core.scope import Principal
@@ -52,10 +53,6 @@ COLUMNS: list[dict[str, Any]] = [
 ]
 # Enter on a focused row opens the account (assets/dashAgGridFunctions.js → the grid's own cellClicked prop).
 EVENT_LISTENERS = {"cellKeyDown": ["respOpenOnEnter(params, setGridProps)"]}
-LOCALE = {
-    "loadingOoo": "Chargement…", "noRowsToShow": "Aucun résultat", "page": "Page", "of": "sur", "to": "à",
-    "sortAscending": "Tri croissant", "sortDescending": "Tri décroissant",
-}
 YES_NO = [{"label": "Indifférent", "value": ""}, {"label": "Présent", "value": "oui"}, {"label": "Absent", "value": "non"}]
 
 
@@ -80,7 +77,7 @@ def grid(gen: int, f: Filters, settings: Settings, total: int) -> dag.AgGrid:
             "infiniteInitialRowCount": min(total, page) if total > 0 else 1,
             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False,
                              "enableClickSelection": False},
-            "localeText": LOCALE,
+            "localeText": LOCALE_FR,
             "rowBuffer": 0,
         },
         className="ag-theme-alpine",
