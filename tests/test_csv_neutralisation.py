@@ -27,12 +27,11 @@ from flask.testing import FlaskClient
 from mini_kit import MINI
 
 from dashboard.exports_console import LIST_COLUMNS
-from dashboard.pages import journal
 from dashboard.pages.responsables.callbacks import export_token
 from queries.core import formats
 from queries.core.scope import Principal
 from queries.core.settings import Settings
-from queries.services import console
+from queries.services import console, journal
 from queries.services.console import Filters
 from queries.store import audit, users
 
@@ -52,8 +51,10 @@ RENAMED = {
 }
 
 
-def shown(raw: str) -> str:
-    """What the cell of a value must hold."""
+def shown(raw: str | int) -> str:
+    """What the cell of a value must hold (numbers as they are)."""
+    if not isinstance(raw, str):
+        return str(raw)
     return "'" + raw if raw.startswith(FORMULA_START) else raw
 
 
@@ -210,17 +211,17 @@ def check_journal(env: Env) -> None:
     with env.app.server.test_request_context():
         token = export_token(p, Filters(q="fontaine"))
     assert c.get(f"/export/responsables.csv?t={token}").status_code == 200  # targets ["-k.fontaine"]
-    expected = journal.rows(env.s, p, journal._filters(None, None, None, None, None))
+    expected = journal.export_rows(env.s, p, journal.Filters.from_dict({}), int(env.s["EXPORT_MAX_ROWS"]))
     rows = parse(c.get("/export/journal.csv"))
-    assert rows[0] == [label for _, label in journal.COLUMNS]
-    assert rows[1:] == [[shown(r[k]) for k, _ in journal.COLUMNS] for r in expected]
-    cells = {(k, v) for row in rows[1:] for (k, _), v in zip(journal.COLUMNS, row, strict=True)}
+    assert rows[0] == [label for _, label in journal.CSV_COLUMNS]
+    assert rows[1:] == [[shown(r[k]) for k, _ in journal.CSV_COLUMNS] for r in expected]
+    cells = {(k, v) for row in rows[1:] for (k, _), v in zip(journal.CSV_COLUMNS, row, strict=True)}
     for cell in [
         ("login", "'\tcli:exploitant"),
         ("detail", "'\r@SUM(1)"),
-        ("targets", "'=1+1, a"),
+        ("cibles", "'=1+1, a"),
         ("detail", "'-2+3"),
-        ("targets", "'-k.fontaine"),
+        ("cibles", "'-k.fontaine"),
         ("login", "support.aca"),
     ]:
         assert cell in cells, cell

@@ -88,13 +88,13 @@ def _callback_outputs() -> list[str]:
 
 
 def journal_body(action: object) -> dict:
-    ids = (JournalIds.ACTION, JournalIds.LOGIN, JournalIds.SINCE, JournalIds.UNTIL, JournalIds.OUTCOME)
+    ids = (JournalIds.SINCE, JournalIds.UNTIL, JournalIds.LOGIN, JournalIds.ACTION, JournalIds.TARGET,
+           JournalIds.OUTCOME)
+    outs = ((JournalIds.TABLE, "children"), (JournalIds.COUNT, "children"), (JournalIds.EXPORT, "href"),
+            (JournalIds.LOGIN, "options"))
     return {
-        "output": f"..{JournalIds.TABLE}.children...{JournalIds.EXPORT}.href..",
-        "outputs": [
-            {"id": JournalIds.TABLE, "property": "children"},
-            {"id": JournalIds.EXPORT, "property": "href"},
-        ],
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outs],
         "inputs": [
             {"id": i, "property": "value", "value": action if i == JournalIds.ACTION else None} for i in ids
         ],
@@ -312,14 +312,12 @@ def test_journal_labels_bad_request(env):
     _post(logged_client(app, "chef.college"), [])
     from datetime import date
 
-    from dashboard.pages.journal import rows
+    from queries.services import journal
     from queries.store.users import find_user, principal_for
 
     p = principal_for(settings, find_user(settings, "support.aca"), date.today())
-    shown = rows(
-        settings, p, {"action": "bad_request", "login": None, "since": None, "until": None, "outcome": None}
-    )
-    assert shown and shown[0]["action"] == "Requête mal formée refusée" and shown[0]["outcome"] == "Refusé"
+    shown = journal.page(settings, p, journal.Filters.build(None, None, None, "bad_request"), 0, 100)
+    assert shown and shown[0]["action"] == "Requête mal formée refusée" and shown[0]["resultat"] == "Refusé"
 
 
 def test_no_forged_value_type_reaches_a_callback_as_a_500(env):

@@ -308,19 +308,23 @@ def _conditions(principal: Principal, f: Filter) -> list[sa.ColumnElement[bool]]
 
 
 def _grouped(conds: list[sa.ColumnElement[bool]], window: int) -> sa.Subquery:
-    """One row per entry: a search with the same actor, scope, detail, outcome and address as others in the same
-    `window`-second slice of the clock is folded into them (GROUP BY on the slice); any other event is its own
-    group (its id). The slice is computed from the epoch: SQLite and PostgreSQL alike."""
+    """One row per entry: a search with the same actor, scope, detail, outcome and address as the previous one,
+    made at most `window` seconds after it, is folded into it (a burst stays one entry however long, and the clock
+    draws no boundary through it); any other event is its own entry. Window functions: SQLite and PostgreSQL."""
     a = audit_log.c
+    names = ("user_id", "login", "role", "actor_scope", "action", "scope", "uai", "targets", "detail", "outcome", "ip")
     epoch = sa.extract("epoch", a.at)
-    bucket = sa.cast(epoch - epoch % window, sa.BigInteger)
-    key = sa.case((a.action == "search", -bucket), else_=sa.cast(a.id, sa.BigInteger))
-    cols = (a.user_id, a.login, a.role, a.actor_scope, a.action, a.scope, a.uai, a.targets, a.detail, a.outcome, a.ip)
+    prev = sa.func.lag(epoch).over(partition_by=[a[n] for n in names], order_by=(a.at, a.id))
+    s = sa.select(audit_log, (epoch - prev).label("gap")).where(*conds).subquery("s")
+    starts = sa.case(((s.c.action == "search") & s.c.gap.is_not(None) & (s.c.gap <= window), 0), else_=1)
+    grp = sa.func.sum(starts).over(partition_by=[s.c[n] for n in names], order_by=(s.c.at, s.c.id),
+                                   rows=(None, 0))
+    s2 = sa.select(s, grp.label("grp")).subquery("s2")
+    cols = [s2.c[n] for n in names]
     return (
-        sa.select(sa.func.max(a.id).label("id"), sa.func.max(a.at).label("at"), sa.func.min(a.at).label("first_at"),
-                  sa.func.count().label("n"), *cols)
-        .where(*conds)
-        .group_by(key, *cols)
+        sa.select(sa.func.max(s2.c.id).label("id"), sa.func.max(s2.c.at).label("at"),
+                  sa.func.min(s2.c.at).label("first_at"), sa.func.count().label("n"), *cols)
+        .group_by(s2.c.grp, *cols)
         .subquery("g")
     )
 
