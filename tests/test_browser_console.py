@@ -43,11 +43,11 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page, errors = open_logged_in(browser, url, "chef.college", PASSWORD, "/responsables")
-        expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("9 lignes (7 comptes)", timeout=20_000)
 
         page.fill("#resp-q", "rehain")
         page.press("#resp-q", "Enter")
-        expect(page.locator("#resp-count")).to_contain_text("2 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("2 lignes (2 comptes)", timeout=20_000)
         cell = page.locator(".ag-row .ag-cell[col-id=responsable]", has_text="ABBEYEM Marie Sandrine").first
         expect(cell).to_be_visible(timeout=20_000)
         assert "rehain" not in page.url.lower()  # the search text stays out of the URL
@@ -92,7 +92,7 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
         # Group action on every row of the current filter: the confirmation states the count and the states.
         page.fill("#resp-q", "")
         page.press("#resp-q", "Enter")
-        expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("9 lignes (7 comptes)", timeout=20_000)
         page.locator("#resp-g-target label", has_text="Tous les résultats").click()
         page.click("#resp-g-open")
         expect(page.locator("#resp-confirm-title")).to_contain_text("7 comptes", timeout=20_000)
@@ -161,7 +161,7 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
             page.fill("input[name=login]", "chef.mail")
             page.fill("input[name=password]", PASSWORD)
             page.locator("form button[type=submit]").first.click()
-            expect(page.locator("#resp-count")).to_contain_text("2 résultats", timeout=20_000)
+            expect(page.locator("#resp-count")).to_contain_text("2 lignes (2 comptes)", timeout=20_000)
             expect(page.locator("#resp-etats")).to_contain_text("Non notifié")
             assert "etat=NON_NOTIFIE" in page.url and "mail=oui" in page.url
             page.locator(".ag-cell[col-id=identifiant]", has_text="s.abbeym12").first.click()
@@ -219,7 +219,7 @@ def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
     url, _settings = live_app
     shots = Path(os.environ.get("CONSOLE_SCREENSHOTS", str(tmp_path)))
     with _chef_page(url) as (page, errors):
-        expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("9 lignes (7 comptes)", timeout=20_000)
         expect(page.locator("#resp-scope")).to_contain_text(f"Périmètre : Collège Bois de Nèfles ({COLLEGE}).")
         # Dropdowns are named by their label first, then their value (assets/dropdown-label.js, which patches
         # them as they render: wait until the six are there and patched).
@@ -303,7 +303,7 @@ def test_diagnostic_page_holds_nothing_outside_the_remit_and_reset_dialog_by_key
     with _chef_page(url) as (page, errors):
         page.fill("#resp-q", "latch")
         page.press("#resp-q", "Enter")
-        expect(page.locator("#resp-count")).to_contain_text("2 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("2 lignes (1 compte)", timeout=20_000)
         page.locator(".ag-cell[col-id=identifiant]", has_text="j.latchoumy1").first.click()
         expect(page.locator("#resp-d-content")).to_be_visible(timeout=20_000)
         page.click("#resp-d-diag")
