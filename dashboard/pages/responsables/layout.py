@@ -45,29 +45,26 @@ ROW_HEIGHT = 52  # two lines of 14 px text
 # sideways scroll that hid the origin and dates): headers wrap, names share the remaining width (flex).
 COLUMNS: list[dict[str, Any]] = [
     {"field": "eleve", "headerName": "Élève", "flex": 3, "minWidth": 110, "tooltipField": "eleve", **NAME_CELL},
-    {"field": "classe", "headerName": "Classe", "width": 76, **NAME_CELL},
-    {"field": "mef", "headerName": "MEF", "flex": 2, "minWidth": 90, "tooltipField": "mef", **NAME_CELL},
+    {"field": "classe", "headerName": "Classe", "width": 72, **NAME_CELL},
+    {"field": "mef", "headerName": "MEF", "flex": 2, "minWidth": 84, "tooltipField": "mef", **NAME_CELL},
     {"field": "responsable", "headerName": "Responsable", "flex": 3, "minWidth": 110, "tooltipField": "responsable",
      **NAME_CELL},
-    {"field": "identifiant", "headerName": "Identifiant", "width": 118, "tooltipField": "identifiant",
-     **NAME_CELL, "cellClass": "resp-wrap resp-ident"},
-    {"field": "messagerie", "headerName": "Messagerie", "width": 84, "valueFormatter": MESSAGERIE_TEXT,
+    {"field": "identifiant", "headerName": "Identifiant", "width": 112, "tooltipField": "identifiant",
+     **NAME_CELL},
+    {"field": "messagerie", "headerName": "Messagerie", "width": 96, "valueFormatter": MESSAGERIE_TEXT,
      "cellClassRules": {"resp-mail--oui": "params.value === '✔'", "resp-mail--non": "params.value === '✘'"}},
-    {"field": "etat", "headerName": "Statut du compte", "width": 124, "wrapText": True,
-     "cellClass": "resp-etat resp-wrap",
+    {"field": "etat", "headerName": "Statut du compte", "width": 120, "wrapText": True, "cellClass": "resp-etat",
      "cellClassRules": {etat_class(code): f"params.value === {json.dumps(label, ensure_ascii=False)}"
                         for code, label in ETATS.items()}},
-    {"field": "origine", "headerName": "Origine du compte", "width": 108, **NAME_CELL},
-    {"field": "date_notification", "headerName": "Date de notification", "width": 96},
-    {"field": "date_derniere_connexion", "headerName": "Date de dernière connexion", "width": 96},
+    {"field": "origine", "headerName": "Origine du compte", "width": 118, **NAME_CELL},
+    {"field": "date_notification", "headerName": "Date de notification", "width": 90},
+    {"field": "date_derniere_connexion", "headerName": "Date de dernière connexion", "width": 90},
 ]
-# Shown to a remit of several establishments (support, IEN…), not to the head of one: the name, by which it
-# sorts; the UAI on its second line (CSS) and in the tooltip.
+# Shown to a remit of several establishments (support, IEN…), not to the head of one, sortable by name: the name,
+# then the UAI on a second line (assets/dashAgGridFunctions.js RespEtab); the tooltip has « name (UAI) » whole.
 ETAB_COLUMN: dict[str, Any] = {
-    "field": "etablissement", "headerName": "Établissement", "flex": 3, "minWidth": 110,
-    "valueFormatter": {"function": "params.data ? params.value + '\\n' + params.data.uai : ''"},
+    "field": "etablissement", "headerName": "Établissement", "flex": 3, "minWidth": 110, "cellRenderer": "RespEtab",
     "tooltipValueGetter": {"function": "params.data ? params.data.etablissement + ' (' + params.data.uai + ')' : ''"},
-    "wrapText": True, "cellClass": "resp-wrap resp-etab",
 }
 
 
@@ -150,7 +147,7 @@ def filters_form(f: Filters, class_options: list[str], etabs: list[tuple[str, st
                              html.Span("Le début de l'identifiant suffit (ex. : o.alam).", className="fr-hint-text")],
                             htmlFor=Ids.Q, className="fr-label"),
                  dcc.Input(id=Ids.Q, type="search", value=f.q, debounce=True, maxLength=console.MAX_QUERY_CHARS,
-                           className="fr-input", placeholder="ex. : rehain, ABBEY, latch, o.alamelou", autoComplete="off")],
+                           className="fr-input", placeholder="ex. : rehain, ABBEY, latch", autoComplete="off")],
                 className="fr-col-12 fr-col-md-8 fr-mb-2w",
             ),
             html.Div(html.Button("Rechercher", id=Ids.SEARCH, n_clicks=0, className="fr-btn fr-mt-4w"),
