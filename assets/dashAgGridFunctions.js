@@ -26,6 +26,21 @@
     });
   };
 
+  /* Responsables console, column « Établissement » (shown to a remit of several establishments): the name on the
+     first line (« … » when too long; the tooltip has it whole) and the UAI on the second, as text, so that a
+     keyboard or screen-reader user gets both, not only a mouse user through the tooltip. */
+  var comps = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
+  comps.RespEtab = function (props) {
+    var d = props && props.data;
+    if (!d) {
+      return null;
+    }
+    var h = window.React.createElement;
+    return h("span", {className: "resp-etab"},
+             h("span", {className: "resp-etab__nom"}, d.etablissement || ""),
+             h("span", {className: "resp-etab__uai"}, d.uai || ""));
+  };
+
   var cs = (window.dash_clientside = window.dash_clientside || {});
   cs.responsables = cs.responsables || {};
   /* When an account opens (or the panel closes), move the focus to the panel's heading, so that keyboard and

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, free_port, open_logged_in, serve
-from console_data import COLLEGE, build_warehouse
+from console_data import COLLEGE, ECOLE, build_warehouse
 
 PASSWORD = "Console-Test-2026!x"
 
@@ -43,11 +43,11 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page, errors = open_logged_in(browser, url, "chef.college", PASSWORD, "/responsables")
-        expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("9 lignes (7 comptes)", timeout=20_000)
 
         page.fill("#resp-q", "rehain")
         page.press("#resp-q", "Enter")
-        expect(page.locator("#resp-count")).to_contain_text("2 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("2 lignes (2 comptes)", timeout=20_000)
         cell = page.locator(".ag-row .ag-cell[col-id=responsable]", has_text="ABBEYEM Marie Sandrine").first
         expect(cell).to_be_visible(timeout=20_000)
         assert "rehain" not in page.url.lower()  # the search text stays out of the URL
@@ -92,7 +92,7 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
         # Group action on every row of the current filter: the confirmation states the count and the states.
         page.fill("#resp-q", "")
         page.press("#resp-q", "Enter")
-        expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("9 lignes (7 comptes)", timeout=20_000)
         page.locator("#resp-g-target label", has_text="Tous les résultats").click()
         page.click("#resp-g-open")
         expect(page.locator("#resp-confirm-title")).to_contain_text("7 comptes", timeout=20_000)
@@ -161,7 +161,7 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
             page.fill("input[name=login]", "chef.mail")
             page.fill("input[name=password]", PASSWORD)
             page.locator("form button[type=submit]").first.click()
-            expect(page.locator("#resp-count")).to_contain_text("2 résultats", timeout=20_000)
+            expect(page.locator("#resp-count")).to_contain_text("2 lignes (2 comptes)", timeout=20_000)
             expect(page.locator("#resp-etats")).to_contain_text("Non notifié")
             assert "etat=NON_NOTIFIE" in page.url and "mail=oui" in page.url
             page.locator(".ag-cell[col-id=identifiant]", has_text="s.abbeym12").first.click()
@@ -219,7 +219,7 @@ def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
     url, _settings = live_app
     shots = Path(os.environ.get("CONSOLE_SCREENSHOTS", str(tmp_path)))
     with _chef_page(url) as (page, errors):
-        expect(page.locator("#resp-count")).to_contain_text("9 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("9 lignes (7 comptes)", timeout=20_000)
         expect(page.locator("#resp-scope")).to_contain_text(f"Périmètre : Collège Bois de Nèfles ({COLLEGE}).")
         # Dropdowns are named by their label first, then their value (assets/dropdown-label.js, which patches
         # them as they render: wait until the six are there and patched).
@@ -303,7 +303,7 @@ def test_diagnostic_page_holds_nothing_outside_the_remit_and_reset_dialog_by_key
     with _chef_page(url) as (page, errors):
         page.fill("#resp-q", "latch")
         page.press("#resp-q", "Enter")
-        expect(page.locator("#resp-count")).to_contain_text("2 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("2 lignes (1 compte)", timeout=20_000)
         page.locator(".ag-cell[col-id=identifiant]", has_text="j.latchoumy1").first.click()
         expect(page.locator("#resp-d-content")).to_be_visible(timeout=20_000)
         page.click("#resp-d-diag")
@@ -345,3 +345,53 @@ def test_diagnostic_page_holds_nothing_outside_the_remit_and_reset_dialog_by_key
         expect(page.locator("#resp-d-reset")).to_be_focused()
         expect(page.locator("#resp-detail-body")).to_contain_text("Non notifié")
         assert not errors, errors
+
+
+def test_support_grid_fits_1366_with_establishment_column(live_app, tmp_path: Path):
+    """At 1366×768, an académie-wide support sees every column (the origin and both dates included) without a
+    sideways scroll, the Établissement column (name, UAI on its second line), lines sorted by names across
+    establishments, the count as lines and accounts with its explanation, and finds an account by its identifier."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from queries.store import users
+
+    url, settings = live_app
+    users.create_user(settings, "support.aca", "support", "academie:28", "Support", password=PASSWORD)
+    shots = Path(os.environ.get("CONSOLE_SCREENSHOTS", str(tmp_path)))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="fr-FR", viewport={"width": 1366, "height": 768})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _login(page, url, "support.aca")
+        count = page.locator("#resp-count")
+        expect(count).to_contain_text("14 lignes (11 comptes)", timeout=20_000)
+        expect(count).to_contain_text("une ligne par élève et responsable")
+        expect(page.locator(".ag-header-cell[col-id=etablissement]")).to_contain_text("Établissement")
+        eleves = page.locator(".ag-row .ag-cell[col-id=eleve]")
+        expect(eleves.nth(2)).to_have_text("ABBEYEM Lucas", timeout=20_000)  # the école's pupil, between the collège's
+        etab = page.locator(".ag-row[row-index='2'] .ag-cell[col-id=etablissement]")
+        expect(etab.locator(".resp-etab__nom")).to_have_text("École primaire Les Lataniers")
+        expect(etab.locator(".resp-etab__uai")).to_have_text(ECOLE)  # the UAI as text, on the second line
+        count.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(shots / "support-1366.png"))
+        fit = page.evaluate("""() => {
+            const v = document.querySelector('.resp-grid .ag-center-cols-viewport');
+            const root = document.querySelector('.resp-grid .ag-root').getBoundingClientRect();
+            const cols = ['eleve', 'etablissement', 'responsable', 'identifiant', 'etat', 'origine',
+                          'date_notification', 'date_derniere_connexion'];
+            const out = cols.filter(c => {
+                const h = document.querySelector(`.resp-grid .ag-header-cell[col-id=${c}]`);
+                if (!h) return true;
+                const b = h.getBoundingClientRect();
+                return b.width < 40 || b.left < root.left - 1 || b.right > root.right + 1;
+            });
+            return {scroll: v.scrollWidth - v.clientWidth, out: out};
+        }""")
+        assert fit == {"scroll": 0, "out": []}, fit
+        page.fill("#resp-q", "M.ABB")
+        page.press("#resp-q", "Enter")
+        expect(count).to_contain_text("3 lignes (1 compte)", timeout=20_000)
+        expect(page.locator(".ag-row .ag-cell[col-id=identifiant]").first).to_have_text("m.abbeym", timeout=20_000)
+        assert not errors, errors
+        browser.close()

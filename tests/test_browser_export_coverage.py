@@ -43,17 +43,23 @@ def distinct_lines(path: Path) -> int:
     return len({(r.split(";")[0], r.split(";")[3]) for r in rows if r.strip()})
 
 
+def distinct_accounts(path: Path) -> int:
+    rows = path.read_text(encoding="utf-8").splitlines()[1:]
+    return len({r.split(";")[4] for r in rows if r.strip()})
+
+
 def test_head_searches_an_export_only_establishment(live_app, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     url, path = live_app
     n = distinct_lines(path)
-    assert n == 8
+    m = distinct_accounts(path)
+    assert (n, m) == (8, 6)
     shots = Path(os.environ.get("EXPORT_COVERAGE_SHOTS", tmp_path))
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page, errors = open_logged_in(browser, url, "chef.export", PASSWORD, "/responsables")
-        expect(page.locator("#resp-count")).to_contain_text(f"{n} résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text(f"{n} lignes ({m} comptes)", timeout=20_000)
         expect(page.locator("body")).to_contain_text(
             "Données du 15/09/2026 — 1 établissement (export console)"
         )
@@ -63,7 +69,7 @@ def test_head_searches_an_export_only_establishment(live_app, tmp_path: Path) ->
 
         page.fill("#resp-q", "abbeyem")
         page.press("#resp-q", "Enter")
-        expect(page.locator("#resp-count")).to_contain_text("7 résultats", timeout=20_000)
+        expect(page.locator("#resp-count")).to_contain_text("7 lignes (5 comptes)", timeout=20_000)
 
         with page.expect_download(timeout=30_000) as dl:
             page.click("#resp-export-csv")

@@ -257,3 +257,63 @@ def test_next_snapshot_supersedes_the_live_state(wh):
 def test_group_action_size_is_capped(wh):
     with pytest.raises(actions.ActionRefused, match="au plus"):
         actions.notify(wh, CHEF, [f"x{i}" for i in range(actions.MAX_GROUP + 1)], "courrier", False, group=True)
+
+
+def test_search_by_account_identifier_exact_and_prefix(wh):
+    # Helpdesk calls start with the EduConnect identifier: exact, prefix, any case; never outside the scope.
+    for q in ("m.abbeym", "M.ABBEYM", "m.abb", " m.abbeym "):
+        res = names(wh, CHEF, q=q)
+        assert {r["identifiant"] for r in res.rows} == {"m.abbeym"}, q
+        assert {r["eleve"] for r in res.rows} == {"ABBEYEM Emma", "ABBEYEM Réhain"}, q
+    assert {r["identifiant"] for r in names(wh, SUPPORT, q="j.latchoumy").rows} == {"j.latchoumy1", "j.latchoumy2"}
+    assert names(wh, SUPPORT, q="j.latchoumy1").total == 2
+    assert names(wh, CHEF, q="abbeym12").total == 0  # a prefix, not an infix: "s.abbeym12" is not found by its end
+    assert names(wh, CHEF_LYCEE, q="m.abbeym").total == 0  # the collège's account, outside the lycée's scope
+    assert names(wh, CHEF, q="m.abb%").total == 0 and names(wh, CHEF, q="_.abbeym").total == 0  # literal characters
+    # Names still match as before, and the export and « tous les résultats » follow the same filter.
+    assert names(wh, CHEF, q="sabrina").total == 1
+    assert console.accounts_of_filter(wh, CHEF, Filters.build(q="s.abb")) == ["s.abbeym12"]
+    assert {r["identifiant"] for r in console.export_rows(wh, CHEF, Filters.build(q="g.hoarau"))} == {"g.hoarau12"}
+
+
+def test_counts_lines_and_distinct_accounts_of_the_same_filter(wh):
+    # CHEF: 9 pupil × guardian lines; m.abbeym and j.latchoumy1 each have two pupils there: 7 accounts.
+    assert console.counts(wh, CHEF, Filters()) == console.Counts(9, 7)
+    assert console.counts(wh, SUPPORT, Filters()) == console.Counts(14, 11)  # m.abbeym: 3 lines (Lucas at the école)
+    assert console.counts(wh, SUPPORT, Filters.build(q="m.abbeym")) == console.Counts(3, 1)
+    assert console.counts(wh, CHEF, Filters.build(classes=["5EME A", "3EME J"])) == console.Counts(6, 4)
+    assert console.counts(wh, CHEF_LYCEE, Filters.build(q="m.abbeym")) == console.Counts(0, 0)
+    assert console.count(wh, CHEF, Filters()) == names(wh, CHEF).total == 9
+    with pytest.raises(AccessDenied):
+        console.counts(wh, PILOTE, Filters())
+
+
+def test_default_order_is_by_names_across_establishments(wh):
+    rows = names(wh, SUPPORT).rows
+    keys = [(console.fold(r["eleve"]), console.fold(r["responsable"])) for r in rows]
+    assert keys == sorted(keys)
+    # Lucas (école) between Emma and Réhain (collège): not grouped by establishment first.
+    assert [r["eleve"] for r in rows[:5]] == ["ABBEYEM Emma", "ABBEYEM Emma", "ABBEYEM Lucas", "ABBEYEM Réhain",
+                                               "ABBEYEM Réhain"]
+    assert {(r["etablissement"], r["uai"]) for r in rows[:5]} == {("Collège Bois de Nèfles", COLLEGE),
+                                                                  ("École primaire Les Lataniers", ECOLE)}
+    by_etab = console.search(wh, SUPPORT, Filters(), limit=500, sort_model=[{"colId": "etablissement", "sort": "desc"}])
+    assert [r["etablissement"] for r in by_etab.rows] == sorted((r["etablissement"] for r in rows), reverse=True)
+
+
+def test_establishment_column_only_for_a_remit_of_several(wh):
+    import importlib
+
+    lay = importlib.import_module("dashboard.pages.responsables.layout")  # the package re-exports layout()
+
+    def fields(principal: Principal) -> list[str]:
+        g = lay.grid(1, Filters(), wh, 9, lay.several_etabs(principal))
+        return [c["field"] for c in g.columnDefs]
+
+    ien = Principal(5, "ien", Role.IEN, Scope.parse("circonscription:9741"))
+    assert "etablissement" in fields(SUPPORT) and "etablissement" in fields(ien)
+    assert "etablissement" not in fields(CHEF) and "etablissement" not in fields(CHEF_LYCEE)
+    assert fields(SUPPORT)[:2] == ["eleve", "etablissement"]
+    etab = next(c for c in lay.grid(1, Filters(), wh, 9, True).columnDefs if c["field"] == "etablissement")
+    assert etab.get("sortable", True) and "etablissement" in console.SORT_COLUMNS
+    assert "uai" in etab["tooltipValueGetter"]["function"]

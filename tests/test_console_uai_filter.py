@@ -18,6 +18,7 @@ from mini_kit import wh_rows
 
 from dashboard.pages.responsables.callbacks import export_token
 from dashboard.pages.responsables.ids import Ids
+from queries.core.formats import fmt_int
 from queries.core.scope import Principal, Role, Scope
 from queries.core.settings import Settings
 from queries.services import console
@@ -238,8 +239,9 @@ def test_search_callback_writes_uai_to_the_url_grid_context_and_export(env):
     assert parse_qs(resp[str(Ids.URL)]["search"].lstrip("?"))["uai"] == [COLLEGE]
     grid = resp[str(Ids.GRID_WRAP)]["children"]["props"]
     assert grid["dashGridOptions"]["context"]["uai"] == COLLEGE
-    n = wh_rows(settings, "SELECT count(*) FROM console_row WHERE uai = ? AND classe = ?", [COLLEGE, "6EME A"])[0][0]
-    assert resp[str(Ids.COUNT)]["children"].startswith(f"{n} résultat")
+    n, m = wh_rows(settings, "SELECT count(*), count(DISTINCT identifiant) FROM console_row WHERE uai = ? AND classe = ?",
+                   [COLLEGE, "6EME A"])[0]
+    assert resp[str(Ids.COUNT)]["children"][0] == f"{fmt_int(n)} ligne{'s' * (n > 1)} ({fmt_int(m)} compte{'s' * (m > 1)})"
     href = resp[str(Ids.EXPORT_CSV)]["href"]
     r = c.get(href)
     assert r.status_code == 200

@@ -5,7 +5,8 @@ table `console_row`, built by queries/warehouse/console_tables.py for the latest
 establishments known only through a console export, `console_xrow`, whose actions needing data the export lacks
 are refused: `Unavailable`). Values always travel as parameters; the only strings
 composed into SQL are constant fragments chosen from whitelists in this module. Search terms are matched with
-`contains()` on normalised keys, so `%`, `_`, quotes and other meta-characters are plain characters.
+`contains()` on normalised name keys, or `starts_with()` on the lower-cased account identifier (helpdesk calls
+start with it: « o.alamelou »), so `%`, `_`, quotes and other meta-characters are plain characters.
 
 Actions made since the latest snapshot (notifications, resets, corrections: queries.store.console_state) are overlaid on
 the snapshot's state here, so that searches, filters, sorts and the detail show the live state.
@@ -52,7 +53,9 @@ SORT_COLUMNS: dict[str, str] = {
     "date_derniere_connexion": "date_derniere_connexion",
     "etablissement": "etab_nom",
 }
-DEFAULT_ORDER = "uai, k_all, rid"  # pupil, then guardian (k_all: pupil | guardian names)
+# By names, pupil then guardian (k_all: pupil | guardian names), across establishments too: a support searching
+# the académie reads one alphabetical list (the Établissement column tells where each line is); rid breaks ties.
+DEFAULT_ORDER = "k_all, uai, rid"
 
 _SPACES = re.compile(r"\s+")
 UAI_RE = re.compile(r"^\d{3}\d{4}[A-Z]$", re.ASCII)  # ASCII: \d would accept other scripts' digits
@@ -267,8 +270,9 @@ def _where(principal: Principal, f: Filters) -> tuple[str, list[Any]]:
         clauses.append("c.uai = ?")
         params.append(f.uai)
     for term in search_terms(f.q):
-        clauses.append("contains(c.k_all, ?)")
-        params.append(term)
+        # a name (infix, accent-free) or the account identifier (exact or prefix, case-insensitive)
+        clauses.append("(contains(c.k_all, ?) OR starts_with(lower(c.identifiant), ?))")
+        params += [term, term]
     if f.classes:
         clauses.append("list_contains(?, c.classe)")
         params.append(list(f.classes))
@@ -340,6 +344,7 @@ def grid_row(r: Mapping[str, Any]) -> dict[str, Any]:
         "date_notification": fmt_date(r["date_notification"], ""),
         "date_derniere_connexion": fmt_date(r["date_derniere_connexion"], ""),
         "etablissement": r["etab_nom"] or "",
+        "uai": r["uai"] or "",
     }
 
 
@@ -349,13 +354,30 @@ def _fetch_dicts(con: Any, sql: str, params: Sequence[Any]) -> list[dict[str, An
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def count(settings: Settings, principal: Principal, f: Filters) -> int:
+@dataclass(frozen=True)
+class Counts:
+    """What a search found: `lignes` pupil × guardian lines (what the grid lists, as the real console counts) and
+    `comptes` distinct accounts among them (what the statistics count): docs/DOMAINE.md, counting rules."""
+
+    lignes: int
+    comptes: int
+
+
+def counts(settings: Settings, principal: Principal, f: Filters) -> Counts:
+    """Lines and distinct accounts of the same filtered, scoped query (one scan)."""
     authz.require(principal, Action.CONSOLE)
     snap = latest_snapshot(settings)
     base, bp = _base(settings, snap)
     where, wp = _where(principal, f)
+    sql = f"SELECT count(*), count(DISTINCT identifiant) FROM {base} WHERE {where}"  # noqa: S608 (constant fragments)
     with warehouse.connect(settings) as con:
-        return int(con.execute(f"SELECT count(*) FROM {base} WHERE {where}", bp + wp).fetchone()[0])  # noqa: S608 (constant fragments)
+        n, m = con.execute(sql, bp + wp).fetchone()
+    return Counts(int(n), int(m))
+
+
+def count(settings: Settings, principal: Principal, f: Filters) -> int:
+    """Lines of the filter (pupil × guardian)."""
+    return counts(settings, principal, f).lignes
 
 
 def search(

@@ -25,10 +25,10 @@ from dashboard.exports_console import letters_pdf, list_csv, list_pdf
 from dashboard.pages import Callbacks
 from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
-from dashboard.pages.responsables.layout import grid
+from dashboard.pages.responsables.layout import COUNT_HINT, grid, several_etabs
 from queries import warehouse
 from queries.core.authz import Action
-from queries.core.formats import fmt_date
+from queries.core.formats import fmt_date, fmt_int
 from queries.core.scope import AccessDenied, Principal
 from queries.core.settings import Settings
 from queries.services import actions, console
@@ -220,9 +220,17 @@ def _ticked(box: Any) -> bool:
     return isinstance(box, list) and "oui" in box
 
 
-def _new_grid(settings: Settings, principal: Principal, f: Filters) -> tuple[Any, str, int]:
-    total = console.count(settings, principal, f)
-    return grid(time.time_ns() // 1000, f, settings, total), f"{total} résultat{'s' if total > 1 else ''}", total
+def count_text(c: console.Counts) -> str:
+    """« 1 455 lignes (1 188 comptes) »: the grid lists lines, the statistics count accounts (docs/DOMAINE.md)."""
+    def n(x: int, word: str) -> str:
+        return f"{fmt_int(x)} {word}{'s' if x > 1 else ''}"
+    return f"{n(c.lignes, 'ligne')} ({n(c.comptes, 'compte')})"
+
+
+def _new_grid(settings: Settings, principal: Principal, f: Filters) -> tuple[Any, Any, int]:
+    c = console.counts(settings, principal, f)
+    g = grid(time.time_ns() // 1000, f, settings, c.lignes, several_etabs(principal))
+    return g, [count_text(c), html.Span(COUNT_HINT, className="fr-text--xs resp-count__hint")], c.lignes
 
 
 def _selected_accounts(settings: Settings, principal: Principal, target: str, selected: Any, f: Filters) -> list[str]:

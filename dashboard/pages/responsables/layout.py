@@ -36,27 +36,56 @@ def etat_class(code: str) -> str:
 # symbol as a decorative mark (CSS), so a screen reader says the word, not "heavy check mark".
 MESSAGERIE_TEXT = {"function": "params.value === '✔' ? 'Oui' : (params.value === '✘' ? 'Non' : '')"}
 
+# Long names (pupil, guardian, establishment) wrap on two lines in a fixed row height (the infinite row model
+# cannot give rows different heights), then end with « … » (assets/console.css); the tooltip has the full text.
+NAME_CELL: dict[str, Any] = {"wrapText": True, "cellClass": "resp-wrap"}
+ROW_HEIGHT = 52  # two lines of 14 px text
+
+# Widths chosen so that every column fits in the page's content width at 1366 px (≈ 1 200 px, without the
+# sideways scroll that hid the origin and dates): headers wrap, names share the remaining width (flex).
 COLUMNS: list[dict[str, Any]] = [
-    {"field": "eleve", "headerName": "Élève", "minWidth": 170},
-    {"field": "classe", "headerName": "Classe", "width": 100},
-    {"field": "mef", "headerName": "MEF", "minWidth": 150},
-    {"field": "responsable", "headerName": "Responsable", "minWidth": 180},
-    {"field": "identifiant", "headerName": "Identifiant", "width": 140},
-    {"field": "messagerie", "headerName": "Messagerie", "width": 120, "valueFormatter": MESSAGERIE_TEXT,
+    {"field": "eleve", "headerName": "Élève", "flex": 3, "minWidth": 110, "tooltipField": "eleve", **NAME_CELL},
+    {"field": "classe", "headerName": "Classe", "width": 72, **NAME_CELL},
+    {"field": "mef", "headerName": "MEF", "flex": 2, "minWidth": 84, "tooltipField": "mef", **NAME_CELL},
+    {"field": "responsable", "headerName": "Responsable", "flex": 3, "minWidth": 110, "tooltipField": "responsable",
+     **NAME_CELL},
+    {"field": "identifiant", "headerName": "Identifiant", "width": 112, "tooltipField": "identifiant",
+     **NAME_CELL},
+    {"field": "messagerie", "headerName": "Messagerie", "width": 96, "valueFormatter": MESSAGERIE_TEXT,
      "cellClassRules": {"resp-mail--oui": "params.value === '✔'", "resp-mail--non": "params.value === '✘'"}},
-    {"field": "etat", "headerName": "Statut du compte", "minWidth": 190, "cellClass": "resp-etat",
+    {"field": "etat", "headerName": "Statut du compte", "width": 120, "wrapText": True, "cellClass": "resp-etat",
      "cellClassRules": {etat_class(code): f"params.value === {json.dumps(label, ensure_ascii=False)}"
                         for code, label in ETATS.items()}},
-    {"field": "origine", "headerName": "Origine du compte", "width": 150},
-    {"field": "date_notification", "headerName": "Date de notification", "width": 150},
-    {"field": "date_derniere_connexion", "headerName": "Date de dernière connexion", "width": 170},
+    {"field": "origine", "headerName": "Origine du compte", "width": 118, **NAME_CELL},
+    {"field": "date_notification", "headerName": "Date de notification", "width": 90},
+    {"field": "date_derniere_connexion", "headerName": "Date de dernière connexion", "width": 90},
 ]
+# Shown to a remit of several establishments (support, IEN…), not to the head of one, sortable by name: the name,
+# then the UAI on a second line (assets/dashAgGridFunctions.js RespEtab); the tooltip has « name (UAI) » whole.
+ETAB_COLUMN: dict[str, Any] = {
+    "field": "etablissement", "headerName": "Établissement", "flex": 3, "minWidth": 110, "cellRenderer": "RespEtab",
+    "tooltipValueGetter": {"function": "params.data ? params.data.etablissement + ' (' + params.data.uai + ')' : ''"},
+}
+
+
+def columns(several_etabs: bool) -> list[dict[str, Any]]:
+    """The grid's columns; the Établissement column after the pupil when the remit has several."""
+    if not several_etabs:
+        return COLUMNS
+    return [*COLUMNS[:1], ETAB_COLUMN, *COLUMNS[1:]]
+
+
+def several_etabs(principal: Principal) -> bool:
+    """Whether the principal's remit covers more than one establishment (support, IEN, …)."""
+    return principal.scope is not None and principal.scope.uai is None
+
+
 # Enter on a focused row opens the account (assets/dashAgGridFunctions.js → the grid's own cellClicked prop).
 EVENT_LISTENERS = {"cellKeyDown": ["respOpenOnEnter(params, setGridProps)"]}
 YES_NO = [{"label": "Indifférent", "value": ""}, {"label": "Présent", "value": "oui"}, {"label": "Absent", "value": "non"}]
 
 
-def grid(gen: int, f: Filters, settings: Settings, total: int) -> dag.AgGrid:
+def grid(gen: int, f: Filters, settings: Settings, total: int, several: bool = False) -> dag.AgGrid:
     """A fresh grid (new id, so React mounts a new one and its infinite cache starts empty) for these filters.
 
     The filters travel in the grid's context: every getRowsRequest carries them back, and the server validates
@@ -65,8 +94,9 @@ def grid(gen: int, f: Filters, settings: Settings, total: int) -> dag.AgGrid:
     page = int(settings["PAGE_SIZE"])
     return dag.AgGrid(
         id={"type": GRID_TYPE, "gen": gen},
-        columnDefs=COLUMNS,
-        defaultColDef={"sortable": True, "resizable": True, "filter": False, "suppressHeaderMenuButton": True},
+        columnDefs=columns(several),
+        defaultColDef={"sortable": True, "resizable": True, "filter": False, "suppressHeaderMenuButton": True,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
         rowModelType="infinite",
         getRowId="params.data.rid",
         eventListeners=EVENT_LISTENERS,
@@ -79,8 +109,10 @@ def grid(gen: int, f: Filters, settings: Settings, total: int) -> dag.AgGrid:
                              "enableClickSelection": False},
             "localeText": LOCALE_FR,
             "rowBuffer": 0,
+            "rowHeight": ROW_HEIGHT,
+            "tooltipShowDelay": 300,
         },
-        className="ag-theme-alpine",
+        className="ag-theme-alpine resp-grid",
         style={"height": "520px", "width": "100%"},
     )
 
@@ -111,7 +143,9 @@ def filters_form(f: Filters, class_options: list[str], etabs: list[tuple[str, st
         [
             etab_field(f, etabs),
             html.Div(
-                [html.Label("Nom ou prénom de l'élève ou du responsable", htmlFor=Ids.Q, className="fr-label"),
+                [html.Label(["Nom ou prénom de l'élève ou du responsable, ou identifiant du compte",
+                             html.Span("Le début de l'identifiant suffit (ex. : o.alam).", className="fr-hint-text")],
+                            htmlFor=Ids.Q, className="fr-label"),
                  dcc.Input(id=Ids.Q, type="search", value=f.q, debounce=True, maxLength=console.MAX_QUERY_CHARS,
                            className="fr-input", placeholder="ex. : rehain, ABBEY, latch", autoComplete="off")],
                 className="fr-col-12 fr-col-md-8 fr-mb-2w",
@@ -164,6 +198,8 @@ def group_actions() -> html.Div:
     )
 
 
+# Beside the count: why it differs from the statistics' number of accounts (one guardian of two pupils, two lines).
+COUNT_HINT = " — une ligne par élève et responsable ; un compte de responsable de plusieurs élèves a plusieurs lignes."
 HINT = "Sélectionnez un responsable dans la liste pour afficher son compte."
 
 
@@ -230,7 +266,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
 
     settings = auth.settings_of()
     f = Filters.from_params({k: v for k, v in params.items() if k != "q"})
-    wide = principal.scope is not None and principal.scope.uai is None  # support: more than one establishment
+    wide = several_etabs(principal)
     etabs: list[tuple[str, str]] | None = [] if wide else None
     try:
         if wide:
