@@ -278,14 +278,16 @@ LOGIN_HTML = """<!DOCTYPE html>
   <div class="fr-grid-row fr-grid-row--center"><div class="fr-col-12 fr-col-md-8 fr-col-lg-6">
     <h1>Connexion</h1>
     {% if info %}<div class="fr-alert fr-alert--info fr-alert--sm fr-mb-3w"><p>{{ info }}</p></div>{% endif %}
-    {% if error %}<div class="fr-alert fr-alert--error fr-alert--sm fr-mb-3w" role="alert"><p>{{ error }}</p></div>{% endif %}
+    {#- After a refused attempt the focus goes to the message (autofocus on a focusable region, no script): a
+        screen reader reads it and the keyboard continues from it to the fields, instead of from the top. -#}
+    {% if error %}<div id="login-error" class="fr-alert fr-alert--error fr-alert--sm fr-mb-3w" role="alert" tabindex="-1" autofocus><p>{{ error }}</p></div>{% endif %}
     <form method="post" action="/login">
       <fieldset class="fr-fieldset" aria-labelledby="login-legend">
         <legend class="fr-fieldset__legend" id="login-legend">Identifiez-vous avec votre compte MétéoComptes</legend>
         <div class="fr-fieldset__element"><div class="fr-input-group">
           <label class="fr-label" for="login">Identifiant</label>
           <input class="fr-input" id="login" name="login" type="text" autocomplete="username" autocapitalize="off"
-                 spellcheck="false" maxlength="64" required value="{{ login }}">
+                 spellcheck="false" maxlength="64" required value="{{ login }}"{% if error %} aria-describedby="login-error"{% endif %}>
         </div></div>
         <div class="fr-fieldset__element"><div class="fr-input-group">
           <label class="fr-label" for="password">Mot de passe</label>

@@ -7,14 +7,15 @@ fpdf2's core Helvetica, with text reduced to latin-1 (French accents survive, «
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 
 from queries.core import vocab
-from queries.core.formats import csv_text
+from queries.core.clock import today
+from queries.core.formats import csv_text, fmt_date
 from queries.services.actions import Letter, wording
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -99,9 +100,11 @@ class _Doc(FPDF):
         self.cell(0, 6, self.t(f"{self.footer_text} — page {self.page_no()}/{{nb}}"), align="C")
 
 
-def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> bytes:
+def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion", edited: date | None = None) -> bytes:
     """One page per guardian: login, provisional password if one was set, what to do, 3-month validity. The text
-    depends on the letter's kind (activation, reset, reminder: queries.services.actions.wording, shared with emails)."""
+    depends on the letter's kind (activation, reset, reminder: queries.services.actions.wording, shared with emails).
+    Dated « Le JJ/MM/AAAA » (today in Paris unless given): the console tables hold no commune for a place."""
+    dated = f"Le {fmt_date(edited or today())}"
     doc = _Doc(footer_text="Document confidentiel — à remettre en main propre au responsable")
     doc.alias_nb_pages()
     for lt in letters:
@@ -114,7 +117,10 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
         doc.set_x(110)
         doc.font("", 11)
         doc.cell(0, 5, doc.t(f"{civ} {lt.prenoms} {lt.nom}"), new_x="LMARGIN", new_y="NEXT")
-        doc.ln(10)
+        doc.ln(6)
+        doc.set_x(110)
+        doc.cell(0, 5, doc.t(dated), new_x="LMARGIN", new_y="NEXT")
+        doc.ln(6)
         doc.font("B", 14)
         doc.para(8, w.title)
         doc.ln(3)
@@ -145,6 +151,30 @@ def letters_pdf(letters: Sequence[Letter], academie: str = "La Réunion") -> byt
     return bytes(doc.output())
 
 
+LIST_WIDTHS = {"eleve": 38, "classe": 17, "mef": 30, "responsable": 40, "identifiant": 27, "messagerie": 15,
+               "etat": 32, "origine": 24, "date_notification": 22, "date_derniere_connexion": 22}
+
+
+def _fit_widths(doc: _Doc, columns: Sequence[tuple[str, str]], base: Mapping[str, float]) -> list[float]:
+    """Column widths (mm) in which no heading word is cut: a heading wraps between words, never inside one
+    (« Messag/erie »). Widened columns are paid for by the widest ones when the page is too narrow."""
+    size = doc.font_size_pt
+    doc.font("B", size)  # headings are bold
+    need = [max(doc.get_string_width(doc.t(word)) for word in label.split()) + 2 * doc.c_margin + 0.5
+            for _, label in columns]
+    doc.font("", size)
+    w = [max(float(base.get(k, 25)), n) for (k, _), n in zip(columns, need, strict=True)]
+    excess = sum(w) - (doc.w - doc.l_margin - doc.r_margin)
+    while excess > 0.01:
+        slack = [max(0.0, x - n) for x, n in zip(w, need, strict=True)]
+        if sum(slack) <= 0:
+            break  # too many columns for the page: widths stay readable, the table overflows
+        cut = min(excess, sum(slack))
+        w = [x - cut * s / sum(slack) for x, s in zip(w, slack, strict=True)]
+        excess -= cut
+    return w
+
+
 def list_pdf(rows: Sequence[Mapping[str, Any]], scope_label: str, filters_label: str, data_label: str,
              columns: Sequence[tuple[str, str]] = LIST_COLUMNS) -> bytes:
     """A landscape table with the scope, the date of the data, the filters and page numbers."""
@@ -158,11 +188,9 @@ def list_pdf(rows: Sequence[Mapping[str, Any]], scope_label: str, filters_label:
     doc.para(4.5, (f"Périmètre : {scope_label}\n{data_label}\nFiltres : {filters_label}\n"
                                  f"{len(rows)} ligne(s)"))
     doc.ln(2)
-    widths = {"eleve": 38, "classe": 17, "mef": 30, "responsable": 40, "identifiant": 27, "messagerie": 15,
-              "etat": 32, "origine": 24, "date_notification": 22, "date_derniere_connexion": 22}
-    w = [widths.get(k, 25) for k, _ in columns]
     headings = [label for _, label in columns]
     doc.font("", 7.5)
+    w = _fit_widths(doc, columns, LIST_WIDTHS)
     with doc.table(col_widths=w, text_align="LEFT", line_height=4, first_row_as_headings=True,
                    repeat_headings=1, width=sum(w)) as table:
         hr = table.row()

@@ -172,11 +172,19 @@ def _latin(text: str, family: str) -> str:
             .replace("→", "->").replace("’", "'").encode("latin-1", "replace").decode("latin-1"))
 
 
+def _synthesis_widths(pdf: Any, heads: list[str], total: float) -> list[float]:
+    """The synthesis table's columns: each at least as wide as its longest heading word (bold, current font), the
+    rest of the line shared equally, so that a heading wraps between words and never overlaps its neighbour."""
+    need = [max(pdf.get_string_width(w) for w in h.split()) + 2 * pdf.c_margin + 1 for h in heads]
+    spare = max(0.0, total - sum(need)) / len(need)
+    return [n + spare for n in need]
+
+
 def report_pdf(
     syn: stats.Synthese, label: str, kpis: dict, df: pd.DataFrame, d_from: date, d_to: date,
     use_kaleido: bool = True,
 ) -> bytes:
-    from fpdf import FPDF
+    from fpdf import FPDF, FontFace
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
@@ -208,21 +216,25 @@ def report_pdf(
     pdf.set_font(fam, "B", 10)
     pdf.cell(0, 6, t("Synthèse des comptes responsables de la structure"), new_x="LMARGIN", new_y="NEXT")
     cols = list(SYNTHESE_COLUMNS)
-    widths = [30, 32, 24, 30, 26, 22, 22]
-    pdf.set_font(fam, "B", 7.5)
-    pdf.set_fill_color(232, 232, 255)
     heads = ["Origine", "Comptes", "Non notifiés", "Notifiés non activés", "En cours d'activation", "Activés",
              "Désactivés"]
-    for wd, hd in zip(widths, heads, strict=True):
-        pdf.cell(wd, 6, t(hd), border=1, align="C", fill=True)
-    pdf.ln()
-    for i, r in enumerate(syn.rows):
-        last = i == len(syn.rows) - 1
-        pdf.set_font(fam, "B" if last else "", 8)
-        pdf.cell(widths[0], 5.5, t(origine_label(str(r["origine"]))), border=1)
-        for wd, c in zip(widths[1:], cols[1:], strict=True):
-            pdf.cell(wd, 5.5, t(fmt_int(r[c])), border=1, align="R")
-        pdf.ln()
+    pdf.set_font(fam, "B", 7.5)
+    widths = _synthesis_widths(pdf, heads, pdf.w - pdf.l_margin - pdf.r_margin)
+    pdf.set_font(fam, "", 8)  # the rows' font; the headings' is headings_style
+    # fpdf2's table wraps a heading between its words inside its column (they overlapped as single-line cells)
+    with pdf.table(col_widths=widths, width=sum(widths), line_height=4.5, text_align=("LEFT", *["RIGHT"] * 6),
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(232, 232, 255), size_pt=7.5),
+                   first_row_as_headings=True) as table:
+        hr = table.row()
+        for hd in heads:
+            hr.cell(t(hd), align="C")
+        for i, r in enumerate(syn.rows):
+            last = i == len(syn.rows) - 1
+            style = FontFace(emphasis="BOLD") if last else None  # the total row
+            tr = table.row()
+            tr.cell(t(origine_label(str(r["origine"]))), style=style)
+            for c in cols[1:]:
+                tr.cell(t(fmt_int(r[c])), style=style)
     pdf.ln(3)
     # Charts
     o = stats_series.by_origin(df) if not df.empty else pd.DataFrame()
@@ -243,10 +255,14 @@ def report_pdf(
             _draw_stack(pdf, o, 12, y, 186, h, t(f"Comptes par origine, {per}"))
         else:
             _draw_rate(pdf, rates, 12, y, 186, h, t(f"Taux d'activation, {per}"))
+    # The note wraps within the margins and ends on the bottom margin (one long cell ran off the page).
     pdf.set_font(fam, "", 7)
-    pdf.set_xy(12, 285)
-    pdf.cell(0, 4, t("Comptes distincts : un responsable ayant des enfants dans deux établissements compte une fois "
-                     "dans chacun et une fois dans l'académie. Données synthétiques de démonstration."))
+    note = t("Comptes distincts : un responsable ayant des enfants dans deux établissements compte une fois "
+             "dans chacun et une fois dans l'académie. Données synthétiques de démonstration.")
+    pdf.set_x(pdf.l_margin)  # the drawn charts leave x at their right edge
+    lines = pdf.multi_cell(0, 3.5, note, align="L", dry_run=True, output="LINES")
+    pdf.set_xy(pdf.l_margin, pdf.h - 12 - 3.5 * len(lines))
+    pdf.multi_cell(0, 3.5, note, align="L", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

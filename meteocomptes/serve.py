@@ -71,8 +71,19 @@ def ensure_demo_data(settings: Settings) -> None:
         raise SystemExit(rc)
 
 
+def demo_mail_sink(settings: Settings) -> str | None:
+    """The demo has no mail server: unless one is configured (SMTP_HOST or MAIL_SINK_DIR in the environment),
+    emails are written as files in DATA_DIR/courriels, shown to the support on « Courriels envoyés (démo) ». Set
+    in the environment, so that the gunicorn workers started by `serve` inherit it."""
+    if os.environ.get("MAIL_SINK_DIR") or os.environ.get("SMTP_HOST"):
+        return os.environ.get("MAIL_SINK_DIR") or None
+    os.environ["MAIL_SINK_DIR"] = str(settings.data_dir / "courriels")
+    return os.environ["MAIL_SINK_DIR"]
+
+
 def demo(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    sink = demo_mail_sink(settings)
     ensure_demo_data(settings)
     from queries.services.demo_users import ensure_demo_users
     from queries.store import init_db
@@ -83,6 +94,9 @@ def demo(args: argparse.Namespace) -> int:
     print("Comptes de démonstration :", flush=True)
     for login, password, role, scope in accounts:
         print(f"  {login:<12} {password:<18} {role:<8} {scope or ''}", flush=True)
+    if sink:
+        print(f"Courriels : écrits dans {sink} (aucun envoi réel), visibles par le compte support sur la page "
+              "« Courriels envoyés (démo) ».", flush=True)
     if args.no_serve:
         return 0
     return serve(args)

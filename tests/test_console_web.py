@@ -10,6 +10,7 @@ import json
 import pytest
 from auth_kit import add_user, logged_client, make_app
 from console_data import COLLEGE, LYCEE, build_warehouse
+from pypdf import PdfReader
 
 from dashboard.pages.responsables.callbacks import EXPORT_DISABLED, export_token
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
@@ -115,6 +116,9 @@ def test_exports_rerun_the_scoped_query(env):
     assert "j.crahonn" in full and "=cmd" not in full
     pdf = c.get(f"/export/responsables.pdf?t={token}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # the scope is named from the warehouse catalog, not printed as its code
+    first = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert f"Périmètre : Collège Bois de Nèfles ({COLLEGE})" in first and "etablissement:" not in first
     # someone else's token is worthless
     c2 = logged_client(app, "chef.lycee")
     assert c2.get(f"/export/responsables.csv?t={token}").status_code == 404

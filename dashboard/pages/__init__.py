@@ -10,7 +10,7 @@ from typing import Any
 from queries.core.scope import Principal
 
 # Menu order. Each module: dashboard.pages.<name> (a module or a package) exposing PAGE.
-PAGE_MODULES = ("accueil", "statistiques", "responsables", "qualite", "journal", "delegations", "admin")
+PAGE_MODULES = ("accueil", "statistiques", "responsables", "qualite", "journal", "delegations", "admin", "courriels")
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_USER", "", "Identifiant SMTP (vide : pas d'authentification)."),
     Setting("SMTP_PASSWORD", "", "Mot de passe SMTP."),
     Setting("SMTP_FROM", "ne-pas-repondre@ac-reunion.fr", "Expéditeur des courriels de notification."),
+    Setting("MAIL_SINK_DIR", "", "Démonstration : dossier où chaque courriel est écrit en fichier `.eml` au lieu d'être envoyé par SMTP (`meteocomptes demo` le règle sur DATA_DIR/courriels ; la page « Courriels envoyés (démo) » les montre au support). Vide : envoi SMTP. Jamais en production : les fichiers contiennent les mots de passe provisoires."),
     Setting("PAGE_SIZE", "100", "Lignes par page de la grille des responsables (modèle infini).", int),
     Setting("EXPORT_MAX_ROWS", "100000", "Lignes maximales d'un export CSV ou PDF.", int),
     Setting("SESSION_IDLE_MINUTES", "30", "Durée d'inactivité avant expiration de la session.", int),

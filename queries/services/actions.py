@@ -417,10 +417,29 @@ class Wording:
     outro: str
 
 
+# « de » elides before a vowel sound. Vowels, accented ones and Y (« d'Yves », « d'Yanis ») elide; H never does:
+# whether a first name's h is mute (« d'Hélène ») or aspirated (« de Hugues ») cannot be told from its spelling,
+# and « de Hélène » is a lesser fault than « d'Hugues ». Names come upper- or lower-case from ONDE and SIECLE.
+ELIDING_INITIALS = frozenset("aeiouyàâäéèêëîïôöùûüÿæœ")
+
+
+def de(name: str) -> str:
+    """« de Hugo », « d'Axel », « d'Émilie »: the preposition before a name, elided before a vowel."""
+    return f"d'{name}" if name[:1].lower() in ELIDING_INITIALS else f"de {name}"
+
+
+def of_children(enfants: Sequence[str]) -> str:
+    """« d'Axel MARTIN (6EME A), de Hugo MARTIN (CM2) et d'Émilie MARTIN (CP) »; « de vos enfants » without names."""
+    if not enfants:
+        return "de vos enfants"
+    parts = [de(e) for e in enfants]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} et {parts[-1]}"
+
+
 def wording(letter: Letter, with_password: bool | None = None) -> Wording:
     """What a letter or an email says, by kind: activation, reinitialisation (reset), rappel (reminder)."""
     has_pw = bool(letter.password) if with_password is None else with_password
-    enfants = ", ".join(letter.enfants) if letter.enfants else "vos enfants"
+    enfants = of_children(letter.enfants)
     validity = (f"Ce mot de passe provisoire est valable 3 mois, jusqu'au {letter.valid_until:%d/%m/%Y}. "
                 "Vous devrez le changer lors de votre première connexion.")
     forgotten = ("En cas d'oubli, cliquez sur « Mot de passe perdu » sur la page de connexion : un code vous sera "
@@ -439,13 +458,13 @@ def wording(letter: Letter, with_password: bool | None = None) -> Wording:
         return Wording(
             "Rappel de votre identifiant EduConnect",
             f"L'établissement {letter.etablissement} vous rappelle l'identifiant de votre compte EduConnect, qui "
-            f"donne accès aux services en ligne de la scolarité de {enfants}. Votre compte est déjà activé : votre "
+            f"donne accès aux services en ligne de la scolarité {enfants}. Votre compte est déjà activé : votre "
             "mot de passe ne change pas.",
             f"Utilisez le mot de passe que vous avez choisi. {forgotten}", "Pour vous connecter",
             (f"Rendez-vous sur {ACTIVATION_URL}.", "Saisissez votre identifiant et votre mot de passe."), "")
     return Wording(
         "Votre compte EduConnect",
-        f"EduConnect est le compte unique qui vous donne accès aux services en ligne de la scolarité de {enfants} : "
+        f"EduConnect est le compte unique qui vous donne accès aux services en ligne de la scolarité {enfants} : "
         "livret scolaire, téléservices, espace numérique de travail.",
         validity if has_pw else f"Utilisez le mot de passe que vous avez déjà choisi. {forgotten}",
         "Pour activer votre compte",

@@ -15,20 +15,31 @@ POLL_SECONDS. Several workers or nodes can run it: each message is claimed by an
 `sending` with a lease), so it is sent by one of them only; a claim whose worker died is retaken when its lease
 expires. `python -m queries.store.outbox [--loop]` runs the same sender as a separate process for deployments that
 prefer one (set no thread then: `start_background_sender` is only called by the web app).
+
+Demo sink: with MAIL_SINK_DIR set (`meteocomptes demo` sets DATA_DIR/courriels), a message is written there as an
+`.eml` file instead of being sent over SMTP, so that the demo shows its emails without a mail server
+(`sink_messages` lists them for the support's « Courriels envoyés (démo) » page). Such a file holds the
+provisional password, as the email would: the sink is for synthetic demo data only.
+
+`last_error` is a French sentence for the console (the technical exception goes to the server log).
 """
 
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
 import logging
 import os
 import smtplib
+import socket
 import ssl
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parsedate_to_datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -121,6 +132,65 @@ def _smtp(settings: Settings) -> smtplib.SMTP:
     return server
 
 
+class FileSink:
+    """Stands for the SMTP connection in demo mode: each message becomes `<UTC time>-<id>.eml` in the sink folder,
+    written under a temporary name then renamed, so that the page never lists a half-written file."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+
+    def send_message(self, msg: EmailMessage) -> None:
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+        ident = str(msg["Message-ID"] or "").strip("<>").split("@")[0].replace("/", "_")[-24:] or "message"
+        final = self.folder / f"{stamp}-{ident}.eml"
+        tmp = final.with_suffix(".tmp")
+        tmp.write_bytes(msg.as_bytes(policy=email.policy.SMTP))
+        os.chmod(tmp, 0o600)  # it holds a provisional password
+        tmp.rename(final)
+
+    def quit(self) -> None:
+        pass
+
+
+def sink_dir(settings: Settings) -> Path | None:
+    """The demo sink folder, or None when messages go to the SMTP server."""
+    folder = settings["MAIL_SINK_DIR"]
+    return Path(folder).resolve() if folder else None
+
+
+def _connect(settings: Settings) -> smtplib.SMTP | FileSink:
+    folder = sink_dir(settings)
+    return FileSink(folder) if folder is not None else _smtp(settings)
+
+
+def error_text(settings: Settings, exc: BaseException) -> str:
+    """What the console shows for a failed delivery: French, with what to check; no Python exception text."""
+    where = f"{settings['SMTP_HOST']}:{settings['SMTP_PORT']}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"Le serveur de courriel {where} a refusé l'identifiant SMTP : vérifiez SMTP_USER et SMTP_PASSWORD."
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({str(code) for code, _ in exc.recipients.values()})
+        return f"Le serveur de courriel a refusé l'adresse du destinataire (code {', '.join(codes)})."
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"Le serveur de courriel a refusé le message (code {exc.smtp_code}) ; nouvel essai plus tard."
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"Le serveur de courriel {where} a coupé la connexion ; nouvel essai plus tard."
+    if isinstance(exc, smtplib.SMTPException):
+        return "Le serveur de courriel a répondu de façon inattendue ; nouvel essai plus tard."
+    if isinstance(exc, ConnectionRefusedError):
+        return f"Serveur de courriel injoignable ({where} refuse la connexion) : vérifiez SMTP_HOST et SMTP_PORT."
+    if isinstance(exc, socket.gaierror):
+        return f"Serveur de courriel introuvable ({settings['SMTP_HOST']}) : vérifiez SMTP_HOST."
+    if isinstance(exc, TimeoutError):
+        return f"Le serveur de courriel {where} ne répond pas ; nouvel essai plus tard."
+    if isinstance(exc, ssl.SSLError):
+        return f"Échec du chiffrement avec le serveur de courriel {where} : vérifiez SMTP_TLS."
+    if sink_dir(settings) is not None:
+        return "Impossible d'écrire le courriel dans le dossier de démonstration (MAIL_SINK_DIR)."
+    return f"Erreur réseau avec le serveur de courriel {where} ; nouvel essai plus tard."
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -136,7 +206,7 @@ def deliver_pending(settings: Settings, now: datetime | None = None, limit: int 
     if not ids:
         return rep
     m = outbox_message.c
-    server: smtplib.SMTP | None = None
+    server: smtplib.SMTP | FileSink | None = None
     try:
         for i in ids:
             with engine(settings).connect() as con:
@@ -145,7 +215,7 @@ def deliver_pending(settings: Settings, now: datetime | None = None, limit: int 
                 continue
             try:
                 if server is None:
-                    server = _smtp(settings)
+                    server = _connect(settings)
                 body = row.body
                 if row.with_password and row.identifiant:
                     pw = console_state.new_password()
@@ -170,7 +240,9 @@ def deliver_pending(settings: Settings, now: datetime | None = None, limit: int 
                 with engine(settings).begin() as con:
                     con.execute(outbox_message.update().where(m.id == i).values(
                         status="failed" if final else "pending", attempts=attempts, lease_until=None,
-                        next_attempt_at=now + backoff(attempts), last_error=f"{type(exc).__name__}: {exc}"[:500]))
+                        next_attempt_at=now + backoff(attempts), last_error=error_text(settings, exc)[:500]))
+                log.warning("outbox: message %s non remis (tentative %s) : %s: %s", i, attempts,
+                            type(exc).__name__, exc)
                 rep.failed += final
                 rep.retried += not final
                 if server is not None and isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
@@ -206,6 +278,33 @@ def messages(settings: Settings, *, batch: str | None = None, identifiants: list
     return [dict(r._mapping) | {"statut": STATUS_LABELS.get(r.status, r.status)} for r in rows]
 
 
+@dataclass(frozen=True)
+class SinkMessage:
+    name: str  # file name in the sink folder (the page's key)
+    date: datetime | None
+    to: str
+    subject: str
+    body: str
+
+
+def sink_messages(settings: Settings, limit: int = 200) -> list[SinkMessage]:
+    """The demo sink's messages, newest first (empty when the sink is off or holds nothing)."""
+    folder = sink_dir(settings)
+    if folder is None or not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.eml"), reverse=True)[:limit]:
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        part = msg.get_body(preferencelist=("plain",)) if isinstance(msg, EmailMessage) else None
+        try:
+            when = parsedate_to_datetime(str(msg["Date"])) if msg["Date"] else None
+        except (TypeError, ValueError):
+            when = None
+        out.append(SinkMessage(path.name, when, str(msg["To"] or ""), str(msg["Subject"] or ""),
+                               part.get_content() if part is not None else ""))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Background sender (one per worker process)
 
@@ -237,7 +336,8 @@ def _loop(settings: Settings, stop: threading.Event | None = None) -> None:
 def start_background_sender(settings: Settings) -> None:
     """Idempotent per process and store (pid-checked: a thread does not survive fork). One app per process
     in production; tests build several apps in one process, each with its own store and SMTP server."""
-    key = (os.getpid(), settings.database_url, str(settings["SMTP_HOST"]), int(settings["SMTP_PORT"]))
+    key = (os.getpid(), settings.database_url, str(settings["MAIL_SINK_DIR"] or settings["SMTP_HOST"]),
+           int(settings["SMTP_PORT"]))
     t = _threads.get(key)
     if t is not None and t.is_alive():
         return

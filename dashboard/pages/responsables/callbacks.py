@@ -25,7 +25,7 @@ from dashboard.exports_console import letters_pdf, list_csv, list_pdf
 from dashboard.pages import Callbacks
 from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
-from dashboard.pages.responsables.layout import COUNT_HINT, grid, several_etabs
+from dashboard.pages.responsables.layout import COUNT_HINT, grid, scope_label, several_etabs
 from queries import warehouse
 from queries.core.authz import Action
 from queries.core.formats import fmt_date, fmt_int
@@ -108,7 +108,7 @@ def export_view(settings: Settings, fmt: str) -> Response:
         except warehouse.WarehouseUnavailable:
             data_label = ""
         label = f.describe() + (f" — limité aux {cap} premières lignes (export CSV pour la liste complète)" if cut else "")
-        body, mime = list_pdf(rows, str(principal.scope), label, data_label), "application/pdf"
+        body, mime = list_pdf(rows, scope_label(settings, principal), label, data_label), "application/pdf"
     resp = Response(body, mimetype=mime)
     resp.headers["Content-Disposition"] = f'attachment; filename="comptes-responsables-{stamp}.{fmt}"'
     return resp
