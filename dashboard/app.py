@@ -42,8 +42,8 @@ INDEX = """<!DOCTYPE html>
 
 def header(settings: Settings) -> html.Header:
     """The DSFR header (« En-tête »): below 992 px the navigation and the user's links move into a modal opened by
-    the « Menu » button (assets/dsfr/js, DSFR's own script, started in React mode: it never rewrites what Dash
-    renders, hence the user's links written twice by the router, in the tools and in the menu)."""
+    the « Menu » button (assets/header-menu.js). The user's links are written twice by the router, in the tools
+    (desktop) and in the menu (phones), as the DSFR asks of frameworks that render the DOM themselves."""
     return html.Header(
         className="fr-header",
         role="banner",
