@@ -42,50 +42,96 @@ INDEX = """<!DOCTYPE html>
 
 
 def header(settings: Settings) -> html.Header:
+    """The DSFR header (« En-tête »): below 992 px the navigation and the user's links move into a modal opened by
+    the « Menu » button (assets/header-menu.js). The user's links are written twice by the router, in the tools
+    (desktop) and in the menu (phones), as the DSFR asks of frameworks that render the DOM themselves."""
     return html.Header(
         className="fr-header",
         role="banner",
-        children=html.Div(
-            className="fr-header__body",
-            children=html.Div(
-                className="fr-container",
+        children=[
+            html.Div(
+                className="fr-header__body",
                 children=html.Div(
-                    className="fr-header__body-row",
-                    children=[
-                        html.Div(
-                            className="fr-header__brand fr-enlarge-link",
-                            children=[
-                                html.Div(
-                                    className="fr-header__brand-top",
-                                    children=html.Div(
-                                        className="fr-header__logo",
-                                        children=html.P(
-                                            ["Académie", html.Br(), settings["METEOCOMPTES_ACADEMIE_NOM"]],
-                                            className="fr-logo",
-                                        ),
+                    className="fr-container",
+                    children=html.Div(
+                        className="fr-header__body-row",
+                        children=[
+                            html.Div(
+                                className="fr-header__brand fr-enlarge-link",
+                                children=[
+                                    html.Div(
+                                        className="fr-header__brand-top",
+                                        children=[
+                                            html.Div(
+                                                className="fr-header__logo",
+                                                children=html.P(
+                                                    ["Académie", html.Br(), settings["METEOCOMPTES_ACADEMIE_NOM"]],
+                                                    className="fr-logo",
+                                                ),
+                                            ),
+                                            html.Div(
+                                                className="fr-header__navbar",
+                                                children=html.Button(
+                                                    "Menu",
+                                                    id=Shell.MENU_BUTTON,
+                                                    className="fr-btn--menu fr-btn",
+                                                    title="Menu",
+                                                    type="button",
+                                                    **{"data-fr-opened": "false", "aria-controls": Shell.MENU,
+                                                       "aria-haspopup": "dialog"},
+                                                ),
+                                            ),
+                                        ],
                                     ),
-                                ),
-                                html.Div(
-                                    className="fr-header__service",
-                                    children=[
-                                        dcc.Link(
-                                            html.P("MétéoComptes", className="fr-header__service-title"),
-                                            href="/",
-                                            title="Accueil — MétéoComptes",
-                                        ),
-                                        html.P(
-                                            "Comptes EduConnect des responsables",
-                                            className="fr-header__service-tagline",
-                                        ),
-                                    ],
-                                ),
-                            ],
-                        ),
-                        html.Div(className="fr-header__tools", id=Shell.USER),
+                                    html.Div(
+                                        className="fr-header__service",
+                                        children=[
+                                            dcc.Link(
+                                                html.P("MétéoComptes", className="fr-header__service-title"),
+                                                href="/",
+                                                title="Accueil — MétéoComptes",
+                                            ),
+                                            html.P(
+                                                "Comptes EduConnect des responsables",
+                                                className="fr-header__service-tagline",
+                                            ),
+                                        ],
+                                    ),
+                                ],
+                            ),
+                            html.Div(
+                                className="fr-header__tools",
+                                children=html.Div(className="fr-header__tools-links", id=Shell.USER),
+                            ),
+                        ],
+                    ),
+                ),
+            ),
+            html.Div(
+                id=Shell.MENU,
+                className="fr-header__menu fr-modal",
+                **{"aria-labelledby": Shell.MENU_BUTTON},
+                children=html.Div(
+                    className="fr-container",
+                    children=[
+                        html.Button("Fermer", className="fr-btn--close fr-btn", title="Fermer", type="button",
+                                    **{"aria-controls": Shell.MENU}),
+                        html.Div(className="fr-header__menu-links", id=Shell.USER_MENU),
+                        html.Nav(id=Shell.NAV, className="fr-nav", role="navigation",
+                                 **{"aria-label": "Menu principal"}),
                     ],
                 ),
             ),
-        ),
+        ],
+    )
+
+
+def user_links(principal: Principal) -> html.Ul:
+    """Who is connected and the logout link, as a DSFR button group (the header's tools, or the menu)."""
+    return html.Ul(
+        [html.Li(html.Span(principal.display_name or principal.login, className="shell-user-name")),
+         html.Li(html.A("Se déconnecter", href="/logout", className="fr-btn"))],
+        className="fr-btns-group",
     )
 
 
@@ -95,7 +141,6 @@ def shell_layout(settings: Settings) -> html.Div:
             dcc.Location(id=Shell.URL, refresh="callback-nav"),
             html.A("Aller au contenu", href="#contenu", className="fr-link skip-link"),
             header(settings),
-            html.Nav(id=Shell.NAV, className="fr-container", role="navigation", **{"aria-label": "Menu principal"}),
             html.Main(
                 id="contenu",
                 role="main",
@@ -215,6 +260,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         Output(Shell.NAV, "children"),
         Output(Shell.DATA_DATE, "children"),
         Output(Shell.USER, "children"),
+        Output(Shell.USER_MENU, "children"),
         Input(Shell.URL, "pathname"),
         Input(Shell.URL, "search"),
     )
@@ -225,20 +271,17 @@ def create_app(settings: Settings | None = None) -> Dash:
         if principal is None:
             return (
                 html.Div([html.H1("Connexion requise"), html.A("Se connecter", href="/login", className="fr-btn")]),
-                menu, "", "",
+                menu, "", "", "",
             )
-        user = html.Div(
-            [html.Span(principal.display_name or principal.login, className="fr-mr-2w"),
-             html.A("Se déconnecter", href="/logout", className="fr-btn fr-btn--tertiary fr-btn--sm")]
-        )
+        user = user_links(principal)
         page = by_path.get(page_key(path))
         if page is None:
-            return html.Div([html.H1("Page introuvable"), dcc.Link("Retour à l'accueil", href="/")]), menu, "", user
+            return html.Div([html.H1("Page introuvable"), dcc.Link("Retour à l'accueil", href="/")]), menu, "", user, user_links(principal)
         if not page.allowed(principal):
             audit.record(settings, principal, "forbidden", detail={"page": page.path}, outcome="denied")
-            return html.Div([html.H1("Accès refusé"), html.P("Cette page ne fait pas partie de vos droits.")]), menu, "", user
+            return html.Div([html.H1("Accès refusé"), html.P("Cette page ne fait pas partie de vos droits.")]), menu, "", user, user_links(principal)
         params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
-        return page.layout(principal, params), menu, data_date_label(settings), user
+        return page.layout(principal, params), menu, data_date_label(settings), user, user_links(principal)
 
     for p in pages:
         if p.register_callbacks is not None:

@@ -23,7 +23,7 @@ from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries import warehouse
 from queries.core.authz import Action
-from queries.core.formats import csv_text, fmt_date, fmt_int, fmt_pct, fmt_pts
+from queries.core.formats import csv_pct, csv_pts, csv_text, fmt_date, fmt_int, fmt_pct, fmt_pts
 from queries.core.scope import Principal
 from queries.core.settings import Settings
 from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
@@ -49,11 +49,13 @@ def _export_error(exc: ExportError):  # noqa: ANN202
 # ------------------------------------------------------------------------------------------------ content
 
 
-def synthese_csv(syn: stats.Synthese) -> str:
+def synthese_csv(syn: stats.Synthese, label: str | None = None) -> str:
     cols = list(SYNTHESE_COLUMNS)
     rows = [[origine_label(str(r["origine"])), *[int(r[c]) for c in cols[1:]]] for r in syn.rows]  # type: ignore[call-overload]
     rows.append([])
-    rows.append([f"Périmètre : {syn.scope}" + (f" ({DEGRES[syn.degre]})" if syn.degre else "")])
+    # The scope's name for the reader, its code for a machine (never the code alone).
+    name = f"{label} ({syn.scope})" if label else str(syn.scope)
+    rows.append([f"Périmètre : {name}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "")])
     rows.append([syn.derniere_mise_a_jour()])
     return csv_text([SYNTHESE_COLUMNS[c] for c in cols], rows)
 
@@ -62,20 +64,20 @@ def series_csv(df: pd.DataFrame) -> str:
     o = stats_series.by_origin(df)
     e = stats_series.by_state(df)
     header = ["Date", "Comptes", *[f"Origine : {ORIGINES[c]}" for c in o.columns],
-              *[f"État : {ETATS[c]}" for c in e.columns], "Taux d'activation"]
+              *[f"État : {ETATS[c]}" for c in e.columns], "Taux d'activation (%)"]
     rows = []
     for d in o.index:
         total = int(o.loc[d].sum())
         rows.append([d, total, *[int(v) for v in o.loc[d]], *[int(v) for v in e.loc[d]],
-                     (int(e.loc[d, "ACTIVE"]) / total) if total else None])
+                     csv_pct(int(e.loc[d, "ACTIVE"]) / total) if total else None])
     return csv_text(header, rows)
 
 
 def children_csv(ch: pd.DataFrame, median: float | None) -> str:
-    header = ["Type", "Code", "Classe ou MEF", "Libellé", "Comptes", "Activés", "Taux d'activation",
+    header = ["Type", "Code", "Classe ou MEF", "Libellé", "Comptes", "Activés", "Taux d'activation (%)",
               "Écart à la médiane académique (points)", "Notifiés non activés"]
-    rows = [[x.kind, x.code, x.sub, x.label, int(x.comptes), int(x.actives), x.taux,
-             None if median is None or pd.isna(x.taux) else round(100 * (x.taux - median), 2),
+    rows = [[x.kind, x.code, x.sub, x.label, int(x.comptes), int(x.actives), csv_pct(x.taux),
+             None if median is None or pd.isna(x.taux) else csv_pts(x.taux - median),
              int(x.notifies_non_actives)] for x in ch.itertuples()]
     return csv_text(header, rows)
 
@@ -307,7 +309,7 @@ def _name(view: View, what: str, s: date, ext: str) -> str:
 def synthese_route():  # noqa: ANN201
     settings, principal, view, info, s = _prepare("synthese.csv")
     syn = stats.synthese(settings, principal, view.scope, s, None if view.degre == "ALL" else view.degre)
-    return _file(synthese_csv(syn).encode("utf-8"), "text/csv", _name(view, "synthese", s, "csv"))
+    return _file(synthese_csv(syn, info.label).encode("utf-8"), "text/csv", _name(view, "synthese", s, "csv"))
 
 
 @bp.get("/series.csv")

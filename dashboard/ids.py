@@ -9,3 +9,6 @@ class Shell(StrEnum):
     CONTENT = "shell-content"
     DATA_DATE = "shell-data-date"
     USER = "shell-user"
+    USER_MENU = "shell-user-menu"  # the same links inside the burger menu (below 992 px)
+    MENU = "shell-menu"  # the DSFR modal holding the navigation on phones and tablets
+    MENU_BUTTON = "shell-menu-button"

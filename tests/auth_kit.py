@@ -66,7 +66,8 @@ def logged_client(app: Dash, login_: str, password: str = PASSWORD) -> FlaskClie
 def router_body(pathname: str, search: str = "") -> dict:
     from dashboard.ids import Shell
 
-    outs = [(Shell.CONTENT, "children"), (Shell.NAV, "children"), (Shell.DATA_DATE, "children"), (Shell.USER, "children")]
+    outs = [(Shell.CONTENT, "children"), (Shell.NAV, "children"), (Shell.DATA_DATE, "children"), (Shell.USER, "children"),
+            (Shell.USER_MENU, "children")]
     return {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outs) + "..",
         "outputs": [{"id": str(i), "property": p} for i, p in outs],

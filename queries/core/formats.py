@@ -8,6 +8,7 @@ import io
 import math
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 NBSP = "\u00a0"
@@ -72,9 +73,22 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def csv_pct(x: Any, digits: int = 1) -> Decimal | None:
+    """A rate (0.5158) as the CSV number of a « … (%) » column: `51,6`. A Decimal keeps exactly `digits` decimals
+    and stays a number for Excel (a negative one is not neutralised as a formula)."""
+    return None if _missing(x) else round(Decimal(100 * float(x)), digits)
+
+
+def csv_pts(x: Any, digits: int = 1) -> Decimal | None:
+    """A gap between two rates (−0.2307) in percentage points for a « … (points) » column: `-23,1`."""
+    return csv_pct(x, digits)
+
+
 def csv_cell(v: Any) -> Any:
     if _missing(v):
         return ""
+    if isinstance(v, Decimal):
+        return str(v).replace(".", ",")
     if isinstance(v, float):
         return f"{v:.4f}".replace(".", ",")  # French decimal comma
     if isinstance(v, (date, datetime)):

@@ -229,12 +229,16 @@ def render_children(settings: Settings, principal: Principal, view: View, info: 
          "Notifiés non activés"], rows,
     )
     med = html.P(f"Médiane académique ({kinds}) : {fmt_pct(median)}", className="fr-text--sm") if median is not None else None
-    fig = F.ranked_bar(ch, f"Taux d'activation par {kinds} (les plus faibles en haut)", median)
-    return html.Div([
-        med,
-        F.graph(fig, "stats-g-children", D.file_stem(view, "comparaison", s), f"Graphique : taux d'activation par {kinds}"),
-        tbl,
-    ])
+    if ch["taux"].notna().sum() < 2:  # one bar compares nothing: a sentence says it
+        rated = ch.dropna(subset=["taux"])
+        x = (rated if len(rated) else ch).iloc[0]
+        chart: Any = html.P(f"Un seul sous-périmètre ({x['label']}) : taux d'activation de {fmt_pct(x['taux'])}, "
+                            "rien à comparer à ce niveau.", className="fr-text--sm")
+    else:
+        fig = F.ranked_bar(ch, f"Taux d'activation par {kinds} (les plus faibles en haut)", median)
+        chart = F.graph(fig, "stats-g-children", D.file_stem(view, "comparaison", s),
+                        f"Graphique : taux d'activation par {kinds}")
+    return html.Div([med, chart, tbl])
 
 
 def render_heatmap(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
