@@ -19,3 +19,20 @@ def simple_table(caption: str, head: list[str], rows: list[list[Any]], empty: st
         ]),
         className="fr-table fr-table--sm",
     )
+
+
+MAX_START_ROW = 10_000_000
+
+
+def rows_request(req: Any) -> tuple[int, int, dict[str, Any]]:
+    """(start, end, context) of a dash-ag-grid infinite-model `getRowsRequest`, every value checked; anything
+    else (a forged or partial request) stops the callback with no update."""
+    from dash.exceptions import PreventUpdate
+
+    if not isinstance(req, dict):
+        raise PreventUpdate
+    start, end = req.get("startRow"), req.get("endRow")
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end or start > MAX_START_ROW:
+        raise PreventUpdate
+    context = req.get("context")
+    return start, end, context if isinstance(context, dict) else {}

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 from dash import MATCH, Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
 from flask import Response, request
 
 from dashboard import auth, requests_guard
+from dashboard.components import MAX_START_ROW, rows_request
 from dashboard.exports_console import list_csv
 from dashboard.grid_locale import LOCALE_FR
 from dashboard.pages import Callbacks, Page
@@ -37,7 +37,6 @@ from queries.store import audit
 
 GRID_TYPE = "journal-grid"
 PAGE_ROWS = 100
-MAX_START_ROW = 10_000_000
 
 
 class Ids:
@@ -105,6 +104,12 @@ def _field(label: str, control: Any, id_: str, width: str = "fr-col-12 fr-col-md
     return html.Div([html.Label(label, htmlFor=id_, className="fr-label"), control], className=width)
 
 
+def _date_field(label: str, id_: str, value: date | None) -> html.Div:
+    control = dcc.Input(id=id_, type="date", debounce=True, className="fr-input",
+                        value=value.isoformat() if value else None)
+    return _field(label, control, id_, "fr-col-6 fr-col-md-2")
+
+
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
     audit.purge(settings, clock.utcnow())
@@ -133,30 +138,8 @@ def body(settings: Settings, f: Filters, total: int) -> html.Div:
             ),
             html.Div(
                 [
-                    _field(
-                        "Du",
-                        dcc.Input(
-                            id=Ids.SINCE,
-                            type="date",
-                            debounce=True,
-                            className="fr-input",
-                            value=f.since.isoformat() if f.since else None,
-                        ),
-                        Ids.SINCE,
-                        "fr-col-6 fr-col-md-2",
-                    ),
-                    _field(
-                        "Au",
-                        dcc.Input(
-                            id=Ids.UNTIL,
-                            type="date",
-                            debounce=True,
-                            className="fr-input",
-                            value=f.until.isoformat() if f.until else None,
-                        ),
-                        Ids.UNTIL,
-                        "fr-col-6 fr-col-md-2",
-                    ),
+                    _date_field("Du", Ids.SINCE, f.since),
+                    _date_field("Au", Ids.UNTIL, f.until),
                     _field(
                         "Qui (identifiant)",
                         dcc.Dropdown(
@@ -281,16 +264,9 @@ for _id in (Ids.SINCE, Ids.UNTIL, Ids.LOGIN, Ids.ACTION, Ids.TARGET, Ids.OUTCOME
     requests_guard.expect(_id, "value", "str")  # single texts (dashboard/requests_guard.py)
 
 @callbacks(
-    Output(Ids.TABLE, "children"),
-    Output(Ids.COUNT, "children"),
-    Output(Ids.EXPORT, "href"),
+    Output(Ids.TABLE, "children"), Output(Ids.COUNT, "children"), Output(Ids.EXPORT, "href"),
     Output(Ids.LOGIN, "options"),
-    Input(Ids.SINCE, "value"),
-    Input(Ids.UNTIL, "value"),
-    Input(Ids.LOGIN, "value"),
-    Input(Ids.ACTION, "value"),
-    Input(Ids.TARGET, "value"),
-    Input(Ids.OUTCOME, "value"),
+    *[Input(i, "value") for i in (Ids.SINCE, Ids.UNTIL, Ids.LOGIN, Ids.ACTION, Ids.TARGET, Ids.OUTCOME)],
     prevent_initial_call=True,
 )
 def show(since, until, login, action, target, outcome):  # noqa: ANN001, ANN202
@@ -302,9 +278,7 @@ def show(since, until, login, action, target, outcome):  # noqa: ANN001, ANN202
 
 @callbacks(
     Output(Ids.LOGIN, "options", allow_duplicate=True),
-    Input(Ids.SINCE, "value"),
-    Input(Ids.UNTIL, "value"),
-    State(Ids.LOGIN, "value"),
+    Input(Ids.SINCE, "value"), Input(Ids.UNTIL, "value"), State(Ids.LOGIN, "value"),
     prevent_initial_call="initial_duplicate",
 )
 def who_options(since, until, login):  # noqa: ANN001, ANN202
@@ -320,17 +294,7 @@ def who_options(since, until, login):  # noqa: ANN001, ANN202
 def get_rows(req):  # noqa: ANN001, ANN202
     principal = auth.require_principal(Action.AUDIT)
     settings = auth.settings_of()
-    if not isinstance(req, dict):
-        raise PreventUpdate
-    start, end = req.get("startRow"), req.get("endRow")
-    if (
-        not isinstance(start, int)
-        or not isinstance(end, int)
-        or not 0 <= start < end
-        or start > MAX_START_ROW
-    ):
-        raise PreventUpdate
-    c = req.get("context") if isinstance(req.get("context"), dict) else {}
+    start, end, c = rows_request(req)
     # filterModel and sortModel are ignored: no column filter nor sort in this grid (newest first).
     rows = journal.page(settings, principal, Filters.from_dict(c), start, end - start)
     # The count came with the grid (its context): not recounted for every block. A short block is the end;

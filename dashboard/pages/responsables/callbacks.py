@@ -20,7 +20,7 @@ from flask import Response, request
 
 from dashboard import auth, requests_guard
 from dashboard.cache import cache
-from dashboard.components import simple_table
+from dashboard.components import rows_request, simple_table
 from dashboard.exports_console import letters_pdf, list_csv, list_pdf
 from dashboard.pages import Callbacks
 from dashboard.pages.responsables import confirm
@@ -37,7 +37,6 @@ from queries.store import audit, outbox, ratelimit
 
 EXPORT_TOKEN_SECONDS = 12 * 3600
 PDF_MAX_ROWS = 5000
-MAX_START_ROW = 10_000_000
 SELECTION_COLUMN = "ag-Grid-SelectionColumn"
 
 
@@ -309,12 +308,7 @@ def class_options(uai, selected):  # noqa: ANN001, ANN202
 def get_rows(req):  # noqa: ANN001, ANN202
     principal = auth.require_principal(Action.CONSOLE)
     settings = auth.settings_of()
-    if not isinstance(req, dict):
-        raise PreventUpdate
-    start, end = req.get("startRow"), req.get("endRow")
-    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end or start > MAX_START_ROW:
-        raise PreventUpdate
-    c = req.get("context") if isinstance(req.get("context"), dict) else {}
+    start, end, c = rows_request(req)
     f = Filters.from_dict(c)
     # filterModel is ignored (no column filter in this grid); sortModel is whitelisted by console.order_by.
     res = console.search(settings, principal, f, start, min(end - start, console.MAX_PAGE), req.get("sortModel"))
