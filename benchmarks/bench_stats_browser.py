@@ -133,10 +133,9 @@ def degre_switch(page, value: str):  # noqa: ANN001, ANN201
 
 def drill(page):  # noqa: ANN001, ANN201
     def act() -> None:
-        link = page.locator("#stats-children a").first
-        link.scroll_into_view_if_needed()
-        page.wait_for_timeout(50)
-        link.click()
+        page.locator("#stats-children").scroll_into_view_if_needed()
+        page.wait_for_function(DONE, arg=False, timeout=240_000, polling=50)
+        page.locator("#stats-children a").first.click()
 
     return act
 

@@ -383,7 +383,9 @@ def apply_form(n, d, f, t, degre, par, data):  # noqa: ANN001, ANN201
     """Every control applies on change (the button re-applies); the view goes into the URL."""
     principal, view = store_view(data)
     trigger = ctx.triggered_id
-    if trigger is None or (trigger == Ids.APPLY and not n):
+    # Dash also calls this when the page is built (every control reported at once): only a single control
+    # changed by the user, or the button, navigates.
+    if trigger is None or len(ctx.triggered) != 1 or (trigger == Ids.APPLY and not n):
         return no_update
     values = {"date": d, "from": f, "to": t, "degre": degre, "par": par}
     if trigger == Ids.DATE:
