@@ -90,8 +90,7 @@ def measure_change(page, action, h1_re: str) -> dict[str, float]:  # noqa: ANN00
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(300)
     since = page.evaluate("performance.now()")
-    old_top = page.evaluate("document.querySelector('#stats-kpis .stats-kpi-row') !== null")
-    assert old_top
+    page.wait_for_function(TOP, timeout=240_000, polling=50)
     old_h1 = page.locator("main h1").text_content()
     t0 = time.perf_counter()
     action()
