@@ -261,7 +261,7 @@ def _undated(rows: list[list[str]]) -> list[list[str]]:
     kept = [
         r
         for r in rows
-        if not (r and r[0].startswith(f"Dernière mise à jour le {DAY[8:]}/{DAY[5:7]}/{DAY[:4]}"))
+        if not (r and r[0].startswith("Dernière mise à jour le ") and f"{DAY[8:]}/{DAY[5:7]}/{DAY[:4]}" in r[0])
     ]
     assert len(kept) == len(rows) - 1, rows
     return kept

@@ -70,15 +70,28 @@ def stats_body(data: object) -> dict:
     }
 
 
-def apply_body(state: list) -> dict:
-    """The Statistiques form's « Afficher » button: one input, six states."""
+def apply_body(entries: list) -> dict:
+    """The Statistiques form (applied on change or by « Afficher »): the button and the five controls as inputs,
+    the view's store as state. `entries`: the five controls then the store (a non-list goes to `state` as is)."""
+    inputs = [{"id": StatsIds.APPLY, "property": "n_clicks", "value": 1}]
+    if isinstance(entries, list):
+        inputs, state = inputs + entries[:5], entries[5:]
+    else:
+        state = entries
     return {
-        "output": next(k for k in _callback_outputs() if k.startswith(f"{Shell.URL}.search@")),
+        "output": next(k for k in _callback_outputs() if k.startswith(f"{Shell.URL}.search@")
+                       and any(i["id"] == StatsIds.APPLY for i in dash_inputs(k))),
         "outputs": {"id": Shell.URL, "property": "search"},
-        "inputs": [{"id": StatsIds.APPLY, "property": "n_clicks", "value": 1}],
+        "inputs": inputs,
         "changedPropIds": [f"{StatsIds.APPLY}.n_clicks"],
         "state": state,
     }
+
+
+def dash_inputs(key: str) -> list[dict]:
+    import dash
+
+    return dash.get_app().callback_map[key]["inputs"]
 
 
 def _callback_outputs() -> list[str]:

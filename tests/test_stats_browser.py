@@ -47,12 +47,17 @@ def test_drill_down_url_and_back_forward(live):
         total = page.locator("#stats-synthese-table tr.stats-total")
         expect(total).to_contain_text("14", timeout=20_000)  # 15/09: 14 distinct accounts (README of the fixture)
 
+        # Below the synthesis, a section is rendered once it comes into view (assets/stats-lazy.js).
+        heat = page.locator("#stats-heatmap")
+        assert heat.inner_html() == ""
+        page.locator("#stats-children").scroll_into_view_if_needed()
         # Drill down: académie → département (a real link, followed with the keyboard).
         link = page.locator("#stats-children a", has_text="La Réunion").first
         link.focus()
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r".*scope=departement%3A974|.*scope=departement:974"))
         expect(h1).to_contain_text("La Réunion (974)", timeout=20_000)
+        page.locator("#stats-children").scroll_into_view_if_needed()
         page.locator("#stats-children a", has_text="Saint-Pierre Sud").first.click()
         expect(h1).to_contain_text("Circonscription Saint-Pierre Sud", timeout=20_000)
         expect(page.locator("#stats-synthese-table tr.stats-total")).to_contain_text("7", timeout=20_000)
@@ -65,14 +70,19 @@ def test_drill_down_url_and_back_forward(live):
         page.go_forward()
         expect(h1).to_contain_text("La Réunion (974)", timeout=20_000)
 
-        # The form writes the degree and date into the URL (sendable by e-mail).
+        # The form writes the degree and date into the URL (sendable by e-mail), as soon as a choice changes:
+        # with the keyboard, the arrow moves to « 1er degré », the page follows, the focus stays on the choice.
         page.goto(f"{live}/statistiques?scope=academie:28")
         expect(total).to_contain_text("14", timeout=20_000)
-        page.locator("#stats-degre input[value='1D']").check()
-        page.locator("#stats-apply").click()
+        page.locator("#stats-degre input[value='ALL']").focus()
+        page.keyboard.press("ArrowRight")
         page.wait_for_url(re.compile(r".*degre=1D.*"))
         expect(h1).to_contain_text("1er degré", timeout=20_000)
         expect(page.locator("#stats-synthese-table tr.stats-total")).to_contain_text("7", timeout=20_000)
+        expect(page.locator("#stats-degre input[value='1D']")).to_be_focused(timeout=10_000)
+        # Scrolled to the bottom, every section is rendered, the last one included.
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        expect(page.locator("#stats-relance table")).to_be_visible(timeout=20_000)
         page.go_back()
         expect(h1).not_to_contain_text("1er degré", timeout=20_000)
         assert not errors, errors

@@ -114,7 +114,9 @@ def test_cli_table(mini_warehouse, monkeypatch, capsys) -> None:
                   "Nombre de comptes responsables", "Non notifiés", "Notifiés et non activés",
                   "En cours d'activation", "Activés", "Désactivés"):
         assert label in out
-    assert "Dernière mise à jour le 01/09/2026 à " in out
+    # The fixture was ingested today: the line names that day and time, and the data date it is about.
+    update = next(line for line in out.splitlines() if line.startswith("Dernière mise à jour le "))
+    assert update.endswith("(données du 01/09/2026)") or "le 01/09/2026 à " in update, update
     total_line = next(line for line in out.splitlines() if line.startswith("Total"))
     assert total_line.split() == ["Total", "14", "3", "2", "1", "7", "1"]
 

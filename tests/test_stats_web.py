@@ -15,7 +15,7 @@ from auth_kit import add_user, logged_client, make_app, router_body, text
 from services import require_service
 
 from dashboard.pages.statistiques.callbacks import SECTIONS
-from dashboard.pages.statistiques.ids import Ids
+from dashboard.pages.statistiques.ids import LAZY, Ids
 from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries.core.scope import Principal, Role, Scope
 
@@ -86,11 +86,15 @@ def web(mini_warehouse):
     return s, app
 
 
-def section_body(out_id: str, view: dict) -> dict:
+def section_body(out_id: str, view: dict, seen: int | None = 1) -> dict:
+    """A section's callback; a section rendered on demand also gets its « seen » store (1: in view)."""
+    inputs = [{"id": str(Ids.VIEW), "property": "data", "value": view}]
+    if out_id in LAZY:
+        inputs.append({"id": str(LAZY[out_id]), "property": "data", "value": seen})
     return {
         "output": f"{out_id}.children",
         "outputs": {"id": str(out_id), "property": "children"},
-        "inputs": [{"id": str(Ids.VIEW), "property": "data", "value": view}],
+        "inputs": inputs,
         "changedPropIds": [f"{Ids.VIEW}.data"],
         "state": [],
     }
@@ -136,7 +140,7 @@ def test_every_section_callback_answers_for_the_pilot(web):
     view = {"scope": "academie:28", "date": "2026-09-01"}
     expected = {
         Ids.KPIS: "Comptes responsables",
-        Ids.SYNTHESE: "Dernière mise à jour le 01/09/2026",
+        Ids.SYNTHESE: "Dernière mise à jour le ",
         Ids.EVOLUTION: "Comptes par origine",
         Ids.PROJECTION: "Pas assez de dates",  # one date only up to 01/09
         Ids.CHILDREN: "La Réunion",
@@ -189,48 +193,95 @@ def test_forged_callbacks_for_another_scope_are_refused(web, out_id):
         assert "9740601K" not in text(r) and "Collège" not in text(r)
 
 
-def test_form_writes_the_view_into_the_url(web):
-    s, app = web
-    c = logged_client(app, "pilote.test")
-    body = {
-        "output": "shell-url.search@" + "x",
-        "outputs": {"id": "shell-url", "property": "search@x"},
-        "inputs": [{"id": str(Ids.APPLY), "property": "n_clicks", "value": 1}],
-        "state": [
-            {"id": str(Ids.DATE), "property": "value", "value": "2026-09-08"},
-            {"id": str(Ids.FROM), "property": "value", "value": "2026-09-01"},
-            {"id": str(Ids.TO), "property": "value", "value": "2026-09-08"},
-            {"id": str(Ids.DEGRE), "property": "value", "value": "2D"},
-            {"id": str(Ids.PAR), "property": "value", "value": "classe"},
-            {"id": str(Ids.VIEW), "property": "data", "value": {"scope": "academie:28"}},
-        ],
-        "changedPropIds": [f"{Ids.APPLY}.n_clicks"],
-    }
-    # Find the real output key Dash registered for the duplicate output.
+def form_body(app, values: dict, view: dict, changed: Ids = Ids.APPLY) -> dict:  # noqa: ANN001
+    """The form's callback: the button and the five controls are inputs (a change applies at once), the view's
+    store is its state; `changed` is the control the user touched."""
     key = next(k for k in app.callback_map if k.startswith("shell-url.search@") and
                any(i["id"] == str(Ids.APPLY) for i in app.callback_map[k]["inputs"]))
-    body["output"] = key
-    body["outputs"] = {"id": "shell-url", "property": key.split(".", 1)[1]}
-    r = post(c, body)
-    assert r.status_code == 200, r.get_data(as_text=True)[:300]
-    search = json.loads(r.get_data(as_text=True))["response"]["shell-url"]
-    search = next(iter(search.values()))
-    assert search == "?scope=academie:28&date=2026-09-08&degre=2D&from=2026-09-01&to=2026-09-08"
-
-
-def form_body(app, d: str, view: dict) -> dict:  # noqa: ANN001
-    """The « Afficher » callback with date = to = `d`, for the view held by the store."""
-    key = next(k for k in app.callback_map if k.startswith("shell-url.search@") and
-               any(i["id"] == str(Ids.APPLY) for i in app.callback_map[k]["inputs"]))
-    values = {Ids.DATE: d, Ids.FROM: None, Ids.TO: d, Ids.DEGRE: "ALL", Ids.PAR: "classe"}
+    controls = {Ids.DATE: None, Ids.FROM: None, Ids.TO: None, Ids.DEGRE: "ALL", Ids.PAR: "classe", **values}
+    prop = "n_clicks" if changed == Ids.APPLY else "value"
     return {
         "output": key,
         "outputs": {"id": "shell-url", "property": key.split(".", 1)[1]},
-        "inputs": [{"id": str(Ids.APPLY), "property": "n_clicks", "value": 1}],
-        "state": [{"id": str(i), "property": "value", "value": v} for i, v in values.items()]
-        + [{"id": str(Ids.VIEW), "property": "data", "value": view}],
-        "changedPropIds": [f"{Ids.APPLY}.n_clicks"],
+        "inputs": [{"id": str(Ids.APPLY), "property": "n_clicks", "value": 1 if changed == Ids.APPLY else None}]
+        + [{"id": str(i), "property": "value", "value": v} for i, v in controls.items()],
+        "state": [{"id": str(Ids.VIEW), "property": "data", "value": view}],
+        "changedPropIds": [f"{changed}.{prop}"],
     }
+
+
+def search_of(r) -> str:  # noqa: ANN001
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    return next(iter(json.loads(r.get_data(as_text=True))["response"]["shell-url"].values()))
+
+
+def test_form_writes_the_view_into_the_url(web):
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    values = {Ids.DATE: "2026-09-08", Ids.FROM: "2026-09-01", Ids.TO: "2026-09-08", Ids.DEGRE: "2D"}
+    view = {"scope": "academie:28"}
+    expected = "?scope=academie:28&date=2026-09-08&degre=2D&from=2026-09-01&to=2026-09-08"
+    assert search_of(post(c, form_body(app, values, view))) == expected
+    # A control applies on change, without the button: « 2nd degré » chosen → the URL follows.
+    assert search_of(post(c, form_body(app, {Ids.DEGRE: "2D"}, view, changed=Ids.DEGRE))) == (
+        "?scope=academie:28&degre=2D")
+    # A control that reports the view's own value (re-rendered) navigates nowhere.
+    r = post(c, form_body(app, {Ids.DEGRE: "2D"}, {**view, "degre": "2D"}, changed=Ids.DEGRE))
+    assert r.status_code == 200 and json.loads(r.get_data(as_text=True))["response"] == {}
+
+
+def test_the_period_follows_the_data_date(web):
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    view = {"scope": "academie:28", "date": "2026-09-15", "from": "2026-09-01", "to": "2026-09-15"}
+    old = {Ids.DATE: "2026-09-15", Ids.FROM: "2026-09-01", Ids.TO: "2026-09-15"}
+    # An older data date: the period's end moves with it, its start stays.
+    r = post(c, form_body(app, {**old, Ids.DATE: "2026-09-08"}, view, changed=Ids.DATE))
+    assert search_of(r) == "?scope=academie:28&date=2026-09-08&from=2026-09-01"
+    # A date before the period's start: the period goes back to its default (rentrée → date).
+    r = post(c, form_body(app, {Ids.DATE: "2026-09-01", Ids.FROM: "2026-09-08", Ids.TO: "2026-09-15"},
+                          {**view, "from": "2026-09-08"}, changed=Ids.DATE))
+    assert search_of(r) == "?scope=academie:28&date=2026-09-01"
+    # Back to the latest date (the default, out of the URL): the period's end is the latest date again.
+    r = post(c, form_body(app, {**old, Ids.DATE: "2026-09-15", Ids.TO: "2026-09-08"},
+                          {"scope": "academie:28", "to": "2026-09-08"}, changed=Ids.DATE))
+    assert search_of(r) == "?scope=academie:28&from=2026-09-01"
+    # Changing only the period's end keeps the date.
+    r = post(c, form_body(app, {**old, Ids.TO: "2026-09-08"}, view, changed=Ids.TO))
+    assert search_of(r) == "?scope=academie:28&date=2026-09-15&from=2026-09-01&to=2026-09-08"
+    # And the page built for the new view shows the period ending at the new date.
+    r = post(c, router_body("/statistiques", "?scope=academie:28&date=2026-09-08&from=2026-09-01"))
+    page = text(r)
+    assert "Du 01/09/2026 au 08/09/2026." in page
+
+
+def test_last_update_of_an_older_date_is_its_own(web):
+    """« Dernière mise à jour » names the shown date's own ingestion (day and time), not the latest load's."""
+    from datetime import datetime
+
+    import duckdb
+
+    from queries import warehouse
+
+    s, app = web
+    times = {"2026-09-01": datetime(2026, 9, 2, 6, 43), "2026-09-08": datetime(2026, 9, 8, 21, 5),
+             "2026-09-15": datetime(2026, 11, 30, 7, 12)}
+    target = warehouse.current_target(s.warehouse_dir)
+    con = duckdb.connect(str(target))  # nothing reads the fixture's copy yet: rewrite its bookkeeping
+    for d, t in times.items():
+        con.execute("UPDATE snapshot SET ingested_at = ? WHERE cov = 'full' AND date = ?", [t, d])
+    con.close()
+    c = logged_client(app, "pilote.test")
+
+    def line(view: dict) -> str:
+        body = text(post(c, section_body(Ids.SYNTHESE, view)))
+        return next(p for p in json.loads(body)["response"]["stats-synthese"]["children"]["props"]["children"]
+                    if p["props"].get("className", "").endswith("stats-maj"))["props"]["children"][0]
+
+    assert line({"scope": "academie:28", "date": "2026-09-01"}) == (
+        "Dernière mise à jour le 02/09/2026 à 06:43 (données du 01/09/2026)")
+    assert line({"scope": "academie:28", "date": "2026-09-08"}) == "Dernière mise à jour le 08/09/2026 à 21:05"
+    assert line({"scope": "academie:28"}) == "Dernière mise à jour le 30/11/2026 à 07:12 (données du 15/09/2026)"
 
 
 def test_form_checks_who_is_asking_before_reading_the_warehouse(web, monkeypatch):
@@ -242,13 +293,14 @@ def test_form_checks_who_is_asking_before_reading_the_warehouse(web, monkeypatch
     real = stats_series.dates
     monkeypatch.setattr(stats_series, "dates", lambda *a, **k: reads.append("dates") or real(*a, **k))
     # No statistics right, then a forged scope outside the remit: refused before any read of the dates.
-    r = post(logged_client(app, "admin.test"), form_body(app, "2026-09-15", {"scope": "academie:28"}))
+    latest = {Ids.DATE: "2026-09-15", Ids.TO: "2026-09-15"}
+    r = post(logged_client(app, "admin.test"), form_body(app, latest, {"scope": "academie:28"}))
     assert r.status_code == 403 and reads == []
     c = logged_client(app, "chef.test")
-    r = post(c, form_body(app, "2026-09-15", {"scope": "etablissement:9740601K"}))
+    r = post(c, form_body(app, latest, {"scope": "etablissement:9740601K"}))
     assert r.status_code == 403 and reads == []
     # Inside the remit, the latest date is the default and stays out of the URL.
-    r = post(c, form_body(app, "2026-09-15", {"scope": f"etablissement:{CHEF_UAI}"}))
+    r = post(c, form_body(app, latest, {"scope": f"etablissement:{CHEF_UAI}"}))
     assert r.status_code == 200, r.get_data(as_text=True)[:300]
     search = next(iter(json.loads(r.get_data(as_text=True))["response"]["shell-url"].values()))
     assert search == f"?scope=etablissement:{CHEF_UAI}"
@@ -339,7 +391,7 @@ def test_csv_exports_parse_back(web):
     assert rows[0][:2] == ["Origine du compte", "Nombre de comptes responsables"]
     total = next(x for x in rows if x and x[0] == "Total")
     assert total[1:] == ["14", "3", "2", "1", "7", "1"]
-    assert any("Dernière mise à jour le 01/09/2026" in x[0] for x in rows if x)
+    assert any(x[0].startswith("Dernière mise à jour le ") and "01/09/2026" in x[0] for x in rows if x)
     rows = _csv(c.get("/export/stats/series.csv?scope=academie:28&degre=1D"))
     assert rows[0][0] == "Date" and [x[0] for x in rows[1:]] == ["01/09/2026", "08/09/2026", "15/09/2026"]
     assert [x[1] for x in rows[1:]] == ["7", "8", "7"]
@@ -372,7 +424,7 @@ def test_pdf_report_text(web, monkeypatch):
     assert len(reader.pages) == 1
     txt = reader.pages[0].extract_text()
     for fragment in ("Collège Hégésippe Hoarau", "etablissement:9740501B", "Données du 15/09/2026",
-                     "Dernière mise à jour le 15/09/2026", "Synthèse des comptes responsables", "Établissement",
+                     "Dernière mise à jour le ", "Synthèse des comptes responsables", "Établissement",
                      "Taux d'activation", "Comptes par origine"):
         assert fragment in txt, (fragment, txt[:800])
 

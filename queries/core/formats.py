@@ -58,6 +58,16 @@ def fmt_datetime(d: Any, missing: str = MISSING) -> str:
     return f"{d:%d/%m/%Y %H:%M}" if isinstance(d, datetime) else missing
 
 
+def fmt_update(data_date: date, ingested_at: datetime) -> str:
+    """« Dernière mise à jour » of one data date, from that date's own ingestion time. A date loaded on another
+    day (a backfill, the demo, a re-ingestion) names the day it was loaded: pairing the data date with the
+    time of a later load would state an update that never happened then."""
+    when = f"{ingested_at:%d/%m/%Y} à {ingested_at:%H:%M}"
+    if ingested_at.date() == data_date:
+        return f"Dernière mise à jour le {when}"
+    return f"Dernière mise à jour le {when} (données du {data_date:%d/%m/%Y})"
+
+
 # ------------------------------------------------------------------------------------------------------- CSV
 # Every CSV the product writes (console lists, statistics, journal): `;`-separated, UTF-8 with a BOM and CRLF, as
 # French Excel opens them; numbers raw (no thousands separator) so that Excel sums them. A spreadsheet runs a cell

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from queries.core.formats import fmt_update
 from queries.core.settings import Settings
 
 CURRENT = "current.duckdb"
@@ -115,7 +116,7 @@ class DataInfo:
         return f"Données du {self.date:%d/%m/%Y} à {self.ingested_at:%H:%M}"
 
     def derniere_mise_a_jour(self) -> str:
-        return f"Dernière mise à jour le {self.date:%d/%m/%Y} à {self.ingested_at:%H:%M}"
+        return fmt_update(self.date, self.ingested_at)
 
 
 def data_info(settings: Settings, cov: str = "full") -> DataInfo:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from queries.core import authz
 from queries.core.authz import Action, Caller
+from queries.core.formats import fmt_update
 from queries.core.scope import AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
 from queries.core.vocab import ETATS, ORIGINES, TOTAL
@@ -39,7 +40,7 @@ class Synthese:
         return self.rows[-1]
 
     def derniere_mise_a_jour(self) -> str:
-        return f"Dernière mise à jour le {self.data_date:%d/%m/%Y} à {self.ingested_at:%H:%M}"
+        return fmt_update(self.data_date, self.ingested_at)
 
 
 def _scope_filter(scope: Scope) -> tuple[str, str, str]:

@@ -15,14 +15,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
-from dash import Input, Output, State, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard import auth, requests_guard
 from dashboard.ids import Shell
 from dashboard.pages import Callbacks
 from dashboard.pages.statistiques import data as D
 from dashboard.pages.statistiques import figures as F
-from dashboard.pages.statistiques.ids import Ids
+from dashboard.pages.statistiques.ids import LAZY, Ids
 from dashboard.pages.statistiques.layout import View, ViewError, inline_chooser, parse_view
 from queries import warehouse
 from queries.core import authz
@@ -56,11 +57,16 @@ def resolve(data: dict | None) -> tuple[Settings, Principal, View, stats_series.
     return settings, principal, view, info, s
 
 
-def _guarded(render: Callable[..., Any]) -> Callable[[dict | None], Any]:
-    """Expected errors become a French message in the section; AccessDenied goes to the 403 handler."""
+def _guarded(render: Callable[..., Any], lazy: bool = False) -> Callable[..., Any]:
+    """Expected errors become a French message in the section; AccessDenied goes to the 403 handler. A lazy
+    section answers nothing until its store says it was seen (no query, no figure for what nobody looks at)."""
 
-    def run(data: dict | None) -> Any:
+    def run(data: dict | None, seen: int | None = None) -> Any:
         try:
+            if lazy:
+                store_view(data)  # who is asking first, as everywhere
+                if not seen:
+                    raise PreventUpdate
             settings, principal, view, info, s = resolve(data)
             # The rendered section is cached too (figures cost more than the queries). After the remit check,
             # it depends only on the view and on whether the console links are shown.
@@ -332,7 +338,12 @@ SECTIONS: dict[Ids, Callable[..., Any]] = {
 callbacks = Callbacks()
 requests_guard.expect(Ids.VIEW, "data", "dict")  # a list or a text here is refused (422) before any callback
 for _out, _render in SECTIONS.items():
-    callbacks(Output(_out, "children"), Input(Ids.VIEW, "data"))(_guarded(_render))
+    if _out in LAZY:
+        requests_guard.expect(LAZY[_out], "data", "int")
+        callbacks(Output(_out, "children"), Input(Ids.VIEW, "data"), Input(LAZY[_out], "data"))(
+            _guarded(_render, lazy=True))
+    else:
+        callbacks(Output(_out, "children"), Input(Ids.VIEW, "data"))(_guarded(_render))
 
 
 # ------------------------------------------------------------------------------------------------ URL
@@ -368,21 +379,33 @@ def latest_date(principal: Principal, view: View) -> str | None:
 @callbacks(
     Output(Shell.URL, "search", allow_duplicate=True),
     Input(Ids.APPLY, "n_clicks"),
-    State(Ids.DATE, "value"), State(Ids.FROM, "value"), State(Ids.TO, "value"),
-    State(Ids.DEGRE, "value"), State(Ids.PAR, "value"), State(Ids.VIEW, "data"),
+    Input(Ids.DATE, "value"), Input(Ids.FROM, "value"), Input(Ids.TO, "value"),
+    Input(Ids.DEGRE, "value"), Input(Ids.PAR, "value"), State(Ids.VIEW, "data"),
     prevent_initial_call=True,
 )
 def apply_form(n, d, f, t, degre, par, data):  # noqa: ANN001, ANN201
-    if not n:
-        return no_update
+    """Every control applies on change (the button re-applies); the view goes into the URL."""
     principal, view = store_view(data)
+    trigger = ctx.triggered_id
+    # Dash also calls this when the page is built (every control reported at once): only a single control
+    # changed by the user, or the button, navigates.
+    if trigger is None or len(ctx.triggered) != 1 or (trigger == Ids.APPLY and not n):
+        return no_update
     values = {"date": d, "from": f, "to": t, "degre": degre, "par": par}
+    if trigger == Ids.DATE:
+        # The period follows the date: its end is the new date, its start stays unless it is now after it.
+        values["to"] = None
+        if f and d and f > d:
+            values["from"] = None
     # The latest date is the default: keep the URL short (and following new publications) when it is chosen.
     if not view.date and d and d == latest_date(principal, view):
         values["date"] = None
-        if t == d:
+        if values["to"] == d:
             values["to"] = None
-    return new_query(principal, view, values)
+    query = new_query(principal, view, values)
+    if trigger != Ids.APPLY and query == view.query():
+        return no_update  # a control re-rendered with the view's own value: nothing to navigate to
+    return query
 
 
 @callbacks(

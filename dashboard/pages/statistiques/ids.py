@@ -23,3 +23,22 @@ class Ids(StrEnum):
     SEMAINE = "stats-semaine"
     SEMAINE_APPLY = "stats-semaine-apply"
     RELANCE = "stats-relance"
+    # One dcc.Store per section rendered on demand: assets/stats-lazy.js sets its data to 1 when the section
+    # comes into view (or takes the focus, or the page is printed); its callback renders only then.
+    EVOLUTION_GO = "stats-evolution-go"
+    PROJECTION_GO = "stats-projection-go"
+    CHILDREN_GO = "stats-children-go"
+    HEATMAP_GO = "stats-heatmap-go"
+    FUNNEL_GO = "stats-funnel-go"
+    RELANCE_GO = "stats-relance-go"
+
+
+# The section bodies rendered when seen, and the store that says so.
+LAZY: dict[Ids, Ids] = {
+    Ids.EVOLUTION: Ids.EVOLUTION_GO,
+    Ids.PROJECTION: Ids.PROJECTION_GO,
+    Ids.CHILDREN: Ids.CHILDREN_GO,
+    Ids.HEATMAP: Ids.HEATMAP_GO,
+    Ids.FUNNEL: Ids.FUNNEL_GO,
+    Ids.RELANCE: Ids.RELANCE_GO,
+}

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlencode
+from uuid import uuid4
 
 from dash import dcc, html
 
 from dashboard import auth
 from dashboard.pages.statistiques import figures as F
-from dashboard.pages.statistiques.ids import Ids
+from dashboard.pages.statistiques.ids import LAZY, Ids
 from queries import warehouse
 from queries.core.formats import fmt_date
 from queries.core.scope import AccessDenied, Level, Principal, Scope, ScopeError
@@ -201,8 +202,11 @@ def controls(view: View, info: stats_series.ScopeInfo, ds: list[date], s: date, 
                                    className="stats-field stats-fieldset"))
     else:
         items.append(html.Div(par, hidden=True))
+    # Every choice applies at once (the page follows); the button re-applies for those who expect one.
     items.append(html.Div(html.Button("Afficher", id=Ids.APPLY, type="button", className="fr-btn"),
                           className="stats-field stats-apply"))
+    items.append(html.P("Chaque choix met à jour la page aussitôt ; changer la date des données déplace avec "
+                        "elle la fin de la période.", className="fr-hint-text stats-change-note"))
     return html.Form(items, className="stats-controls fr-mb-3w", role="search",
                      **{"aria-label": "Choix de la date, de la période et du degré"})
 
@@ -233,11 +237,17 @@ def export_links(view: View) -> html.Ul:
     )
 
 
-def section(title: str, body_id: str, intro: str | None = None) -> html.Section:
+def section(title: str, body_id: str, intro: str | None = None, render: str = "") -> html.Section:
+    """A titled section whose body a callback fills. Below the synthesis, the body is rendered when the section
+    comes into view (assets/stats-lazy.js sets its store): `render` tells that script a new page was built."""
+    go = LAZY.get(Ids(body_id))
+    lazy = {"data-stats-lazy": str(go), "data-stats-render": render} if go else {}
     return html.Section(
         [html.H2(title, className="fr-h4 fr-mt-4w"), html.P(intro, className="fr-text--sm") if intro else None,
-         dcc.Loading(html.Div(id=body_id, **{"aria-live": "polite"}), type="dot", delay_show=300)],
-        className="stats-section",
+         dcc.Store(id=go) if go else None,
+         dcc.Loading(html.Div(id=body_id, className="stats-section__body", **{"aria-live": "polite"}), type="dot",
+                     delay_show=300)],
+        className="stats-section", **lazy,
     )
 
 
@@ -284,6 +294,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     store = view.params()
     title = info.label + (f" — {DEGRES[view.degre]}" if view.degre != "ALL" else "")
     children_kind = ", ".join(sp.kind for sp in stats_series.child_spec(view.scope, view.degre, view.par))
+    render = uuid4().hex[:12]  # a fresh page: its sections wait to be seen again, even if React reuses them
     body = [
         dcc.Store(id=Ids.VIEW, data=store),
         breadcrumb(info, view),
@@ -294,19 +305,19 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
         export_links(view),
         html.Div(id=Ids.KPIS, className="stats-kpis", **{"aria-live": "polite"}),
         section("Synthèse des comptes responsables de la structure", Ids.SYNTHESE),
-        section("Évolution", Ids.EVOLUTION, f"Du {fmt_date(d_from)} au {fmt_date(view.d_to or s)}."),
-        section("Projection du taux d'activation", Ids.PROJECTION),
+        section("Évolution", Ids.EVOLUTION, f"Du {fmt_date(d_from)} au {fmt_date(view.d_to or s)}.", render),
+        section("Projection du taux d'activation", Ids.PROJECTION, None, render),
     ]
     if children_kind:
         body.append(section(f"Comparaison : {children_kind}", Ids.CHILDREN,
                             "Triée du taux d'activation le plus faible au plus élevé ; écart à la médiane "
-                            "académique du même niveau."))
-        body.append(section(f"Taux d'activation par {children_kind} et par semaine", Ids.HEATMAP))
+                            "académique du même niveau.", render))
+        body.append(section(f"Taux d'activation par {children_kind} et par semaine", Ids.HEATMAP, None, render))
     body.append(section("Entonnoir notification → activation", Ids.FUNNEL,
                         "Parmi les comptes notifiés une semaine donnée, combien ont été activés sous 7 et sous "
-                        "30 jours."))
+                        "30 jours.", render))
     body.append(section("Classes à relancer", Ids.RELANCE,
-                        "Les classes qui comptent le plus de comptes notifiés et non activés."))
+                        "Les classes qui comptent le plus de comptes notifiés et non activés.", render))
     return html.Div(body, className="stats-page")
 
 
