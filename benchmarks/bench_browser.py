@@ -684,6 +684,8 @@ def main(argv: list[str] | None = None) -> int:
             ok = False
             md += ["", "Échecs :", *[f"- {f}" for f in res.failures]]
         md.append("")
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)  # each profile kept as soon as measured
+        args.markdown.write_text("\n".join(md) + "\n", encoding="utf-8")
     md.append(
         f"Charge au départ : {load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f}. Temps en ms (horloge de la page) ; "
         "cible jugée sur le p95 ; « 1re » = première répétition (cache de résultats vide, cache du "
