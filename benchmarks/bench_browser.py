@@ -74,8 +74,8 @@ TARGETS = {  # (page, measure) → ms, from the issue « Fast in the browser »
 PAGES = {  # key → (French label, path, roles)
     "stats": ("Statistiques", "/statistiques", ("pilote", "ien", "chef")),
     "console": ("Responsables", "/responsables", ("chef", "support")),
-    "journal": ("Journal", "/journal", ("support", "admin")),
     "accueil": ("Accueil", "/", ("pilote",)),
+    "journal": ("Journal", "/journal", ("support", "admin")),  # last: it may freeze its tab (see run_profile)
 }
 MEASURE_LABEL = {
     "utile": "1er contenu utile",
@@ -470,12 +470,12 @@ def measure_page(
             stats_controls(page, role, res)
         if key == "console":
             console_search(page, role, extra["term"], res)
+        page.close()
     except Exception as exc:  # noqa: BLE001 - a page that never settles is a result to report, not a crash
+        # Not closed: a tab whose main thread is frozen does not close before it thaws; its browser is killed.
         res.failures.append(f"{label} / {role} / rép. {rep + 1} : {str(exc).splitlines()[0][:160]}")
         if len(res.ms.get((key, role, "utile"), [])) <= rep:
             res.timeouts.add((key, role))
-    finally:
-        page.close()
     return (key, role, "complet") in res.ms and len(res.ms[(key, role, "complet")]) > rep
 
 
@@ -567,9 +567,11 @@ def run_profile(profile: str, d: Path, pages: list[str], reps: int, workers: int
     res = Results()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             roles = list(dict.fromkeys(r for k in pages for r in PAGES[k][2]))
             for role in roles:
+                # One browser per role: a page that froze its renderer (the journal, see the README) is killed
+                # with its browser instead of slowing the next role's pages, which would share that renderer.
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 context = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 900})
                 # The favicon request lands on /login (no session yet) and would renew the login form's CSRF cookie.
                 context.route("**/favicon.ico", lambda route: route.abort())
@@ -595,8 +597,7 @@ def run_profile(profile: str, d: Path, pages: list[str], reps: int, workers: int
                         ),
                         flush=True,
                     )
-                context.close()
-            browser.close()
+                browser.close()
     finally:
         server.stop()
     return res
@@ -650,6 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", type=Path, default=ROOT / "benchmarks" / "results" / "browser.md")
     args = ap.parse_args(argv)
     reps = 2 if args.quick else args.reps
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops gunicorn
     if not os.path.exists(CHROMIUM):
         print(
             f"Chromium absent ({CHROMIUM}) : apt-get install chromium (scripts/system-deps.sh)",
