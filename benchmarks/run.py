@@ -1,4 +1,5 @@
-"""`make bench`: every benchmark at La Réunion scale, one after the other (each prints ratios against its peer).
+"""`make bench`: every benchmark at La Réunion scale (the browser one on the demo too), one after the other (each
+prints ratios against its peer).
 
 National scale: `python -m benchmarks.bench_ingest --profile national` (several minutes, ~4 GB of CSV).
 """
@@ -12,6 +13,7 @@ BENCHES = (
     ["benchmarks.bench_ingest", "--profile", "reunion"],
     ["benchmarks.bench_stats", "--profile", "reunion"],
     ["benchmarks.bench_console", "--profile", "reunion"],
+    ["benchmarks.bench_browser", "--profile", "demo", "reunion"],  # Chromium on each page: demo and reunion
 )
 
 
