@@ -56,20 +56,34 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     axe_script()
     root = tmp_path_factory.mktemp("a11y")
     canary.build_warehouse(root)
-    s = Settings.from_env({"METEOCOMPTES_DATA_DIR": str(root / "var"), "METEOCOMPTES_WAREHOUSE": str(root / "warehouse")},
-                          MAIL_SINK_DIR=str(root / "courriels"))
+    s = Settings.from_env(
+        {"METEOCOMPTES_DATA_DIR": str(root / "var"), "METEOCOMPTES_WAREHOUSE": str(root / "warehouse")},
+        MAIL_SINK_DIR=str(root / "courriels"),
+    )
     app = create_app(s)  # creates the store's tables
     canary.write_journal(s)
     with pytest.MonkeyPatch.context() as mp:  # cheap hashes: hashing cost is not what this module checks
         mp.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         for w in WHO:
-            users.create_user(s, f"a11y.{w.name}", w.role, w.scope if w.role != "delegue" else None, w.name,
-                              password=PASSWORD)
-        head = users.create_user(s, "a11y.chef_lycee", "chef", f"etablissement:{canary.LYCEE_UAI}", "Chef lycée",
-                                 password=PASSWORD)
+            users.create_user(
+                s,
+                f"a11y.{w.name}",
+                w.role,
+                w.scope if w.role != "delegue" else None,
+                w.name,
+                password=PASSWORD,
+            )
+        head = users.create_user(
+            s, "a11y.chef_lycee", "chef", f"etablissement:{canary.LYCEE_UAI}", "Chef lycée", password=PASSWORD
+        )
         today = date.today()
-        users.grant_delegation(s, Principal(head.id, head.login, head.role, head.scope), "a11y.delegue",
-                               today + timedelta(days=30), today)
+        users.grant_delegation(
+            s,
+            Principal(head.id, head.login, head.role, head.scope),
+            "a11y.delegue",
+            today + timedelta(days=30),
+            today,
+        )
         with serve(app) as url:
             yield url
 
@@ -103,8 +117,10 @@ def audit(page, where: str) -> list[str]:  # noqa: ANN001
         if v["impact"] not in BLOCKING:
             continue
         for node in v["nodes"]:
-            found.append(f"{where} : {v['id']} ({v['impact']}) {v['help']} — {node['target']} "
-                         f"{node['html'][:160]} | {node.get('failureSummary', '')[:200]}")
+            found.append(
+                f"{where} : {v['id']} ({v['impact']}) {v['help']} — {node['target']} "
+                f"{node['html'][:160]} | {node.get('failureSummary', '')[:200]}"
+            )
     return found
 
 
@@ -168,7 +184,9 @@ def test_console_keyboard(browser, site):
     def tab_to(selector_js: str, limit: int = 80) -> None:
         for _ in range(limit):
             page.keyboard.press("Tab")
-            if page.evaluate(f"() => {{ const a = document.activeElement; return !!(a && ({selector_js})); }}"):
+            if page.evaluate(
+                f"() => {{ const a = document.activeElement; return !!(a && ({selector_js})); }}"
+            ):
                 return
         pytest.fail(f"Tab n'atteint pas {selector_js} en {limit} appuis")
 
@@ -179,19 +197,24 @@ def test_console_keyboard(browser, site):
     page.focus("#resp-q")
     page.keyboard.press("Enter")
     expect(page.locator("#resp-count")).to_contain_text("2 lignes", timeout=30_000)
-    expect(page.locator(".ag-row .ag-cell[col-id=responsable]").first).to_contain_text("DUPONT", timeout=30_000)
+    expect(page.locator(".ag-row .ag-cell[col-id=responsable]").first).to_contain_text(
+        "DUPONT", timeout=30_000
+    )
     # Into the grid by keyboard: Tab to a cell (header first), arrows to a data cell off the selection column.
     tab_to("a.closest('.ag-root-wrapper')")
     page.keyboard.press("ArrowDown")
     for _ in range(6):
-        col = page.evaluate("() => { const c = document.activeElement.closest('.ag-cell');"
-                            " return c && c.closest('.ag-row') ? c.getAttribute('col-id') : null; }")
+        col = page.evaluate(
+            "() => { const c = document.activeElement.closest('.ag-cell');"
+            " return c && c.closest('.ag-row') ? c.getAttribute('col-id') : null; }"
+        )
         if col == "responsable":
             break
         page.keyboard.press("ArrowRight")
     assert col == "responsable", col
     page.keyboard.press("Enter")
     expect(page.locator("#resp-d-content")).to_be_visible(timeout=30_000)
-    expect(page.locator("#resp-detail-title")).to_contain_text(re.compile("DUPONT", re.I), timeout=30_000)
+    expect(page.locator("#resp-d-content")).to_contain_text(re.compile("DUPONT", re.I), timeout=30_000)
+    expect(page.locator("#resp-detail-title")).to_be_focused()  # the panel's heading takes the focus
     context.close()
     assert not errors, errors
