@@ -136,7 +136,11 @@ def open_account(page, query: str = "") -> None:  # noqa: ANN001
 
     if query:
         page.fill("#resp-q", query)
+    # A search mounts a new grid (its id carries a generation): wait for it, not for the rows of the old one.
+    gen = "() => { const g = document.querySelector('#resp-grid-wrap [id*=\"resp-grid\"]'); return g ? g.id : ''; }"
+    before = page.evaluate(gen)
     page.click("#resp-search")
+    page.wait_for_function(f"(b) => ({gen})() !== b", arg=before, timeout=30_000)
     cell = page.locator(".ag-row .ag-cell[col-id=responsable]").first
     expect(cell).to_be_visible(timeout=30_000)
     cell.click()
@@ -192,9 +196,11 @@ def test_console_keyboard(browser, site):
 
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     tab_to("a.id === 'resp-q'")
-    page.keyboard.type("dupont")
+    # At a human pace: typed at once on this loaded machine, dcc.Input once lost the caret ("dtupon").
+    page.keyboard.type("dupont", delay=80)
     tab_to("a.id === 'resp-search'")
     page.focus("#resp-q")
+    assert page.input_value("#resp-q") == "dupont"
     page.keyboard.press("Enter")
     expect(page.locator("#resp-count")).to_contain_text("2 lignes", timeout=30_000)
     expect(page.locator(".ag-row .ag-cell[col-id=responsable]").first).to_contain_text(
