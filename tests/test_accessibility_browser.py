@@ -143,8 +143,18 @@ def open_account(page, query: str = "") -> None:  # noqa: ANN001
     page.wait_for_function(f"(b) => ({gen})() !== b", arg=before, timeout=30_000)
     cell = page.locator(".ag-row .ag-cell[col-id=responsable]").first
     expect(cell).to_be_visible(timeout=30_000)
-    cell.click()
-    expect(page.locator("#resp-d-content")).to_be_visible(timeout=30_000)
+    settle(page)
+    # Under load (2 shared cores, the whole module) the first click on a just-mounted grid was lost twice for
+    # chef_ecole, never when run alone: one more click. Opening by click is itself tested in
+    # test_browser_console.py; here the point is auditing the opened panel.
+    for attempt in range(2):
+        cell.click()
+        try:
+            expect(page.locator("#resp-d-content")).to_be_visible(timeout=15_000)
+            break
+        except AssertionError:
+            if attempt:
+                raise
     settle(page)
 
 
