@@ -39,9 +39,11 @@ def serve(app) -> Iterator[str]:  # noqa: ANN001 - a Dash app
         srv.shutdown()
 
 
-def open_logged_in(browser, url: str, login: str, password: str, next_path: str):  # noqa: ANN001, ANN201
-    """A new page logged in through the real form and landed on `next_path`, with the page errors it collects."""
-    page = browser.new_page(accept_downloads=True, locale="fr-FR")
+def open_logged_in(browser, url: str, login: str, password: str, next_path: str, **options):  # noqa: ANN001, ANN003, ANN201
+    """A new page logged in through the real form and landed on `next_path`, with the page errors it collects.
+
+    `options` go to the page's own context (`bypass_csp=True` for the accessibility audit's injected axe-core)."""
+    page = browser.new_page(accept_downloads=True, locale="fr-FR", **options)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     # The favicon request lands on /login (no session yet) and would renew the form's CSRF cookie mid-test.
