@@ -49,7 +49,8 @@ DONE = """(all) => {
   for (const id of secs) {
     const el = document.getElementById(id);
     if (!el) continue;
-    const pending = el.closest('.stats-section') && el.closest('.stats-section').dataset.statsPending === '1';
+    const sec = el.closest('[data-stats-lazy]');  // rendered when seen: not asked yet = nothing to wait for
+    const pending = sec !== null && sec.getAttribute('data-stats-asked') !== sec.getAttribute('data-stats-render');
     if (el.children.length === 0 && (all || !pending)) return false;
   }
   return true;
