@@ -137,6 +137,8 @@ def test_phone_no_sideways_scroll_and_menu_button(live):
         page, errors = open_logged_in(browser, live, "pilote.look", PASSWORD, "/statistiques?scope=etablissement:9740501B")
         page.set_viewport_size({"width": 390, "height": 844})
         expect(page.locator("#stats-synthese-table tr.stats-total")).to_be_visible(timeout=30_000)
+        # Sections below the synthesis render when seen (assets/stats-lazy.js): bring the first chart into view.
+        page.locator("#stats-evolution").scroll_into_view_if_needed()
         expect(page.locator(".stats-graph .main-svg").first).to_be_visible(timeout=30_000)
         page.wait_for_timeout(500)  # Plotly's resize follows the container
         widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
