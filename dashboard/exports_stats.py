@@ -204,8 +204,9 @@ def report_pdf(
     pdf.cell(0, 6, t(f"Périmètre : {label}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "") + f" ({syn.scope})"),
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "", 9)
-    pdf.cell(0, 5, t(f"Données du {fmt_date(syn.data_date)} — {syn.derniere_mise_a_jour()} — "
-                     f"édité le {datetime.now():%d/%m/%Y à %H:%M}"), new_x="LMARGIN", new_y="NEXT")
+    # A wrapping line: « Dernière mise à jour » may name a load made another day (the line gets longer).
+    pdf.multi_cell(0, 5, t(f"Données du {fmt_date(syn.data_date)} — {syn.derniere_mise_a_jour()} — "
+                           f"édité le {datetime.now():%d/%m/%Y à %H:%M}"), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     # KPI line
     pdf.set_font(fam, "B", 10)

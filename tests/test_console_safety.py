@@ -237,10 +237,10 @@ def test_each_diagnostic_run_audits_the_records_it_matched(dup):
     detail = json.loads(row.detail)
     assert detail == {"fiches": 4, "doublon": 1, "homonyme": 3, "hors_perimetre": 3}
     # The head reads this row in the Journal: the records matched outside the collège are masked there.
-    from dashboard.pages.journal import rows as journal_rows
+    from queries.services import journal
 
-    shown = json.dumps(journal_rows(dup, CHEF, {"action": "diagnostic", "login": None, "since": None, "until": None,
-                                                "outcome": None}), ensure_ascii=False)
+    shown = json.dumps(journal.page(dup, CHEF, journal.Filters.build(None, None, None, "diagnostic"), 0, 100),
+                       ensure_ascii=False)
     assert "h.dupont" in shown and leaks(shown) == [] and LYCEE not in shown
     assert "hd.homonyme@example.re" not in (row.detail + row.targets)  # ids only, no contact data
 
