@@ -20,14 +20,8 @@ import re
 import statistics
 import time
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CHROMIUM = "/usr/bin/chromium"
+from benchmarks.bench_browser import ARGS, CHROMIUM
+
 ACCOUNTS = {"pilote": "demo-pilote-974", "chef": "demo-chef-974"}
 
 # Long tasks are recorded from the start of each document.
