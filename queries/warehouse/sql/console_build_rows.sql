@@ -10,16 +10,7 @@
 
 INSERT INTO console_row BY NAME
 SELECT
-    substr(md5(l.ine || '|' || l.responsable_id), 1, 16) AS rid,
-    l.ine, l.responsable_id,
-    p.nom AS eleve_nom, p.prenom AS eleve_prenom, p.date_naissance,
-    p.uai, p.classe, p.mef_code, p.mef_libelle,
-    e.nom AS etab_nom, e.degre, e.circonscription_code, e.departement_code, e.academie_code,
-    r.nom_usage, r.prenoms,
-    r.identifiant,
-    coalesce(c.origine, 'NON_RENSEIGNE') AS origine,
-    coalesce(c.etat, 'NON_NOTIFIE') AS etat,
-    c.date_notification, c.date_activation, c.date_derniere_connexion, c.date_demande_reinit_mdp,
+    {{console_row_columns.sql}},
     nullif(trim(c.courriel), '') AS compte_courriel,
     nullif(trim(c.telephone_portable), '') AS compte_mobile,
     -- the record's own contact data (page « Qualité des données »; the addresses are read from console_resp)

@@ -35,16 +35,7 @@ WITH
     c AS (SELECT x.cov, h.* EXCLUDE (cov, d_from, d_to, h) FROM console_exports x
           JOIN compte_h h ON h.cov = x.cov AND h.d_from <= x.data_date AND x.data_date <= h.d_to)
 SELECT
-    substr(md5(l.ine || '|' || l.responsable_id), 1, 16) AS rid,
-    l.ine, l.responsable_id,
-    p.nom AS eleve_nom, p.prenom AS eleve_prenom, p.date_naissance,
-    p.uai, p.classe, p.mef_code, p.mef_libelle,
-    e.nom AS etab_nom, e.degre, e.circonscription_code, e.departement_code, e.academie_code,
-    r.nom_usage, r.prenoms,
-    r.identifiant,
-    coalesce(c.origine, 'NON_RENSEIGNE') AS origine,
-    coalesce(c.etat, 'NON_NOTIFIE') AS etat,
-    c.date_notification, c.date_activation, c.date_derniere_connexion, c.date_demande_reinit_mdp,
+    {{console_row_columns.sql}},
     CAST(NULL AS VARCHAR) AS compte_courriel,
     CAST(NULL AS VARCHAR) AS compte_mobile,
     CAST(NULL AS BOOLEAN) AS resp_has_email,
