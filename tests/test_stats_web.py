@@ -255,6 +255,26 @@ def test_the_period_follows_the_data_date(web):
     assert "Du 01/09/2026 au 08/09/2026." in page
 
 
+@pytest.mark.parametrize(("field", "button", "value"), [(Ids.CIBLE, Ids.CIBLE_APPLY, "2026-12-18"),
+                                                        (Ids.SEMAINE, Ids.SEMAINE_APPLY, "2026-08-24")])
+def test_a_section_chooser_writes_its_choice_into_the_url(web, field, button, value):
+    """The projection's target and the funnel's week: their button adds the choice to the view's URL."""
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    key = next(k for k in app.callback_map if k.startswith("shell-url.search@") and
+               [i["id"] for i in app.callback_map[k]["inputs"]] == [str(button)])
+    body = {
+        "output": key,
+        "outputs": {"id": "shell-url", "property": key.split(".", 1)[1]},
+        "inputs": [{"id": str(button), "property": "n_clicks", "value": 1}],
+        "state": [{"id": str(field), "property": "value", "value": value},
+                  {"id": str(Ids.VIEW), "property": "data", "value": {"scope": "academie:28"}}],
+        "changedPropIds": [f"{button}.n_clicks"],
+    }
+    param = "cible" if field == Ids.CIBLE else "semaine"
+    assert search_of(post(c, body)) == f"?scope=academie:28&{param}={value}"
+
+
 def test_last_update_of_an_older_date_is_its_own(web):
     """« Dernière mise à jour » names the shown date's own ingestion (day and time), not the latest load's."""
     from datetime import datetime

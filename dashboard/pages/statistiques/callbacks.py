@@ -408,25 +408,21 @@ def apply_form(n, d, f, t, degre, par, data):  # noqa: ANN001, ANN201
     return query
 
 
-@callbacks(
-    Output(Shell.URL, "search", allow_duplicate=True),
-    Input(Ids.CIBLE_APPLY, "n_clicks"), State(Ids.CIBLE, "value"), State(Ids.VIEW, "data"),
-    prevent_initial_call=True,
-)
-def apply_cible(n, cible, data):  # noqa: ANN001, ANN201
-    if not n:
-        return no_update
-    principal, view = store_view(data)
-    return new_query(principal, view, {"cible": cible})
+def apply_choice(key: str) -> Callable[..., Any]:
+    """A section's own choice (projection target, funnel week): its button puts the value into the URL as `key`."""
+
+    def apply(n: int | None, value: str | None, data: dict | None) -> Any:
+        if not n:
+            return no_update
+        principal, view = store_view(data)
+        return new_query(principal, view, {key: value})
+
+    apply.__name__ = f"apply_{key}"
+    return apply
 
 
-@callbacks(
-    Output(Shell.URL, "search", allow_duplicate=True),
-    Input(Ids.SEMAINE_APPLY, "n_clicks"), State(Ids.SEMAINE, "value"), State(Ids.VIEW, "data"),
-    prevent_initial_call=True,
-)
-def apply_semaine(n, semaine, data):  # noqa: ANN001, ANN201
-    if not n:
-        return no_update
-    principal, view = store_view(data)
-    return new_query(principal, view, {"semaine": semaine})
+# The sections' own choosers: URL parameter → (dropdown, button).
+CHOOSERS = {"cible": (Ids.CIBLE, Ids.CIBLE_APPLY), "semaine": (Ids.SEMAINE, Ids.SEMAINE_APPLY)}
+for _key, (_field, _button) in CHOOSERS.items():
+    callbacks(Output(Shell.URL, "search", allow_duplicate=True), Input(_button, "n_clicks"),
+              State(_field, "value"), State(Ids.VIEW, "data"), prevent_initial_call=True)(apply_choice(_key))
