@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import html
+from dash import MATCH, Input, Output, html
 
 
 def simple_table(caption: str, head: list[str], rows: list[list[Any]], empty: str | None = "Aucun") -> html.Div:
@@ -22,6 +22,13 @@ def simple_table(caption: str, head: list[str], rows: list[list[Any]], empty: st
 
 
 MAX_START_ROW = 10_000_000
+
+
+def rows_io(grid_type: str) -> tuple[Output, Input]:
+    """The Output and Input of a grid's infinite-row-model callback: the grid `{"type": grid_type, "gen": n}` (a
+    new search mounts a new generation) asks for a block of rows, read with rows_request, and gets them back."""
+    grid = {"type": grid_type, "gen": MATCH}
+    return Output(grid, "getRowsResponse"), Input(grid, "getRowsRequest")
 
 
 def rows_request(req: Any) -> tuple[int, int, dict[str, Any]]:

@@ -17,11 +17,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash_ag_grid as dag
-from dash import MATCH, Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html
 from flask import Response, request
 
 from dashboard import auth, requests_guard
-from dashboard.components import MAX_START_ROW, rows_request
+from dashboard.components import MAX_START_ROW, rows_io, rows_request
 from dashboard.exports_console import list_csv
 from dashboard.grid_locale import LOCALE_FR
 from dashboard.pages import Callbacks, Page
@@ -286,11 +286,7 @@ def who_options(since, until, login):  # noqa: ANN001, ANN202
     settings = auth.settings_of()
     return _who(settings, principal, Filters.build(since, until, login))
 
-@callbacks(
-    Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
-    Input({"type": GRID_TYPE, "gen": MATCH}, "getRowsRequest"),
-    prevent_initial_call=True,
-)
+@callbacks(*rows_io(GRID_TYPE), prevent_initial_call=True)
 def get_rows(req):  # noqa: ANN001, ANN202
     principal = auth.require_principal(Action.AUDIT)
     settings = auth.settings_of()

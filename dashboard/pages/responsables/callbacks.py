@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import Response, request
 
 from dashboard import auth, requests_guard
 from dashboard.cache import cache
-from dashboard.components import rows_request, simple_table
+from dashboard.components import rows_io, rows_request, simple_table
 from dashboard.exports_console import letters_pdf, list_csv, list_pdf
 from dashboard.pages import Callbacks
 from dashboard.pages.responsables import confirm
@@ -300,11 +300,7 @@ def class_options(uai, selected):  # noqa: ANN001, ANN202
     kept = [c for c in selected if c in names] if isinstance(selected, list) else []
     return [{"label": c, "value": c} for c in names], kept
 
-@callbacks(
-    Output({"type": GRID_TYPE, "gen": MATCH}, "getRowsResponse"),
-    Input({"type": GRID_TYPE, "gen": MATCH}, "getRowsRequest"),
-    prevent_initial_call=True,
-)
+@callbacks(*rows_io(GRID_TYPE), prevent_initial_call=True)
 def get_rows(req):  # noqa: ANN001, ANN202
     principal = auth.require_principal(Action.CONSOLE)
     settings = auth.settings_of()
