@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from collections.abc import Callable
 from datetime import date
 
 from meteocomptes.cli import operator_login
@@ -46,6 +48,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 _operator = operator_login
 
 
+def _refused_exits_2(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """An account operation the store refuses (users.UserError): its French reason on stderr, exit status 2."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        from queries.store.users import UserError
+
+        try:
+            return command(args)
+        except UserError as exc:
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
 def _read_or_generate_password() -> tuple[str, bool]:
     """(password, generated). Piped stdin: its first line; a terminal: a generated one."""
     from queries.store.users import generate_password
@@ -65,17 +83,14 @@ def _settings() -> Settings:
     return s
 
 
+@_refused_exits_2
 def _add(args: argparse.Namespace) -> int:
     from queries.services import accounts
-    from queries.store import audit, users
+    from queries.store import audit
 
     s = _settings()
     password, generated = _read_or_generate_password()
-    try:
-        u = accounts.create_user(s, args.login, args.role, args.scope, args.name, password)
-    except users.UserError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
+    u = accounts.create_user(s, args.login, args.role, args.scope, args.name, password)
     audit.record(s, _operator(), "user_created", targets=[u.login], detail={"role": u.role.value, "perimetre": str(u.scope or "")})
     print(f"Compte « {u.login} » créé ({u.role.value}{', ' + str(u.scope) if u.scope else ''}).")
     if generated:
@@ -83,30 +98,24 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
+@_refused_exits_2
 def _set_active(args: argparse.Namespace) -> int:
     from queries.store import audit, users
 
     s = _settings()
-    try:
-        u = users.set_active(s, args.login, args.active)
-    except users.UserError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
+    u = users.set_active(s, args.login, args.active)
     audit.record(s, _operator(), "user_enabled" if args.active else "user_disabled", targets=[u.login])
     print(f"Compte « {u.login} » {'réactivé' if args.active else 'désactivé'}.")
     return 0
 
 
+@_refused_exits_2
 def _reset(args: argparse.Namespace) -> int:
     from queries.store import audit, users
 
     s = _settings()
     password, generated = _read_or_generate_password()
-    try:
-        u = users.set_password(s, args.login, password)
-    except users.UserError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
+    u = users.set_password(s, args.login, password)
     audit.record(s, _operator(), "user_password_reset", targets=[u.login])
     print(f"Mot de passe de « {u.login} » remplacé ; ses sessions ouvertes sont fermées.")
     if generated:
@@ -127,6 +136,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+@_refused_exits_2
 def _delegate(args: argparse.Namespace) -> int:
     from queries.core.scope import Principal
     from queries.services import accounts
@@ -143,11 +153,7 @@ def _delegate(args: argparse.Namespace) -> int:
         print("Erreur : chef d'établissement introuvable ou désactivé.", file=sys.stderr)
         return 2
     grantor = Principal(chef.id, chef.login, chef.role, chef.scope, chef.display_name)
-    try:
-        d = accounts.grant_delegation(s, grantor, args.delegue, until, date.today())
-    except users.UserError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
+    d = accounts.grant_delegation(s, grantor, args.delegue, until, date.today())
     audit.record(s, grantor, "delegation_granted", targets=[d.delegate_login],
                  detail={"fin": d.end_date.isoformat(), "par": _operator()})
     print(f"Délégation accordée à « {d.delegate_login} » pour {d.uai} jusqu'au {d.end_date:%d/%m/%Y}.")
