@@ -50,6 +50,14 @@ def shot(page, base: str, path: str, out: Path, name: str, errors: list[str], fu
     print(f"{name}: {path}")
 
 
+def first_scope(page, base: str, path: str, level: str) -> str | None:  # noqa: ANN001
+    """The scope of the first drill-down link to a `level` on `path`'s page (`circonscription:974-SUD`…)."""
+    page.goto(base + path)
+    page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
+    m = re.search(rf"scope=({level}:[^&\"]+)", page.content())
+    return m.group(1) if m else None
+
+
 def shrink(path: Path, width: int = 900) -> None:
     """Scale to `width` and a 128-colour palette so the committed PNGs stay small."""
     from PIL import Image
@@ -81,40 +89,24 @@ def main() -> int:
         login(page, args.base, "pilote", "demo-pilote-974")
         page.goto(args.base + "/statistiques")
         page.wait_for_selector("#stats-synthese table", state="attached", timeout=30000)
-        html = page.content()
-        # Discover real codes from the page's own drill-down links.
-        circo = re.search(r"scope=(circonscription:[^&\"]+)", page.content())
+        # Real codes, from the pages' own drill-down links.
         views = [("01-academie", "/statistiques"),
                  ("02-academie-1D", "/statistiques?scope=academie:28&degre=1D"),
                  ("03-academie-2D", "/statistiques?scope=academie:28&degre=2D")]
-        page.goto(args.base + "/statistiques?scope=academie:28&degre=1D")
-        page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
-        circo = re.search(r"scope=(circonscription:[^&\"]+)", page.content())
-        page.goto(args.base + "/statistiques?scope=academie:28&degre=2D")
-        page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
-        etab2d = re.search(r"scope=(etablissement:[^&\"]+)", page.content())
+        circo = first_scope(page, args.base, "/statistiques?scope=academie:28&degre=1D", "circonscription")
+        etab2d = first_scope(page, args.base, "/statistiques?scope=academie:28&degre=2D", "etablissement")
         views.append(("04-departement", "/statistiques?scope=departement:974"))
         if circo:
-            views.append(("05-circonscription", f"/statistiques?scope={circo.group(1)}"))
-            page.goto(args.base + f"/statistiques?scope={circo.group(1)}")
-            page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
-            ecole = re.search(r"scope=(etablissement:[^&\"]+)", page.content())
-            if ecole:
-                views.append(("06-ecole", f"/statistiques?scope={ecole.group(1)}"))
+            views.append(("05-circonscription", f"/statistiques?scope={circo}"))
+            if ecole := first_scope(page, args.base, f"/statistiques?scope={circo}", "etablissement"):
+                views.append(("06-ecole", f"/statistiques?scope={ecole}"))
         if etab2d:
-            views.append(("07-etablissement-2D", f"/statistiques?scope={etab2d.group(1)}"))
-            page.goto(args.base + f"/statistiques?scope={etab2d.group(1)}")
-            page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
-            classe = re.search(r"scope=(classe:[^&\"]+)", page.content())
-            if classe:
-                views.append(("08-classe", f"/statistiques?scope={classe.group(1)}"))
-            views.append(("09-etablissement-par-MEF", f"/statistiques?scope={etab2d.group(1)}&par=mef"))
-            page.goto(args.base + f"/statistiques?scope={etab2d.group(1)}&par=mef")
-            page.wait_for_selector("#stats-children table a", state="attached", timeout=30000)
-            mef = re.search(r"scope=(mef:[^&\"]+)", page.content())
-            if mef:
-                views.append(("10-mef", f"/statistiques?scope={mef.group(1)}"))
-        del html
+            views.append(("07-etablissement-2D", f"/statistiques?scope={etab2d}"))
+            if classe := first_scope(page, args.base, f"/statistiques?scope={etab2d}", "classe"):
+                views.append(("08-classe", f"/statistiques?scope={classe}"))
+            views.append(("09-etablissement-par-MEF", f"/statistiques?scope={etab2d}&par=mef"))
+            if mef := first_scope(page, args.base, f"/statistiques?scope={etab2d}&par=mef", "mef"):
+                views.append(("10-mef", f"/statistiques?scope={mef}"))
         for name, path in views:
             if args.only and args.only not in name:
                 continue
