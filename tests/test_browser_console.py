@@ -9,11 +9,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import re
 from pathlib import Path
 
 import pytest
-from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, free_port, open_logged_in, serve
+from browser_kit import BROWSER_MARKS, chromium, free_port, open_logged_in, serve
 from console_data import COLLEGE, ECOLE, build_warehouse
 
 PASSWORD = "Console-Test-2026!x"
@@ -36,12 +35,11 @@ def live_app(settings):
 
 
 def test_search_open_notify_download(live_app, tmp_path: Path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     from pypdf import PdfReader
 
     url, settings = live_app
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page, errors = open_logged_in(browser, url, "chef.college", PASSWORD, "/responsables")
         expect(page.locator("#resp-count")).to_contain_text("9 lignes (7 comptes)", timeout=20_000)
 
@@ -117,7 +115,6 @@ def test_search_open_notify_download(live_app, tmp_path: Path):
         expect(page.locator("#shell-content")).to_contain_text("sans téléphone portable", timeout=20_000)
         page.screenshot(path=str(tmp_path / "qualite.png"), full_page=True)
         assert not errors, errors
-        browser.close()
 
     from queries.core.scope import Principal, Role, Scope
     from queries.store import audit
@@ -131,7 +128,7 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
     """Filters come back from the URL; an email notification goes through the outbox to a real SMTP server
     (aiosmtpd) via the worker's background sender, and the account shows the message's status."""
     from aiosmtpd.controller import Controller
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from dashboard.app import create_app
     from queries.core.settings import Settings
@@ -153,14 +150,8 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
     users.create_user(s, "chef.mail", "chef", f"etablissement:{COLLEGE}", "Chef", password=PASSWORD)
     with serve(app) as url, contextlib.ExitStack() as stack:
         stack.callback(ctl.stop)  # the SMTP server stops whatever the outcome
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(locale="fr-FR")
-            page.route("**/favicon.ico", lambda route: route.abort())
-            page.goto(f"{url}/login?next=/responsables%3Fetat%3DNON_NOTIFIE%26mail%3Doui")
-            page.fill("input[name=login]", "chef.mail")
-            page.fill("input[name=password]", PASSWORD)
-            page.locator("form button[type=submit]").first.click()
+        with chromium() as browser:
+            page, _ = open_logged_in(browser, url, "chef.mail", PASSWORD, "/responsables?etat=NON_NOTIFIE&mail=oui")
             expect(page.locator("#resp-count")).to_contain_text("2 lignes (2 comptes)", timeout=20_000)
             expect(page.locator("#resp-etats")).to_contain_text("Non notifié")
             assert "etat=NON_NOTIFIE" in page.url and "mail=oui" in page.url
@@ -183,31 +174,13 @@ def test_filters_from_url_and_email_notification_status(settings, tmp_path: Path
             page.locator(".ag-cell[col-id=identifiant]", has_text="s.abbeym12").first.click()
             expect(page.locator("#resp-detail-body")).to_contain_text("Envoyé", timeout=20_000)
             page.screenshot(path=str(tmp_path / "courriel.png"), full_page=True)
-            browser.close()
 
 
 @contextlib.contextmanager
 def _chef_page(url: str, login: str = "chef.college"):  # noqa: ANN202
     """A logged-in Chromium page on the console (1400×1000, French), with the page's script errors collected."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="fr-FR", viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        _login(page, url, login)
-        yield page, errors
-        browser.close()
-
-
-def _login(page, url: str, login: str, nxt: str = "/responsables") -> None:  # noqa: ANN001
-    page.route("**/favicon.ico", lambda route: route.abort())
-    page.goto(f"{url}/login?next={nxt}")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/responsables.*"))
+    with chromium() as browser:
+        yield open_logged_in(browser, url, login, PASSWORD, "/responsables", viewport={"width": 1400, "height": 1000})
 
 
 def test_keyboard_only_opens_an_account(live_app, tmp_path: Path):
@@ -351,19 +324,16 @@ def test_support_grid_fits_1366_with_establishment_column(live_app, tmp_path: Pa
     """At 1366×768, an académie-wide support sees every column (the origin and both dates included) without a
     sideways scroll, the Établissement column (name, UAI on its second line), lines sorted by names across
     establishments, the count as lines and accounts with its explanation, and finds an account by its identifier."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from queries.store import users
 
     url, settings = live_app
     users.create_user(settings, "support.aca", "support", "academie:28", "Support", password=PASSWORD)
     shots = Path(os.environ.get("CONSOLE_SCREENSHOTS", str(tmp_path)))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="fr-FR", viewport={"width": 1366, "height": 768})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        _login(page, url, "support.aca")
+    with chromium() as browser:
+        page, errors = open_logged_in(browser, url, "support.aca", PASSWORD, "/responsables",
+                                      viewport={"width": 1366, "height": 768})
         count = page.locator("#resp-count")
         expect(count).to_contain_text("14 lignes (11 comptes)", timeout=20_000)
         expect(count).to_contain_text("une ligne par élève et responsable")
@@ -394,4 +364,3 @@ def test_support_grid_fits_1366_with_establishment_column(live_app, tmp_path: Pa
         expect(count).to_contain_text("3 lignes (1 compte)", timeout=20_000)
         expect(page.locator(".ag-row .ag-cell[col-id=identifiant]").first).to_have_text("m.abbeym", timeout=20_000)
         assert not errors, errors
-        browser.close()

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, serve
+from browser_kit import BROWSER_MARKS, chromium, open_logged_in, serve
 from console_data import COLLEGE, LYCEE, build_warehouse
 
 from queries import store
@@ -88,25 +88,13 @@ def live_app(settings):
         yield url, settings
 
 
-def _login(page, url: str, login: str) -> None:  # noqa: ANN001
-    page.goto(f"{url}/login?next=/")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/$"))
-
-
 def test_ten_thousand_entries_open_at_once_and_filter(live_app, tmp_path: Path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, _settings = live_app
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="fr-FR", viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.route("**/favicon.ico", lambda route: route.abort())
-        _login(page, url, "support.aca")
+    with chromium() as browser:
+        page, errors = open_logged_in(browser, url, "support.aca", PASSWORD, "/",
+                                      viewport={"width": 1400, "height": 1000})
 
         rows = page.locator("#journal-table .ag-center-cols-container .ag-row")
         t0 = time.perf_counter()
@@ -162,4 +150,3 @@ def test_ten_thousand_entries_open_at_once_and_filter(live_app, tmp_path: Path):
         assert page.locator("#journal-table").get_attribute("aria-label") == "Entrées du journal"
         page.screenshot(path=str(tmp_path / "journal-support-export.png"))
         assert not errors, errors
-        browser.close()

@@ -7,27 +7,20 @@ The login page is rendered by the server (dashboard/auth.py `_login_page`): the 
 from __future__ import annotations
 
 import pytest
-from auth_kit import PASSWORD, add_user, fast_argon2  # noqa: F401
-from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, serve
+from auth_kit import PASSWORD, fast_argon2  # noqa: F401 - fast_argon2: autouse
+from browser_kit import BROWSER_MARKS, chromium, serve_with_account
 
 pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def live(settings):
-    from dashboard.app import create_app
-
-    app = create_app(settings)  # creates the store's tables
-    add_user(settings, "f.chef", "chef", "etablissement:9740501B")
-    with serve(app) as url:
+    with serve_with_account(settings, "f.chef", "chef", "etablissement:9740501B", PASSWORD) as url:
         yield url
 
 
 def test_failed_login_moves_focus_to_the_error_message(live):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(locale="fr-FR")
         page.route("**/favicon.ico", lambda route: route.abort())
         page.goto(f"{live}/login")
@@ -51,4 +44,3 @@ def test_failed_login_moves_focus_to_the_error_message(live):
         page.fill("input[name=password]", PASSWORD)
         page.click("form button[type=submit]")
         page.wait_for_url(f"{live}/")
-        browser.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, serve
+from browser_kit import BROWSER_MARKS, chromium, open_logged_in, serve_with_account
 
 PASSWORD = "Stats-Test-2026!x"
 
@@ -18,29 +18,15 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture
 def live(mini_warehouse):
-    from dashboard.app import create_app
-    from queries.store import users
-
-    app = create_app(mini_warehouse)
-    users.create_user(mini_warehouse, "pilote.stats", "pilote", "academie:28", "Pilote", password=PASSWORD)
-    with serve(app) as url:
+    with serve_with_account(mini_warehouse, "pilote.stats", "pilote", "academie:28", PASSWORD, "Pilote") as url:
         yield url
 
 
 def test_drill_down_url_and_back_forward(live):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="fr-FR")
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.route("**/favicon.ico", lambda route: route.abort())  # it would renew the login form's CSRF cookie
-        page.goto(f"{live}/login?next=/statistiques")
-        page.fill("input[name=login]", "pilote.stats")
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_url(re.compile(r".*/statistiques.*"))
+    with chromium() as browser:
+        page, errors = open_logged_in(browser, live, "pilote.stats", PASSWORD, "/statistiques")
 
         h1 = page.locator("main h1")
         expect(h1).to_contain_text("Académie de La Réunion", timeout=20_000)
@@ -86,4 +72,3 @@ def test_drill_down_url_and_back_forward(live):
         page.go_back()
         expect(h1).not_to_contain_text("1er degré", timeout=20_000)
         assert not errors, errors
-        browser.close()

@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, open_logged_in, serve
+from browser_kit import BROWSER_MARKS, chromium, open_logged_in, serve_with_account
 
 from dashboard import exports_stats
 from dashboard.pages.statistiques import figures as F
@@ -118,22 +118,17 @@ def test_series_csv_rate_column_in_percent():
 
 @pytest.fixture
 def live(mini_warehouse):
-    from dashboard.app import create_app
-    from queries.store import users
-
-    app = create_app(mini_warehouse)
-    users.create_user(mini_warehouse, "pilote.look", "pilote", "academie:28", "Pilote académique", password=PASSWORD)
-    with serve(app) as url:
+    with serve_with_account(mini_warehouse, "pilote.look", "pilote", "academie:28", PASSWORD,
+                            "Pilote académique") as url:
         yield url
 
 
 @BROWSER_MARKS[0]
 @BROWSER_MARKS[1]
 def test_phone_no_sideways_scroll_and_menu_button(live):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page, errors = open_logged_in(browser, live, "pilote.look", PASSWORD, "/statistiques?scope=etablissement:9740501B")
         page.set_viewport_size({"width": 390, "height": 844})
         expect(page.locator("#stats-synthese-table tr.stats-total")).to_be_visible(timeout=30_000)
@@ -162,4 +157,3 @@ def test_phone_no_sideways_scroll_and_menu_button(live):
         expect(page.locator("#shell-nav a", has_text="Statistiques")).to_be_visible()
         expect(page.locator("#shell-user", has_text="Pilote académique")).to_be_visible()
         assert not errors, errors
-        browser.close()

@@ -7,10 +7,9 @@ the real app on each page, « ID not found in layout » for a callback naming a 
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from browser_kit import ARGS, BROWSER_MARKS, CHROMIUM, serve
+from browser_kit import BROWSER_MARKS, chromium, open_logged_in, serve
 
 PASSWORD = "Valid-Test-2026!x"
 
@@ -19,19 +18,11 @@ pytestmark = BROWSER_MARKS
 
 def renderer_errors(app, paths: list[str]) -> dict[str, list]:  # noqa: ANN001
     """Errors in the renderer's store after loading each path as a support user of the académie."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     out = {}
-    with serve(app) as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="fr-FR")
-        # The favicon request would renew the login form's CSRF cookie.
-        page.route("**/favicon.ico", lambda route: route.abort())
-        page.goto(f"{url}/login?next=/")
-        page.fill("input[name=login]", "sup.valid")
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_url(re.compile(r".*/$"))
+    with serve(app) as url, chromium() as browser:
+        page, _ = open_logged_in(browser, url, "sup.valid", PASSWORD, "/")
         for path in paths:
             page.goto(url + path)
             expect(page.locator("main h1").first).to_be_visible(timeout=20_000)
@@ -39,7 +30,6 @@ def renderer_errors(app, paths: list[str]) -> dict[str, list]:  # noqa: ANN001
             state = page.evaluate("JSON.stringify(window.dash_stores[0].getState().error)")
             err = json.loads(state)
             out[path] = err["frontEnd"] + err["backEnd"]
-        browser.close()
     return out
 
 
