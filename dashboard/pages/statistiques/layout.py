@@ -29,6 +29,7 @@ from queries.warehouse import stats_series
 
 PATH = "/statistiques"
 PARAM_ORDER = ("scope", "date", "degre", "from", "to", "par", "semaine", "cible")
+DATE_PARAMS = {"date": "date", "from": "d_from", "to": "d_to", "semaine": "semaine", "cible": "cible"}  # → View field
 LEVEL_LABEL = {
     Level.ACADEMIE: "Académie",
     Level.DEPARTEMENT: "Département",
@@ -55,23 +56,11 @@ class View:
     cible: date | None = None
 
     def params(self) -> dict[str, str]:
-        """Canonical URL parameters: only what differs from the defaults, in a fixed order."""
-        p: dict[str, str] = {"scope": str(self.scope)}
-        if self.date:
-            p["date"] = self.date.isoformat()
-        if self.degre != "ALL":
-            p["degre"] = self.degre
-        if self.d_from:
-            p["from"] = self.d_from.isoformat()
-        if self.d_to:
-            p["to"] = self.d_to.isoformat()
-        if self.par != "classe":
-            p["par"] = self.par
-        if self.semaine:
-            p["semaine"] = self.semaine.isoformat()
-        if self.cible:
-            p["cible"] = self.cible.isoformat()
-        return p
+        """Canonical URL parameters: only what differs from the defaults, in PARAM_ORDER."""
+        p = {name: d.isoformat() for name, field in DATE_PARAMS.items() if (d := getattr(self, field))}
+        p |= {"scope": str(self.scope), "degre": self.degre, "par": self.par}
+        defaults = {"degre": View.degre, "par": View.par}  # the dataclass's defaults
+        return {k: p[k] for k in PARAM_ORDER if k in p and p[k] != defaults.get(k)}
 
     def query(self) -> str:
         return "?" + urlencode(self.params(), safe=":")
@@ -110,8 +99,7 @@ def parse_view(principal: Principal, params: Mapping[str, str], strict: bool = F
         except ScopeError as exc:
             bad(f"Périmètre ignoré : {exc}")
     fields: dict[str, object] = {}
-    for name, key in (("date", "date"), ("from", "d_from"), ("to", "d_to"), ("semaine", "semaine"),
-                      ("cible", "cible")):
+    for name, key in DATE_PARAMS.items():
         if params.get(name):
             try:
                 fields[key] = _date(name, params[name])
