@@ -501,13 +501,20 @@ Votre identifiant : {letter.identifiant}
 # Corrections
 
 
-def normalise_email(value: str) -> str:
-    """A valid email (no DNS look-up), normalised; ActionRefused with the reason in French otherwise."""
+def _given(value: str | None, what: str, limit: int, too_long: str) -> str:
+    """The typed value without surrounding blanks; ActionRefused when it is empty (« <what> vide. ») or longer
+    than `limit` (`too_long`)."""
     v = (value or "").strip()
     if not v:
-        raise ActionRefused("Adresse électronique vide.")
-    if len(v) > 254:
-        raise ActionRefused("Adresse électronique trop longue (254 caractères au plus).")
+        raise ActionRefused(f"{what} vide.")
+    if len(v) > limit:
+        raise ActionRefused(too_long)
+    return v
+
+
+def normalise_email(value: str) -> str:
+    """A valid email (no DNS look-up), normalised; ActionRefused with the reason in French otherwise."""
+    v = _given(value, "Adresse électronique", 254, "Adresse électronique trop longue (254 caractères au plus).")
     if "@" not in v:
         raise ActionRefused(f"Adresse électronique « {v[:60]} » invalide : il manque le caractère « @ ».")
     try:
@@ -525,11 +532,7 @@ def normalise_email(value: str) -> str:
 
 def normalise_mobile(value: str) -> str:
     """A mobile number of France or an overseas region, as E.164; ActionRefused in French otherwise."""
-    v = (value or "").strip()
-    if not v:
-        raise ActionRefused("Numéro de téléphone portable vide.")
-    if len(v) > 30:
-        raise ActionRefused("Numéro de téléphone portable trop long.")
+    v = _given(value, "Numéro de téléphone portable", 30, "Numéro de téléphone portable trop long.")
     seen_fixed = False
     for region in PHONE_REGIONS:
         try:
