@@ -136,3 +136,29 @@ def test_a_callback_with_a_wrong_id_or_property_is_caught(settings):
     add_user(settings, "adm", "admin")
     deps = logged_client(app, "adm").get("/_dash-dependencies").get_json()
     assert unvalidated_targets(app, deps) == ["stats-kpi: absent", "stats-kpis.childern: propriété inconnue"]
+
+
+# ------------------------------------------------------------------------------------------------ home page
+
+
+def test_home_page_names_the_role_and_perimeter(mini_warehouse):
+    """« chef d'établissement, périmètre : Collège Hégésippe Hoarau », never « chef » nor « etablissement:… »."""
+    app = make_app(mini_warehouse)
+    for login, role, scope, role_name, name in (
+        ("pil", "pilote", "academie:28", "pilote académique", "académie de La Réunion"),
+        ("chef", "chef", "etablissement:9740501B", "chef d'établissement", "Collège Hégésippe Hoarau"),
+        ("ien", "ien", "circonscription:974-SUD", "inspecteur de l'Éducation nationale", "circonscription Saint-Pierre Sud"),
+    ):
+        add_user(mini_warehouse, login, role, scope)
+        r = logged_client(app, login).post("/_dash-update-component", json=router_body("/"))
+        content = json.dumps(r.get_json()["response"]["shell-content"], ensure_ascii=False)
+        assert f"{role_name}, périmètre : {name}" in content, content
+        assert scope not in content and f'"{role}"' not in content
+
+
+def test_home_page_without_data_still_names_the_perimeter_in_words(settings):
+    app = make_app(settings)
+    add_user(settings, "chef", "chef", "etablissement:9740501B")
+    r = logged_client(app, "chef").post("/_dash-update-component", json=router_body("/"))
+    content = json.dumps(r.get_json()["response"]["shell-content"], ensure_ascii=False)
+    assert "périmètre : établissement 9740501B" in content and "etablissement:" not in content
