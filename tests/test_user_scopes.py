@@ -4,6 +4,7 @@ cleared after a creation (and kept after a refusal, to be corrected)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -91,3 +92,33 @@ def test_delegation_of_an_establishment_unknown_to_the_warehouse_is_refused(web)
     assert users.active_delegation_uais(settings, users.find_user(settings, "secretaire.s").id, date.today()) == []
     r = logged_client(app, "chef.vrai").post("/_dash-update-component", json=body)
     assert r.status_code == 200 and "Délégation accordée" in text(r)
+
+
+def test_admin_table_names_roles_and_perimeters(web):
+    """The « Rôle » and « Périmètre » columns read « Chef d'établissement », « Collège Hégésippe Hoarau »,
+    « académie de La Réunion »; an account whose perimeter the data no longer knows, « établissement 9749999Z »:
+    never a raw code (« chef », « etablissement:… »)."""
+    from auth_kit import router_body
+
+    settings, app = web
+    add_user(settings, "pil.a", "pilote", "academie:28")
+    add_user(settings, "chef.fantome", "chef", "etablissement:9749999Z")
+    c = logged_client(app, "admin.s")
+    page = c.post("/_dash-update-component", json=router_body("/admin")).get_json()["response"]["shell-content"]
+    created = _create(c, "chef.nouveau", "chef", "etablissement:9740501B")[A.TABLE]["children"]
+
+    def table_of(node: object) -> object:  # the layout's table (the form's hint shows the codes to type)
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == A.TABLE:
+                return node
+            node = list(node.values())
+        if isinstance(node, list):
+            return next((t for t in map(table_of, node) if t is not None), None)
+        return None
+
+    for table in (json.dumps(table_of(page), ensure_ascii=False), json.dumps(created, ensure_ascii=False)):
+        for shown in ("Pilote académique", "Chef d'établissement", "Administrateur", "académie de La Réunion",
+                      "établissement 9749999Z"):
+            assert shown in table, shown
+        assert "academie:" not in table and "etablissement:" not in table and '"chef"' not in table
+    assert "Collège Hégésippe Hoarau" in json.dumps(created, ensure_ascii=False)
