@@ -18,7 +18,7 @@ from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Callbacks, Page
 from queries.core import authz
 from queries.core.authz import Action
-from queries.core.journal_text import default_place
+from queries.core.journal_text import default_place, when
 from queries.core.scope import Principal, Role
 from queries.core.vocab import role_label
 from queries.services import accounts
@@ -48,7 +48,8 @@ class Ids(StrEnum):
 
 
 def _fmt(dt: Any) -> str:
-    return dt.strftime("%d/%m/%Y %H:%M") if dt else "—"
+    """The store's naive UTC shown in Paris (journal_text.when), as every other time on screen."""
+    return when(dt) if dt else "—"
 
 
 def _scope_names(settings: Any, rows: list[users.User]) -> dict[str, str]:
