@@ -255,6 +255,7 @@ def test_csv_is_the_page_with_raw_columns_neutralised_and_capped(env, make_setti
     assert (
         folded[header.index("Première occurrence")]
         and folded[header.index("Périmètre")] == f"etablissement:{COLLEGE}"
+        and folded[header.index("Rôle")] == "chef d'établissement"
     )
     # The support's export names the admin's part? No: the failed sign-in is account management, not theirs.
     assert not any("HYPERLINK" in ";".join(x) for x in body)

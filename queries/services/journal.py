@@ -31,6 +31,7 @@ from queries.core.journal_text import (
 )
 from queries.core.scope import Level, Principal, Role
 from queries.core.settings import Settings
+from queries.core.vocab import role_label
 from queries.services import console
 from queries.store import audit
 from queries.warehouse import catalog
@@ -271,7 +272,7 @@ def _rows(
         if raw:
             row.update(
                 {
-                    "role": e.role or "",
+                    "role": role_label(e.role),  # the one raw column that has a word for each code
                     "perimetre": e.scope or "",
                     "uai": e.uai or "",
                     "cibles": ", ".join(t if shown(e, t) else HIDDEN_TARGET for t in e.targets),
