@@ -201,7 +201,7 @@ def report_pdf(
     pdf.cell(0, 8, t("MétéoComptes — comptes EduConnect des responsables"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(22, 22, 22)
     pdf.set_font(fam, "B", 11)
-    pdf.cell(0, 6, t(f"Périmètre : {label}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "") + f" ({syn.scope})"),
+    pdf.cell(0, 6, t(f"Périmètre : {label}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "")),
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "", 9)
     # A wrapping line: « Dernière mise à jour » may name a load made another day (the line gets longer).

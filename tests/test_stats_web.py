@@ -423,7 +423,8 @@ def test_pdf_report_text(web, monkeypatch):
     reader = PdfReader(io.BytesIO(r.get_data()))
     assert len(reader.pages) == 1
     txt = reader.pages[0].extract_text()
-    for fragment in ("Collège Hégésippe Hoarau", "etablissement:9740501B", "Données du 15/09/2026",
+    assert "Périmètre : Collège Hégésippe Hoarau (9740501B)" in txt and "etablissement:" not in txt  # a name
+    for fragment in ("Données du 15/09/2026",
                      "Dernière mise à jour le ", "Synthèse des comptes responsables", "Établissement",
                      "Taux d'activation", "Comptes par origine"):
         assert fragment in txt, (fragment, txt[:800])
