@@ -399,6 +399,25 @@ def test_csv_exports_parse_back(web):
     assert {x[1] for x in rows[1:]} == {"9740101S", "9740102T"}
 
 
+def test_export_scope_lines_are_names_never_codes(web, monkeypatch):
+    """« Périmètre : Académie de La Réunion — 1er degré », a class with its establishment: no « academie:28 »."""
+    from pypdf import PdfReader
+
+    from dashboard import exports_stats
+
+    monkeypatch.setattr(exports_stats, "_charts_png", lambda figs, **kw: [None] * len(figs))
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    for query, line in (
+        ("scope=academie:28&degre=1D", "Périmètre : Académie de La Réunion — 1er degré"),
+        (f"scope=classe:{CHEF_UAI}:3EME B", f"Périmètre : Classe 3EME B — Collège Hégésippe Hoarau ({CHEF_UAI})"),
+    ):
+        scope = next(x[0] for x in _csv(c.get(f"/export/stats/synthese.csv?{query}")) if x and x[0].startswith("Pér"))
+        pdf = PdfReader(io.BytesIO(c.get(f"/export/stats/rapport.pdf?{query}").get_data())).pages[0].extract_text()
+        for shown in (scope, pdf):
+            assert line in shown and "academie:" not in shown and "classe:" not in shown, shown[:300]
+
+
 def test_exports_are_scoped_and_rate_limited(web, mini_warehouse):
     s, app = web
     c = logged_client(app, "chef.test")

@@ -60,6 +60,14 @@ class ScopeInfo:
     academie: str
     cov: str = COV  # coverage answering the scope ('uai:<UAI>' for console exports)
 
+    @property
+    def export_label(self) -> str:
+        """The label with its establishment for a class or MEF (« Classe 3A — Collège X (9740001A) »): an export
+        has no breadcrumb to say where the class is."""
+        if self.scope.sub is None or len(self.chain) < 2:
+            return self.label
+        return f"{self.label} — {self.chain[-2].label}"
+
 
 @dataclass(frozen=True)
 class ChildSpec:
