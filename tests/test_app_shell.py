@@ -28,13 +28,33 @@ def test_healthz_reports_the_data_date(mini_warehouse):
 
 
 def test_every_page_states_the_data_date(mini_warehouse):
+    """The mini snapshots (dated 2026) were loaded today: the header says so, with that load's time, rather than
+    pairing 15/09/2026 with a time of another day."""
+    from queries import warehouse
+
+    loaded = warehouse.data_info(mini_warehouse).ingested_at
+    header = f"Données du 15/09/2026, chargées le {loaded:%d/%m/%Y} à {loaded:%H:%M}"
     app = make_app(mini_warehouse)
     add_user(mini_warehouse, "pil", "pilote", "academie:28")
     c = logged_client(app, "pil")
     for path in ("/", "/statistiques", "/qualite"):
         r = c.post("/_dash-update-component", json=router_body(path))
         assert r.status_code == 200
-        assert "Données du 15/09/2026 à " in json.dumps(r.get_json(), ensure_ascii=False), path
+        assert r.get_json()["response"]["shell-data-date"]["children"] == header, path
+
+
+def test_the_header_time_belongs_to_the_data_date_shown():
+    from datetime import date, datetime
+
+    from queries.warehouse import Coverage, DataInfo
+
+    same_day = DataInfo(date(2026, 9, 15), datetime(2026, 9, 15, 19, 46))
+    assert same_day.label() == "Données du 15/09/2026 à 19:46"
+    next_morning = DataInfo(date(2026, 9, 15), datetime(2026, 9, 16, 6, 10))
+    assert next_morning.label() == "Données du 15/09/2026, chargées le 16/09/2026 à 06:10"
+    assert Coverage(next_morning, (same_day,)).label() == (
+        "Données du 15/09/2026, chargées le 16/09/2026 à 06:10 — plus 1 établissement (export console)"
+    )
 
 
 def test_a_refused_page_is_audited(mini_warehouse):
