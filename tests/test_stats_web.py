@@ -127,6 +127,8 @@ def test_layout_refuses_out_of_remit_and_audits(web):
     c = logged_client(app, "chef.test")
     body = text(post(c, router_body("/statistiques", "?scope=etablissement:9740601K")))
     assert "Accès refusé" in body
+    # The scope asked for, in words, and not named (its name would tell that it exists).
+    assert "(établissement 9740601K)" in body and "etablissement:" not in body and "Roussin" not in body
     body = text(post(c, router_body("/statistiques", "?scope=academie:28")))
     assert "Accès refusé" in body
     with engine(s).connect() as con:
