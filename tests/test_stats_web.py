@@ -118,6 +118,13 @@ def test_layout_through_the_router(web):
     assert "n'est pas une date" in body and "Degré" in body
 
 
+def test_own_scope_unknown_to_the_data_is_told_in_words(web):
+    s, app = web
+    add_user(s, "chef.parti", "chef", "etablissement:9749999Z")
+    body = text(post(logged_client(app, "chef.parti"), router_body("/statistiques")))
+    assert "établissement 9749999Z" in body and "etablissement:" not in body, body[:600]
+
+
 def test_layout_refuses_out_of_remit_and_audits(web):
     import sqlalchemy as sa
 
