@@ -24,6 +24,7 @@ from dashboard.pages.statistiques.layout import View, ViewError, parse_view
 from queries import warehouse
 from queries.core.authz import Action
 from queries.core.formats import csv_pct, csv_pts, csv_text, fmt_date, fmt_int, fmt_pct, fmt_pts
+from queries.core.journal_text import default_place
 from queries.core.scope import Principal
 from queries.core.settings import Settings
 from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
@@ -53,8 +54,8 @@ def synthese_csv(syn: stats.Synthese, label: str | None = None) -> str:
     cols = list(SYNTHESE_COLUMNS)
     rows = [[origine_label(str(r["origine"])), *[int(r[c]) for c in cols[1:]]] for r in syn.rows]  # type: ignore[call-overload]
     rows.append([])
-    # The scope's name for the reader, its code for a machine (never the code alone).
-    name = f"{label} ({syn.scope})" if label else str(syn.scope)
+    # The scope's name (check_scope's); its level and code in words when there is none at hand.
+    name = label or default_place(str(syn.scope))
     rows.append([f"Périmètre : {name}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "")])
     rows.append([syn.derniere_mise_a_jour()])
     return csv_text([SYNTHESE_COLUMNS[c] for c in cols], rows)
@@ -201,7 +202,7 @@ def report_pdf(
     pdf.cell(0, 8, t("MétéoComptes — comptes EduConnect des responsables"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(22, 22, 22)
     pdf.set_font(fam, "B", 11)
-    pdf.cell(0, 6, t(f"Périmètre : {label}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "") + f" ({syn.scope})"),
+    pdf.cell(0, 6, t(f"Périmètre : {label}" + (f" — {DEGRES[syn.degre]}" if syn.degre else "")),
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "", 9)
     # A wrapping line: « Dernière mise à jour » may name a load made another day (the line gets longer).
@@ -310,7 +311,7 @@ def _name(view: View, what: str, s: date, ext: str) -> str:
 def synthese_route():  # noqa: ANN201
     settings, principal, view, info, s = _prepare("synthese.csv")
     syn = stats.synthese(settings, principal, view.scope, s, None if view.degre == "ALL" else view.degre)
-    return _file(synthese_csv(syn, info.label).encode("utf-8"), "text/csv", _name(view, "synthese", s, "csv"))
+    return _file(synthese_csv(syn, info.export_label).encode("utf-8"), "text/csv", _name(view, "synthese", s, "csv"))
 
 
 @bp.get("/series.csv")
@@ -334,7 +335,7 @@ def report_route():  # noqa: ANN201
     syn = stats.synthese(settings, principal, view.scope, s, None if view.degre == "ALL" else view.degre)
     k = stats_series.kpis(settings, principal, view.scope, view.degre, s)
     df, d_from, d_to = D.evolution(settings, principal, view, s)
-    pdf = report_pdf(syn, info.label, k, df, d_from, d_to)
+    pdf = report_pdf(syn, info.export_label, k, df, d_from, d_to)
     return _file(pdf, "application/pdf", _name(view, "rapport", s, "pdf"))
 
 

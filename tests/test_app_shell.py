@@ -28,13 +28,33 @@ def test_healthz_reports_the_data_date(mini_warehouse):
 
 
 def test_every_page_states_the_data_date(mini_warehouse):
+    """The mini snapshots (dated 2026) were loaded today: the header says so, with that load's time, rather than
+    pairing 15/09/2026 with a time of another day."""
+    from queries import warehouse
+
+    loaded = warehouse.data_info(mini_warehouse).ingested_at
+    header = f"Données du 15/09/2026, chargées le {loaded:%d/%m/%Y} à {loaded:%H:%M}"
     app = make_app(mini_warehouse)
     add_user(mini_warehouse, "pil", "pilote", "academie:28")
     c = logged_client(app, "pil")
     for path in ("/", "/statistiques", "/qualite"):
         r = c.post("/_dash-update-component", json=router_body(path))
         assert r.status_code == 200
-        assert "Données du 15/09/2026 à " in json.dumps(r.get_json(), ensure_ascii=False), path
+        assert r.get_json()["response"]["shell-data-date"]["children"] == header, path
+
+
+def test_the_header_time_belongs_to_the_data_date_shown():
+    from datetime import date, datetime
+
+    from queries.warehouse import Coverage, DataInfo
+
+    same_day = DataInfo(date(2026, 9, 15), datetime(2026, 9, 15, 19, 46))
+    assert same_day.label() == "Données du 15/09/2026 à 19:46"
+    next_morning = DataInfo(date(2026, 9, 15), datetime(2026, 9, 16, 6, 10))
+    assert next_morning.label() == "Données du 15/09/2026, chargées le 16/09/2026 à 06:10"
+    assert Coverage(next_morning, (same_day,)).label() == (
+        "Données du 15/09/2026, chargées le 16/09/2026 à 06:10 — plus 1 établissement (export console)"
+    )
 
 
 def test_a_refused_page_is_audited(mini_warehouse):
@@ -136,3 +156,29 @@ def test_a_callback_with_a_wrong_id_or_property_is_caught(settings):
     add_user(settings, "adm", "admin")
     deps = logged_client(app, "adm").get("/_dash-dependencies").get_json()
     assert unvalidated_targets(app, deps) == ["stats-kpi: absent", "stats-kpis.childern: propriété inconnue"]
+
+
+# ------------------------------------------------------------------------------------------------ home page
+
+
+def test_home_page_names_the_role_and_perimeter(mini_warehouse):
+    """« chef d'établissement, périmètre : Collège Hégésippe Hoarau », never « chef » nor « etablissement:… »."""
+    app = make_app(mini_warehouse)
+    for login, role, scope, role_name, name in (
+        ("pil", "pilote", "academie:28", "pilote académique", "académie de La Réunion"),
+        ("chef", "chef", "etablissement:9740501B", "chef d'établissement", "Collège Hégésippe Hoarau"),
+        ("ien", "ien", "circonscription:974-SUD", "inspecteur de l'Éducation nationale", "circonscription Saint-Pierre Sud"),
+    ):
+        add_user(mini_warehouse, login, role, scope)
+        r = logged_client(app, login).post("/_dash-update-component", json=router_body("/"))
+        content = json.dumps(r.get_json()["response"]["shell-content"], ensure_ascii=False)
+        assert f"{role_name}, périmètre : {name}" in content, content
+        assert scope not in content and f'"{role}"' not in content
+
+
+def test_home_page_without_data_still_names_the_perimeter_in_words(settings):
+    app = make_app(settings)
+    add_user(settings, "chef", "chef", "etablissement:9740501B")
+    r = logged_client(app, "chef").post("/_dash-update-component", json=router_body("/"))
+    content = json.dumps(r.get_json()["response"]["shell-content"], ensure_ascii=False)
+    assert "périmètre : établissement 9740501B" in content and "etablissement:" not in content

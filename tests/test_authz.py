@@ -64,3 +64,10 @@ def test_statistics_refuse_a_missing_principal(mini_warehouse):
     with pytest.raises(AccessDenied):
         synthese(mini_warehouse, None, ACAD)  # type: ignore[arg-type]
     assert synthese(mini_warehouse, SYSTEM, ACAD).total["comptes"] > 0
+
+
+def test_a_refusal_names_the_role_in_words():
+    """The message is the Journal's reason for the refusal: « chef d'établissement », not « chef »."""
+    head = Principal(1, "c", Role.CHEF, Scope.parse("etablissement:9740001A"))
+    with pytest.raises(AccessDenied, match="action admin refusée \\(chef d'établissement\\)"):
+        require(head, Action.ADMIN)

@@ -225,6 +225,8 @@ def test_layout_names_the_scope_and_hides_the_empty_panel(env):
     assert lay.scope_label(settings, chef) == f"Collège Bois de Nèfles ({COLLEGE})"
     sup = Principal(997, "z", Role.SUPPORT, Scope.parse("academie:28"))
     assert lay.scope_label(settings, sup) == "Académie de La Réunion"
+    gone = Principal(996, "g", Role.CHEF, Scope.parse("etablissement:9749999Z"))  # unknown to the data
+    assert lay.scope_label(settings, gone) == "établissement 9749999Z"
     panel = lay.detail_panel()
     content = next(ch for ch in panel.children if getattr(ch, "id", None) == Ids.D_CONTENT)
     hint = next(ch for ch in panel.children if getattr(ch, "id", None) == Ids.D_HINT)

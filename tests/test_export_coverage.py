@@ -119,7 +119,7 @@ def test_newer_full_snapshot_takes_precedence(settings, tmp_path) -> None:
     assert wh_rows(settings, "SELECT DISTINCT cov FROM console_all WHERE uai = '9740501B'") == [("full",)]
     assert not {r["rid"] for r in before} & {r["rid"] for r in after.rows}
     assert warehouse.coverage(settings).exports == ()
-    assert warehouse.coverage(settings).label().startswith("Données du 15/09/2026 à ")
+    assert warehouse.coverage(settings).label().startswith("Données du 15/09/2026")
 
 
 # --------------------------------------------------------------------------------------- refused, with reasons
@@ -183,7 +183,7 @@ def test_header_and_healthz_state_the_coverage(only_export, fast_argon2) -> None
 
 def test_header_beside_full_snapshots(mini_and_export) -> None:
     label = warehouse.coverage(mini_and_export).label()
-    assert label.startswith("Données du 15/09/2026 à ") and label.endswith(
+    assert label.startswith("Données du 15/09/2026") and label.endswith(
         " — plus 1 établissement (export console)"
     )
 

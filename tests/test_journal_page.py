@@ -180,6 +180,23 @@ def test_the_head_reads_sentences_with_names_and_its_searches_folded(env):
     assert len(journal(c, since="", target="m.abbeym")[1]) == 1
 
 
+def test_a_refused_perimeter_is_named_within_the_remit_and_never_shown_as_a_code(env):
+    """A head asks for another establishment's statistics: the académie reads the refusal with the establishment's
+    name, the head reads that an attempt was refused (no name of the other establishment), and nobody « etablissement:… »."""
+    settings, app = env
+    college = logged_client(app, "chef.college")
+    assert college.get(f"/export/stats/synthese.csv?scope=etablissement:{LYCEE}").status_code == 403
+    _, rows = journal(logged_client(app, "support.aca"), outcome="denied")
+    refused = [r["entree"] for r in rows if r["action"] == "Accès refusé"]
+    assert refused and any("Lycée Jean Joly" in t for t in refused), refused
+    _, rows = journal(college, outcome="denied")
+    blob = json.dumps(rows, ensure_ascii=False)
+    assert rows and "Lycée Jean Joly" not in blob and LYCEE not in blob
+    for reader in ("support.aca", "chef.college"):
+        blob = json.dumps(journal(logged_client(app, reader), since="")[1], ensure_ascii=False)
+        assert "etablissement:" not in blob and "academie:" not in blob, reader
+
+
 def test_support_filters_in_sql(env):
     settings, app = env
     c = logged_client(app, "support.aca")
@@ -238,6 +255,7 @@ def test_csv_is_the_page_with_raw_columns_neutralised_and_capped(env, make_setti
     assert (
         folded[header.index("Première occurrence")]
         and folded[header.index("Périmètre")] == f"etablissement:{COLLEGE}"
+        and folded[header.index("Rôle")] == "chef d'établissement"
     )
     # The support's export names the admin's part? No: the failed sign-in is account management, not theirs.
     assert not any("HYPERLINK" in ";".join(x) for x in body)

@@ -75,6 +75,23 @@ def test_no_raw_perimeter_code_ever():
     )
 
 
+def test_a_refusal_reason_names_its_perimeters():
+    """An AccessDenied message quoted as the reason (« Le périmètre etablissement:… dépasse le vôtre ») reads with
+    names, or level and code in words: the académie and the admin read refused attempts in full."""
+    pilote = Event(at=AT, action="forbidden", outcome="denied", login="p.aca", name="P", role="pilote",
+                   actor_scope="academie:28",
+                   detail={"chemin": "/_dash-update-component", "perimetre": "etablissement:9740001A",
+                           "raison": "Le périmètre etablissement:9740001A ne fait pas partie du vôtre (academie:28)."})
+    text = sentence(pilote, "Accès refusé", place)
+    assert "Le périmètre Collège Bois de Nèfles ne fait pas partie du vôtre (académie de La Réunion)." in text
+    other = Event(at=AT, action="login_failed", outcome="denied", detail={"raison": "classe:9740099Z:3A ; mef:X1:Y"},
+                  login="x")
+    text = sentence(other, "Connexion", place)
+    assert "classe 3A (établissement 9740099Z) ; MEF Y (établissement X1)" in text
+    for code in ("etablissement:", "academie:", "classe:", "mef:"):
+        assert code not in sentence(pilote, "Accès refusé", place) + text
+
+
 def test_targets_outside_the_remit_are_counted_not_named():
     assert accounts(["a"], 0) == "le compte a"
     assert accounts(["a", "b"], 1) == "les comptes a, b et 1 compte hors de votre périmètre"

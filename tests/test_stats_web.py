@@ -118,6 +118,13 @@ def test_layout_through_the_router(web):
     assert "n'est pas une date" in body and "Degré" in body
 
 
+def test_own_scope_unknown_to_the_data_is_told_in_words(web):
+    s, app = web
+    add_user(s, "chef.parti", "chef", "etablissement:9749999Z")
+    body = text(post(logged_client(app, "chef.parti"), router_body("/statistiques")))
+    assert "établissement 9749999Z" in body and "etablissement:" not in body, body[:600]
+
+
 def test_layout_refuses_out_of_remit_and_audits(web):
     import sqlalchemy as sa
 
@@ -127,6 +134,8 @@ def test_layout_refuses_out_of_remit_and_audits(web):
     c = logged_client(app, "chef.test")
     body = text(post(c, router_body("/statistiques", "?scope=etablissement:9740601K")))
     assert "Accès refusé" in body
+    # The scope asked for, in words, and not named (its name would tell that it exists).
+    assert "(établissement 9740601K)" in body and "etablissement:" not in body and "Roussin" not in body
     body = text(post(c, router_body("/statistiques", "?scope=academie:28")))
     assert "Accès refusé" in body
     with engine(s).connect() as con:
@@ -419,6 +428,25 @@ def test_csv_exports_parse_back(web):
     assert {x[1] for x in rows[1:]} == {"9740101S", "9740102T"}
 
 
+def test_export_scope_lines_are_names_never_codes(web, monkeypatch):
+    """« Périmètre : Académie de La Réunion — 1er degré », a class with its establishment: no « academie:28 »."""
+    from pypdf import PdfReader
+
+    from dashboard import exports_stats
+
+    monkeypatch.setattr(exports_stats, "_charts_png", lambda figs, **kw: [None] * len(figs))
+    s, app = web
+    c = logged_client(app, "pilote.test")
+    for query, line in (
+        ("scope=academie:28&degre=1D", "Périmètre : Académie de La Réunion — 1er degré"),
+        (f"scope=classe:{CHEF_UAI}:3EME B", f"Périmètre : Classe 3EME B — Collège Hégésippe Hoarau ({CHEF_UAI})"),
+    ):
+        scope = next(x[0] for x in _csv(c.get(f"/export/stats/synthese.csv?{query}")) if x and x[0].startswith("Pér"))
+        pdf = PdfReader(io.BytesIO(c.get(f"/export/stats/rapport.pdf?{query}").get_data())).pages[0].extract_text()
+        for shown in (scope, pdf):
+            assert line in shown and "academie:" not in shown and "classe:" not in shown, shown[:300]
+
+
 def test_exports_are_scoped_and_rate_limited(web, mini_warehouse):
     s, app = web
     c = logged_client(app, "chef.test")
@@ -443,7 +471,8 @@ def test_pdf_report_text(web, monkeypatch):
     reader = PdfReader(io.BytesIO(r.get_data()))
     assert len(reader.pages) == 1
     txt = reader.pages[0].extract_text()
-    for fragment in ("Collège Hégésippe Hoarau", "etablissement:9740501B", "Données du 15/09/2026",
+    assert "Périmètre : Collège Hégésippe Hoarau (9740501B)" in txt and "etablissement:" not in txt  # a name
+    for fragment in ("Données du 15/09/2026",
                      "Dernière mise à jour le ", "Synthèse des comptes responsables", "Établissement",
                      "Taux d'activation", "Comptes par origine"):
         assert fragment in txt, (fragment, txt[:800])

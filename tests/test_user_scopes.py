@@ -4,10 +4,11 @@ cleared after a creation (and kept after a refusal, to be corrected)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
-from auth_kit import add_user, logged_client, make_app, text
+from auth_kit import add_user, logged_client, make_app, router_body, text
 
 from dashboard.pages.admin import Ids as A
 from dashboard.pages.delegations import Ids as D
@@ -91,3 +92,49 @@ def test_delegation_of_an_establishment_unknown_to_the_warehouse_is_refused(web)
     assert users.active_delegation_uais(settings, users.find_user(settings, "secretaire.s").id, date.today()) == []
     r = logged_client(app, "chef.vrai").post("/_dash-update-component", json=body)
     assert r.status_code == 200 and "Délégation accordée" in text(r)
+
+
+def test_admin_table_names_roles_and_perimeters(web):
+    """The « Rôle » and « Périmètre » columns read « Chef d'établissement », « Collège Hégésippe Hoarau »,
+    « académie de La Réunion »; an account whose perimeter the data no longer knows, « établissement 9749999Z »:
+    never a raw code (« chef », « etablissement:… »)."""
+    settings, app = web
+    add_user(settings, "pil.a", "pilote", "academie:28")
+    add_user(settings, "chef.fantome", "chef", "etablissement:9749999Z")
+    c = logged_client(app, "admin.s")
+    page = c.post("/_dash-update-component", json=router_body("/admin")).get_json()["response"]["shell-content"]
+    created = _create(c, "chef.nouveau", "chef", "etablissement:9740501B")[A.TABLE]["children"]
+
+    def table_of(node: object) -> object:  # the layout's table (the form's hint shows the codes to type)
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == A.TABLE:
+                return node
+            node = list(node.values())
+        if isinstance(node, list):
+            return next((t for t in map(table_of, node) if t is not None), None)
+        return None
+
+    for table in (json.dumps(table_of(page), ensure_ascii=False), json.dumps(created, ensure_ascii=False)):
+        for shown in ("Pilote académique", "Chef d'établissement", "Administrateur", "académie de La Réunion",
+                      "établissement 9749999Z"):
+            assert shown in table, shown
+        assert "academie:" not in table and "etablissement:" not in table and '"chef"' not in table
+    assert "Collège Hégésippe Hoarau" in json.dumps(created, ensure_ascii=False)
+
+
+def test_admin_table_shows_the_last_login_in_paris_time(web):
+    """The store keeps naive UTC: 06:30 UTC in September is 08:30 in Paris."""
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    from queries.store import engine
+
+    settings, app = web
+    add_user(settings, "pil.t", "pilote", "academie:28")
+    with engine(settings).begin() as con:
+        con.execute(sa.update(users.users).where(users.users.c.login == "pil.t")
+                    .values(last_login_at=datetime(2026, 9, 15, 6, 30)))
+    c = logged_client(app, "admin.s")
+    page = text(c.post("/_dash-update-component", json=router_body("/admin")))
+    assert "15/09/2026 08:30" in page and "15/09/2026 06:30" not in page

@@ -7,16 +7,19 @@ from collections.abc import Mapping
 from dash import dcc, html
 
 from dashboard.pages import Page
-from queries.core.scope import Principal, Role
+from queries.core.journal_text import default_place
+from queries.core.scope import Principal
+from queries.core.vocab import role_label
+from queries.warehouse import catalog
 
-ROLE_LABEL = {
-    Role.PILOTE: "Pilote académique",
-    Role.IEN: "Inspecteur de l'Éducation nationale (IEN)",
-    Role.CHEF: "Chef d'établissement / directeur d'école",
-    Role.DELEGUE: "Personnel délégué",
-    Role.SUPPORT: "Assistance académique",
-    Role.ADMIN: "Administrateur",
-}
+
+def scope_name(principal: Principal) -> str:
+    """The principal's own perimeter by name (« académie de La Réunion »), read within that perimeter; its level
+    and code in words when the warehouse cannot tell (no data yet), never « academie:28 »."""
+    from dashboard.auth import settings_of
+
+    own = str(principal.scope)
+    return catalog.scope_names(settings_of(), [own], principal.scope).get(own) or default_place(own)
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
@@ -31,12 +34,9 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
         [
             html.H1("Bienvenue sur MétéoComptes"),
             html.P(
-                [
-                    f"Connecté en tant que {principal.display_name or principal.login} — ",
-                    ROLE_LABEL.get(principal.role, principal.role.value),
-                    f", périmètre {principal.scope}" if principal.scope else "",
-                    ".",
-                ]
+                f"Connecté en tant que {principal.display_name or principal.login} — {role_label(principal.role.value)}"
+                + (f", périmètre : {scope_name(principal)}" if principal.scope else "")
+                + "."
             ),
             html.P("Vous pouvez :"),
             html.Ul(links),

@@ -18,18 +18,18 @@ from dashboard.auth import require_principal, settings_of
 from dashboard.pages import Callbacks, Page
 from queries.core import authz
 from queries.core.authz import Action
+from queries.core.journal_text import default_place, when
 from queries.core.scope import Principal, Role
+from queries.core.vocab import role_label
 from queries.services import accounts
 from queries.store import audit, users
+from queries.warehouse import catalog
 
-ROLE_LABEL = {
-    Role.PILOTE: "Pilote académique",
-    Role.IEN: "IEN",
-    Role.CHEF: "Chef d'établissement / directeur",
-    Role.DELEGUE: "Personnel délégué",
-    Role.SUPPORT: "Assistance académique",
-    Role.ADMIN: "Administrateur",
-}
+
+def _role(role: Role) -> str:
+    """« Chef d'établissement »: the one vocabulary of roles, capitalised for a cell or a list."""
+    text = role_label(role.value)
+    return text[:1].upper() + text[1:]
 
 
 class Ids(StrEnum):
@@ -48,16 +48,24 @@ class Ids(StrEnum):
 
 
 def _fmt(dt: Any) -> str:
-    return dt.strftime("%d/%m/%Y %H:%M") if dt else "—"
+    """The store's naive UTC shown in Paris (journal_text.when), as every other time on screen."""
+    return when(dt) if dt else "—"
 
 
-def users_table(rows: list[users.User]) -> html.Div:
+def _scope_names(settings: Any, rows: list[users.User]) -> dict[str, str]:
+    """Every account's perimeter by name (the admin's remit is every perimeter: no `within`)."""
+    return catalog.scope_names(settings, {str(u.scope) for u in rows if u.scope}, None)
+
+
+def users_table(rows: list[users.User], names: Mapping[str, str] | None = None) -> html.Div:
+    """`names`: the perimeters' names (_scope_names); one without a name reads « établissement 9740001A »."""
+    names = names or {}
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in
                                ("Identifiant", "Nom", "Rôle", "Périmètre", "État", "Origine", "Dernière connexion")]))
     body = html.Tbody([
         html.Tr([
-            html.Td(u.login), html.Td(u.display_name), html.Td(ROLE_LABEL.get(u.role, u.role.value)),
-            html.Td(str(u.scope) if u.scope else "—"),
+            html.Td(u.login), html.Td(u.display_name), html.Td(_role(u.role)),
+            html.Td(names.get(str(u.scope)) or default_place(str(u.scope)) if u.scope else "—"),
             html.Td(html.P("actif" if u.active else "désactivé",
                            className="fr-badge fr-badge--sm " + ("fr-badge--success" if u.active else "fr-badge--error"))),
             html.Td("portail" if u.source == "portail" else "local"), html.Td(_fmt(u.last_login_at)),
@@ -68,7 +76,7 @@ def users_table(rows: list[users.User]) -> html.Div:
 
 
 def _options(rows: list[users.User]) -> list[dict[str, str]]:
-    return [{"label": f"{u.login} — {u.display_name or ROLE_LABEL.get(u.role, u.role.value)}", "value": u.login} for u in rows]
+    return [{"label": f"{u.login} — {u.display_name or _role(u.role)}", "value": u.login} for u in rows]
 
 
 def _alert(kind: str, text: str | list) -> html.Div:
@@ -84,20 +92,22 @@ def _input(label: str, id_: str, hint: str = "", **kw: Any) -> html.Div:
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
-    return body(users.list_users(settings_of()))
+    settings = settings_of()
+    rows = users.list_users(settings)
+    return body(rows, _scope_names(settings, rows))
 
 
-def body(rows: list[users.User]) -> html.Div:
+def body(rows: list[users.User], names: Mapping[str, str] | None = None) -> html.Div:
     return html.Div([
         html.H1("Administration des comptes"),
-        html.Div(users_table(rows), id=Ids.TABLE),
+        html.Div(users_table(rows, names), id=Ids.TABLE),
         html.H2("Créer un compte", className="fr-mt-4w"),
         html.Div([
             html.Div(_input("Identifiant", Ids.LOGIN, "2 à 64 caractères : lettres, chiffres, . _ - @", type="text", maxLength=64), className="fr-col-12 fr-col-md-6"),
             html.Div(_input("Nom affiché", Ids.NAME, type="text", maxLength=120), className="fr-col-12 fr-col-md-6"),
             html.Div([
                 html.Label("Rôle", className="fr-label", htmlFor=Ids.ROLE),
-                dcc.Dropdown(id=Ids.ROLE, options=[{"label": ROLE_LABEL[r], "value": r.value} for r in Role], clearable=False, value=Role.CHEF.value),
+                dcc.Dropdown(id=Ids.ROLE, options=[{"label": _role(r), "value": r.value} for r in Role], clearable=False, value=Role.CHEF.value),
             ], className="fr-col-12 fr-col-md-6"),
             html.Div(_input("Périmètre", Ids.SCOPE, "ex. etablissement:9740001A, circonscription:CODE, academie:28 ; vide pour admin et délégué",
                             type="text", maxLength=100), className="fr-col-12 fr-col-md-6"),
@@ -137,11 +147,11 @@ def manage(_a: int | None, _d: int | None, _e: int | None, _r: int | None, login
     if action == Ids.ADD:
         msg, created = _add(settings, p, login, name, role, scope)
         rows = users.list_users(settings)
-        return msg, no_update, users_table(rows), _options(rows), *(("", "", "") if created else keep)
+        return msg, no_update, users_table(rows, _scope_names(settings, rows)), _options(rows), *(("", "", "") if created else keep)
     if action in (Ids.DISABLE, Ids.ENABLE, Ids.RESET):
         msg = _act(settings, p, action, target)
         rows = users.list_users(settings)
-        return no_update, msg, users_table(rows), _options(rows), *keep
+        return no_update, msg, users_table(rows, _scope_names(settings, rows)), _options(rows), *keep
     return no_update, no_update, no_update, no_update, *keep
 
 

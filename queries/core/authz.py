@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from queries.core.scope import AccessDenied, Principal, Role, Scope
+from queries.core.vocab import role_label
 
 
 class Action(StrEnum):
@@ -66,6 +67,6 @@ def allowed(principal: object, action: Action, resource: Scope | None = None) ->
 def require(principal: object, action: Action, resource: Scope | None = None) -> Caller:
     """The principal, when allowed; AccessDenied (→ 403 and a `denied` audit row at the web edge) otherwise."""
     if not allowed(principal, action, resource):
-        who = principal.role.value if isinstance(principal, Principal) else "inconnu"
+        who = role_label(principal.role.value) if isinstance(principal, Principal) else "inconnu"  # read in the Journal
         raise AccessDenied(f"action {action.value} refusée ({who}" + (f", périmètre {resource})" if resource else ")"))
     return principal  # type: ignore[return-value]

@@ -11,6 +11,7 @@ Times are stored as naive UTC (core/clock.py) and shown in Europe/Paris, `JJ/MM/
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,6 +28,13 @@ HIDDEN_DETAIL = "détail réservé à l'assistance académique et à l'administr
 MAX_NAMED_TARGETS = 5
 
 Place = Callable[[str | None], str]
+
+# A perimeter written into a free-text reason (an AccessDenied message: « Le périmètre etablissement:9740001A … »):
+# the reader sees it named like any other (queries.core.scope.Scope's codes; a class or MEF up to a space).
+SCOPE_IN_TEXT = re.compile(
+    r"\b(?:(?:academie|departement|circonscription|etablissement):[0-9A-Za-z_\-]{1,20}"
+    r"|(?:classe|mef):[0-9A-Za-z_\-]{1,20}:[^\s:,;()]{1,40})"
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,16 @@ def default_place(scope: str | None) -> str:
     if level == "mef":
         return f"MEF {sub} (établissement {code})"
     return f"{words.get(level, level)} {code}".strip()
+
+
+def scopes_in(text: object) -> list[str]:
+    """The perimeters a free text names in code (for the caller's look-up of their names)."""
+    return SCOPE_IN_TEXT.findall(text) if isinstance(text, str) else []
+
+
+def named(text: object, place: Place) -> str:
+    """A free text with the perimeters it names in code told by `place`: « Le périmètre Collège X … »."""
+    return SCOPE_IN_TEXT.sub(lambda m: place(m.group(0)), str(text))
 
 
 def parse_detail(detail: Mapping[str, Any] | str | None) -> dict[str, Any]:
@@ -219,7 +237,7 @@ def _done(ev: Event, d: Mapping[str, Any], place: Place) -> str:
     if a == "logout":
         return "s'est déconnecté(e)"
     if a == "session_expired":
-        return "a vu sa session expirer" + (f" ({d['raison']})" if d.get("raison") else "")
+        return "a vu sa session expirer" + (f" ({named(d['raison'], place)})" if d.get("raison") else "")
     if a == "user_created":
         role = role_label(d.get("role")) if d.get("role") else ""
         where = place(d.get("perimetre")) if d.get("perimetre") else ""
@@ -261,7 +279,7 @@ def _refused(ev: Event, d: Mapping[str, Any], label: str, place: Place) -> str:
     """What was attempted and why it did not go through."""
     if ev.detail_hidden:
         return f"{label} ({HIDDEN_DETAIL})"
-    why = [str(d["raison"])] if d.get("raison") else []
+    why = [named(d["raison"], place)] if d.get("raison") else []
     if ev.action == "forbidden":
         what = d.get("page") or d.get("chemin")
         if d.get("perimetre"):
@@ -269,7 +287,7 @@ def _refused(ev: Event, d: Mapping[str, Any], label: str, place: Place) -> str:
         if d.get("sortie"):
             why.append(f"élément « {d['sortie']} »")
         if d.get("texte"):
-            why.append(str(d["texte"]))
+            why.append(named(d["texte"], place))
         head = f"accès à {what}" if what else "accès refusé"
         return head + (f" ({' ; '.join(why)})" if why else "")
     if ev.targets or ev.hidden_targets:
@@ -287,7 +305,7 @@ def sentence(ev: Event, label: str | None = None, place: Place = default_place) 
         if ev.action in ("login_failed", "login_locked") and ev.role is None:
             what = "connexion bloquée" if ev.action == "login_locked" else "connexion"
             body = f"{prefix} : {what} de {who}" + (
-                "" if ev.detail_hidden or not d.get("raison") else f" ({d['raison']})"
+                "" if ev.detail_hidden or not d.get("raison") else f" ({named(d['raison'], place)})"
             )
         else:
             body = f"{prefix} : {who} — {_refused(ev, d, label, place)}"

@@ -10,7 +10,6 @@ diagnostic matched (« record@UAI »). Account-management events name staff logi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,11 +24,14 @@ from queries.core.journal_text import (
     Event,
     default_place,
     local,
+    parse_detail,
+    scopes_in,
     sentence,
     when,
 )
 from queries.core.scope import Level, Principal, Role
 from queries.core.settings import Settings
+from queries.core.vocab import role_label
 from queries.services import console
 from queries.store import audit
 from queries.warehouse import catalog
@@ -216,16 +218,14 @@ def _places(settings: Settings, principal: Principal, entries: list[audit.Entry]
     wanted: set[str] = set()
     for e in entries:
         wanted |= {s for s in (e.scope, e.actor_scope) if s}
-        d = e.detail or ""
-        if e.action in ("user_created", "forbidden", "search") and d.startswith("{"):
-            try:
-                dd = json.loads(d)
-            except ValueError:
-                dd = {}
-            if isinstance(dd.get("perimetre"), str):
-                wanted.add(dd["perimetre"])
-            if isinstance(dd.get("uai"), str):
-                wanted.add(f"etablissement:{dd['uai']}")
+        if not e.detail:
+            continue
+        dd = parse_detail(e.detail)
+        if isinstance(dd.get("perimetre"), str):
+            wanted.add(dd["perimetre"])
+        if isinstance(dd.get("uai"), str):
+            wanted.add(f"etablissement:{dd['uai']}")
+        wanted.update(scopes_in(dd.get("raison")), scopes_in(dd.get("texte")))  # a refusal's reason names some
     names = catalog.scope_names(settings, wanted, principal.scope) if wanted else {}
 
     def place(scope: str | None) -> str:
@@ -272,7 +272,7 @@ def _rows(
         if raw:
             row.update(
                 {
-                    "role": e.role or "",
+                    "role": role_label(e.role),  # the one raw column that has a word for each code
                     "perimetre": e.scope or "",
                     "uai": e.uai or "",
                     "cibles": ", ".join(t if shown(e, t) else HIDDEN_TARGET for t in e.targets),

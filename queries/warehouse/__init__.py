@@ -112,8 +112,12 @@ class DataInfo:
     ingested_at: datetime
 
     def label(self) -> str:
-        """`Données du JJ/MM/AAAA à HH:MM`."""
-        return f"Données du {self.date:%d/%m/%Y} à {self.ingested_at:%H:%M}"
+        """`Données du JJ/MM/AAAA à HH:MM` for a date loaded that day; otherwise the day of the load as well
+        (`Données du 15/09/2026, chargées le 16/09/2026 à 06:10`): the time is that load's, never stated as the
+        data date's (a backfill, a re-ingestion, a snapshot loaded the next morning). Same rule as fmt_update."""
+        if self.ingested_at.date() == self.date:
+            return f"Données du {self.date:%d/%m/%Y} à {self.ingested_at:%H:%M}"
+        return f"Données du {self.date:%d/%m/%Y}, chargées le {self.ingested_at:%d/%m/%Y} à {self.ingested_at:%H:%M}"
 
     def derniere_mise_a_jour(self) -> str:
         return fmt_update(self.date, self.ingested_at)
@@ -151,7 +155,7 @@ class Coverage:
         return max(self.exports, key=lambda e: (e.date, e.ingested_at))
 
     def label(self) -> str:
-        """Header: `Données du JJ/MM/AAAA à HH:MM`, or `Données du JJ/MM/AAAA — 1 établissement (export console)`."""
+        """Header: `Données du JJ/MM/AAAA à HH:MM` (DataInfo.label), or `Données du JJ/MM/AAAA — 1 établissement (export console)`."""
         n = len(self.exports)
         if self.full is not None:
             return self.full.label() + (

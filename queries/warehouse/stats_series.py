@@ -19,6 +19,7 @@ import pandas as pd
 from queries import warehouse
 from queries.core import authz, vocab
 from queries.core.authz import Action
+from queries.core.journal_text import default_place
 from queries.core.scope import ETAB_COLUMN, AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
 
@@ -59,6 +60,14 @@ class ScopeInfo:
     etab_degre: str | None  # '1D'/'2D' for an establishment, class or MEF
     academie: str
     cov: str = COV  # coverage answering the scope ('uai:<UAI>' for console exports)
+
+    @property
+    def export_label(self) -> str:
+        """The label with its establishment for a class or MEF (« Classe 3A — Collège X (9740001A) »): an export
+        has no breadcrumb to say where the class is."""
+        if self.scope.sub is None or len(self.chain) < 2:
+            return self.label
+        return f"{self.label} — {self.chain[-2].label}"
 
 
 @dataclass(frozen=True)
@@ -196,7 +205,7 @@ def check_scope(settings: Settings, principal: Principal, scope: Scope, day: dat
             [cov, s, *sargs, *pargs],
         ).fetchone()
         if row is None or row[9] == 0:
-            raise ScopeNotFound(f"Aucune donnée pour le périmètre {scope} au {s:%d/%m/%Y}.")
+            raise ScopeNotFound(f"Aucune donnée pour le périmètre {default_place(str(scope))} au {s:%d/%m/%Y}.")
         aca, aca_nom, dep, dep_nom, circo, circo_nom, etab_nom, etab_degre, etab_type, _ = row
         mef_libelle = None
         if scope.level in (Level.CLASSE, Level.MEF):

@@ -19,6 +19,7 @@ from dash import dcc, html
 from dashboard.grid_locale import LOCALE_FR
 from dashboard.pages.responsables import confirm
 from dashboard.pages.responsables.ids import GRID_TYPE, Ids
+from queries.core.journal_text import default_place
 from queries.core.scope import Principal
 from queries.core.settings import Settings
 from queries.services import console
@@ -252,13 +253,13 @@ def detail_panel() -> html.Section:
 
 def scope_label(settings: Settings, principal: Principal) -> str:
     """« COLLEGE HEGESIPPE HOARAU (9747237Y) », « Académie de … »: the statistics page's scope check gives the names
-    (and re-checks the scope in SQL); the raw scope if the warehouse cannot tell (no data yet)."""
+    (and re-checks the scope in SQL); its level and code in words if the warehouse cannot tell (no data yet)."""
     if principal.scope is None:
         return ""
     try:
         return stats_series.check_scope(settings, principal, principal.scope).label
-    except Exception:  # no warehouse, no data yet, unknown establishment: the raw scope still says where
-        return str(principal.scope)
+    except Exception:  # no warehouse, no data yet, unknown establishment: « établissement 9740001A » still says where
+        return default_place(str(principal.scope))
 
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:

@@ -22,6 +22,7 @@ from dashboard.pages.statistiques import figures as F
 from dashboard.pages.statistiques.ids import LAZY, Ids
 from queries import warehouse
 from queries.core.formats import fmt_date
+from queries.core.journal_text import default_place
 from queries.core.scope import AccessDenied, Level, Principal, Scope, ScopeError
 from queries.core.vocab import DEGRES
 from queries.store import audit
@@ -244,7 +245,8 @@ def denied(settings, principal: Principal, scope: Scope, reason: str) -> html.Di
                                                                         "raison": reason[:200]}, outcome="denied")
     return html.Div([
         html.H1("Accès refusé"),
-        F.alert(f"Le périmètre demandé ({scope}) est inconnu ou ne fait pas partie de vos droits. Cette tentative "
+        # In words from the request alone (« établissement 9740601K »): a name would tell that it exists.
+        F.alert(f"Le périmètre demandé ({default_place(str(scope))}) est inconnu ou ne fait pas partie de vos droits. Cette tentative "
                 "est journalisée.",
                 "error"),
         dcc.Link("Revenir à mes statistiques", href=PATH, className="fr-link"),
