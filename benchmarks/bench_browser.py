@@ -12,7 +12,7 @@ the way `meteocomptes serve` starts it (same configuration, workers and threads)
   its first rows; home, its heading and links;
 - complete and responsive: every section rendered, no Dash request in flight, and neither a DOM mutation nor a
   long task (PerformanceObserver 'longtask') for 300 ms; the time reported is that of the last activity;
-- on the statistics page, each control change (degree 2nd degré + « Afficher », one drill-down step) and, on
+- on the statistics page, each control change (ticking « 2nd degré », one drill-down step) and, on
   the console, a search, to updated content and to complete.
 
 Times come from the page's own clock (performance.now(), whose origin is the navigation start for a page load,
@@ -143,8 +143,11 @@ PRED = {
     "stats": {
         "utile": "document.querySelectorAll('#stats-kpis .stats-kpi').length >= 3"
         " && !!document.querySelector('#stats-synthese-table tr.stats-total')",
+        # Sections below the fold render when scrolled to (assets/stats-lazy.js): complete = every section
+        # within the viewport (and the script's 150 px margin) rendered.
         "complet": json.dumps(list(STATS_SECTIONS))
-        + ".every(i => { const e = document.getElementById(i); return !e || e.childElementCount > 0; })"
+        + ".every(i => { const e = document.getElementById(i);"
+        " return !e || e.childElementCount > 0 || e.getBoundingClientRect().top > innerHeight + 150; })"
         " && !!document.querySelector('#stats-synthese-table')",
     },
     "console": {
@@ -154,8 +157,10 @@ PRED = {
         " && !!document.querySelector('.ag-center-cols-container .ag-row')",
     },
     "journal": {
-        "utile": "!!document.querySelector('#journal-table tbody tr')",
-        "complet": "!!document.querySelector('#journal-table tbody tr')",
+        "utile": "[...document.querySelectorAll('#journal-table .ag-center-cols-container .ag-row')]"
+        ".some(r => (r.textContent || '').trim())",
+        "complet": "!!(document.querySelector('#journal-count') || {}).textContent"
+        " && !!document.querySelector('#journal-table .ag-center-cols-container .ag-row')",
     },
     "accueil": {
         "utile": "/Bienvenue/.test((document.querySelector('main h1') || {}).textContent || '')"
@@ -461,7 +466,7 @@ def measure_page(
             (peer_dir / f"{key}-{role}.html").write_text(html, encoding="utf-8")
             res.peer_bytes[(key, role)] = len(html.encode())
             if key == "journal":
-                res.notes[(key, role)] = page.locator("#journal-table caption").inner_text()
+                res.notes[(key, role)] = page.locator("#journal-count").inner_text()
             if key == "console":
                 res.notes[(key, role)] = (
                     f"{page.locator('#resp-count').inner_text()} ; recherche « {extra['term']} »"
@@ -497,17 +502,16 @@ def stats_controls(page, role: str, res: Results) -> None:  # noqa: ANN001
         "(document.querySelector('#stats-kpis') || {}).textContent"
     )
     if page.locator("#stats-degre input[value='2D']").is_visible():
-        page.locator("#stats-degre input[value='2D']").check()
-        page.wait_for_timeout(200)  # let Dash take the radio's value before « Afficher » reads it
 
-        def apply() -> float:
+        def pick_2d() -> float:  # the controls apply on change: ticking the radio is the whole gesture
             return float(
                 page.evaluate(
-                    "() => { document.getElementById('stats-apply').click(); return performance.now(); }"
+                    "() => { document.querySelector(\"#stats-degre input[value='2D']\").click();"
+                    " return performance.now(); }"
                 )
             )
 
-        change(page, res, ("stats", role), "2nd degré", apply, watch)
+        change(page, res, ("stats", role), "2nd degré", pick_2d, watch)
     if page.locator("#stats-children a").count():
 
         def drill() -> float:
