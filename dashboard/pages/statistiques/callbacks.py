@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import auth, requests_guard
@@ -132,39 +132,66 @@ def render_synthese(settings: Settings, principal: Principal, view: View, info: 
     ])
 
 
-def render_evolution(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
+def _evolution(settings: Settings, principal: Principal, view: View, s: date) -> tuple[Any, Any, Any, str] | None:
+    """The evolution over the period (cached): by origin, by state, the rate, and the period in words."""
     df, d_from, d_to = D.evolution(settings, principal, view, s)
     if df.empty:
-        return F.alert("Aucune donnée sur la période choisie.", "info")
-    o = stats_series.by_origin(df)
-    e = stats_series.by_state(df)
-    r = stats_series.rate_series(df)
+        return None
     per = f"du {fmt_date(d_from)} au {fmt_date(d_to)}"
-    t1 = F.table(f"Comptes par origine, {per}", ["Date", *[ORIGINES[c] for c in o.columns], "Total"],
-                 [[fmt_date(d), *[fmt_int(v) for v in row], fmt_int(sum(row))] for d, row in
-                  zip(o.index, o.values.tolist(), strict=True)])
-    t2 = F.table(f"Comptes par état, {per}", ["Date", *[ETATS[c] for c in e.columns]],
-                 [[fmt_date(d), *[fmt_int(v) for v in row]] for d, row in zip(e.index, e.values.tolist(), strict=True)])
-    t3 = F.table(f"Taux d'activation, {per}", ["Date", "Comptes", "Activés", "Taux d'activation"],
-                 [[fmt_date(x.date), fmt_int(x.comptes), fmt_int(x.actives), fmt_pct(x.taux)]
-                  for x in r.itertuples()])
+    return stats_series.by_origin(df), stats_series.by_state(df), stats_series.rate_series(df), per
+
+
+def render_evolution(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
+    ev = _evolution(settings, principal, view, s)
+    if ev is None:
+        return F.alert("Aucune donnée sur la période choisie.", "info")
+    o, e, r, _ = ev
     return html.Div([
         html.Div([
             F.graph(F.area_by_origin(o, "Comptes par origine (aires empilées)"), "stats-g-origine",
                     D.file_stem(view, "origine", s), "Graphique : comptes par origine"),
-            F.details_table("Voir les données : comptes par origine", t1),
+            F.details_table("Voir les données : comptes par origine", "origine"),
         ], className="stats-chart"),
         html.Div([
             F.graph(F.lines_by_state(e, "Comptes par état"), "stats-g-etat", D.file_stem(view, "etat", s),
                     "Graphique : comptes par état"),
-            F.details_table("Voir les données : comptes par état", t2),
+            F.details_table("Voir les données : comptes par état", "etat"),
         ], className="stats-chart"),
         html.Div([
             F.graph(F.rate_chart(r, "Taux d'activation"), "stats-g-taux", D.file_stem(view, "taux", s),
                     "Graphique : taux d'activation"),
-            F.details_table("Voir les données : taux d'activation", t3),
+            F.details_table("Voir les données : taux d'activation", "taux"),
         ], className="stats-chart"),
     ], className="stats-charts")
+
+
+def table_origine(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> Any:
+    ev = _evolution(settings, principal, view, s)
+    if ev is None:
+        return None
+    o, _, _, per = ev
+    return F.table(f"Comptes par origine, {per}", ["Date", *[ORIGINES[c] for c in o.columns], "Total"],
+                   [[fmt_date(d), *[fmt_int(v) for v in row], fmt_int(sum(row))] for d, row in
+                    zip(o.index, o.values.tolist(), strict=True)])
+
+
+def table_etat(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> Any:
+    ev = _evolution(settings, principal, view, s)
+    if ev is None:
+        return None
+    _, e, _, per = ev
+    return F.table(f"Comptes par état, {per}", ["Date", *[ETATS[c] for c in e.columns]],
+                   [[fmt_date(d), *[fmt_int(v) for v in row]] for d, row in zip(e.index, e.values.tolist(), strict=True)])
+
+
+def table_taux(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> Any:
+    ev = _evolution(settings, principal, view, s)
+    if ev is None:
+        return None
+    _, _, r, per = ev
+    return F.table(f"Taux d'activation, {per}", ["Date", "Comptes", "Activés", "Taux d'activation"],
+                   [[fmt_date(x.date), fmt_int(x.comptes), fmt_int(x.actives), fmt_pct(x.taux)]
+                    for x in r.itertuples()])
 
 
 def projection_targets(s: date) -> list[date]:
@@ -195,15 +222,21 @@ def render_projection(settings: Settings, principal: Principal, view: View, info
         html.P("Méthode : droite ajustée sur le logit du taux des 8 dernières dates, intervalle tiré des écarts "
                "observés. Une campagne de notification ou les vacances changent la tendance.", className="fr-text--xs"),
     ], className="fr-callout fr-callout--blue-ecume stats-projection")
-    tbl = F.table("Projection du taux d'activation (estimation)", ["Date", "Taux projeté", "Borne basse (95 %)",
-                                                                    "Borne haute (95 %)"],
-                  [[fmt_date(d), fmt_pct(m), fmt_pct(lo), fmt_pct(hi)] for d, m, lo, hi in proj.curve])
     return html.Div([
         chooser, callout,
         F.graph(F.rate_chart(r, "Taux d'activation observé et PROJECTION", proj), "stats-g-projection",
                 D.file_stem(view, "projection", s), "Graphique : taux d'activation observé et projeté"),
-        F.details_table("Voir les données : projection", tbl),
+        F.details_table("Voir les données : projection", "projection"),
     ])
+
+
+def table_projection(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> Any:
+    proj, _ = D.projection(settings, principal, view, s)
+    if not proj.ok:
+        return None
+    return F.table("Projection du taux d'activation (estimation)",
+                   ["Date", "Taux projeté", "Borne basse (95 %)", "Borne haute (95 %)"],
+                   [[fmt_date(d), fmt_pct(m), fmt_pct(lo), fmt_pct(hi)] for d, m, lo, hi in proj.curve])
 
 
 def child_scope(row: Any) -> Scope:
@@ -247,23 +280,33 @@ def render_children(settings: Settings, principal: Principal, view: View, info: 
     return html.Div([med, chart, tbl])
 
 
-def render_heatmap(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
+def _children_series(settings: Settings, principal: Principal, view: View, s: date) -> pd.DataFrame:
     d_from, d_to = D.date_range(settings, view, s)
-    cs = D.cached(settings, "children-series",
-                  lambda: stats_series.children_series(settings, principal, view.scope, view.degre, d_from, d_to, view.par),
-                  view.scope, view.degre, d_from, d_to, view.par)
+    return D.cached(settings, "children-series",
+                    lambda: stats_series.children_series(settings, principal, view.scope, view.degre, d_from, d_to,
+                                                         view.par),
+                    view.scope, view.degre, d_from, d_to, view.par)
+
+
+def render_heatmap(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
+    cs = _children_series(settings, principal, view, s)
     if cs.empty:
         return F.alert("Aucune donnée sur la période choisie.", "info")
-    piv = cs.pivot_table(index="label", columns="date", values="taux", aggfunc="first")
-    weeks = list(piv.columns)
-    tbl = F.table("Taux d'activation par semaine (date du dernier instantané de la semaine)",
-                  ["Périmètre", *[fmt_date(w) for w in weeks]],
-                  [[lab, *[fmt_pct(v) for v in vals]] for lab, vals in zip(piv.index, piv.values.tolist(), strict=True)])
     return html.Div([
         F.graph(F.heatmap(cs, "Taux d'activation par semaine"), "stats-g-heatmap", D.file_stem(view, "carte", s),
                 "Carte de chaleur : taux d'activation par semaine"),
-        F.details_table("Voir les données : taux par semaine", tbl),
+        F.details_table("Voir les données : taux par semaine", "carte"),
     ])
+
+
+def table_carte(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> Any:
+    cs = _children_series(settings, principal, view, s)
+    if cs.empty:
+        return None
+    piv = cs.pivot_table(index="label", columns="date", values="taux", aggfunc="first")
+    return F.table("Taux d'activation par semaine (date du dernier instantané de la semaine)",
+                   ["Périmètre", *[fmt_date(w) for w in piv.columns]],
+                   [[lab, *[fmt_pct(v) for v in vals]] for lab, vals in zip(piv.index, piv.values.tolist(), strict=True)])
 
 
 def render_funnel(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
@@ -344,6 +387,27 @@ for _out, _render in SECTIONS.items():
             _guarded(_render, lazy=True))
     else:
         callbacks(Output(_out, "children"), Input(Ids.VIEW, "data"))(_guarded(_render))
+
+# The charts' data tables, by the key of their <details> (F.details_table): sent when first unfolded.
+DATA_TABLES: dict[str, Callable[..., Any]] = {
+    render.__name__.removeprefix("table_"): _guarded(render)
+    for render in (table_origine, table_etat, table_taux, table_projection, table_carte)
+}
+
+
+@callbacks(
+    Output({"type": Ids.DT_BODY, "key": MATCH}, "children"),
+    Input({"type": Ids.DT, "key": MATCH}, "n_clicks"), State(Ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def data_table(n, data):  # noqa: ANN001, ANN201
+    store_view(data)  # who is asking, first
+    key = ctx.triggered_id.get("key") if isinstance(ctx.triggered_id, dict) else None
+    if key not in DATA_TABLES:
+        raise AccessDenied("tableau de données inconnu")
+    if n != 1:  # filled at the first unfolding; folding and unfolding again keeps it
+        raise PreventUpdate
+    return DATA_TABLES[key](data)
 
 
 # ------------------------------------------------------------------------------------------------ URL

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from dashboard.pages.statistiques.ids import Ids
 from queries.core.formats import fmt_date, fmt_pct
 from queries.core.vocab import ETATS, ORIGINES
 
@@ -104,9 +105,13 @@ def table(
     )
 
 
-def details_table(summary: str, tbl: html.Div) -> html.Details:
-    """The data table of a chart, folded under it (native <details>: keyboard-usable, announced)."""
-    return html.Details([html.Summary(summary, className="fr-link"), tbl], className="stats-details fr-mt-1w")
+def details_table(summary: str, key: str) -> html.Details:
+    """The data table of a chart, folded under it (native <details>: keyboard-usable, announced). Its body is
+    filled by the callback `data_table` when the summary is first activated (click, Enter or Space)."""
+    return html.Details([
+        html.Summary(summary, id={"type": Ids.DT, "key": key}, n_clicks=0, className="fr-link"),
+        html.Div(id={"type": Ids.DT_BODY, "key": key}, className="stats-details__body"),
+    ], className="stats-details fr-mt-1w")
 
 
 def alert(message: str, kind: str = "info", title: str | None = None) -> html.Div:

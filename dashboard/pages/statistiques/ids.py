@@ -31,6 +31,11 @@ class Ids(StrEnum):
     HEATMAP_GO = "stats-heatmap-go"
     FUNNEL_GO = "stats-funnel-go"
     RELANCE_GO = "stats-relance-go"
+    # A chart's data table is sent when its <details> is first opened, not with the chart: hundreds of cells
+    # as Dash components cost seconds of rendering for a table most people never unfold. Pattern ids:
+    # {"type": DT, "key": …} is the <summary> (its clicks ask), {"type": DT_BODY, "key": …} receives the table.
+    DT = "stats-dt"
+    DT_BODY = "stats-dt-body"
 
 
 # The section bodies rendered when seen, and the store that says so.

@@ -332,4 +332,5 @@ def skeleton(settings: object = None) -> html.Div:
                                    Ids.FUNNEL, Ids.RELANCE)],
         inline_chooser("", Ids.CIBLE, [], None, "", Ids.CIBLE_APPLY),  # built by the projection's callback
         inline_chooser("", Ids.SEMAINE, [], None, "", Ids.SEMAINE_APPLY),  # built by the funnel's callback
+        F.details_table("", "origine"),  # built by the sections' callbacks, filled by data_table
     ])
