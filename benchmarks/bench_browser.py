@@ -148,6 +148,9 @@ PRED = {
         "complet": json.dumps(list(STATS_SECTIONS))
         + ".every(i => { const e = document.getElementById(i);"
         " return !e || e.childElementCount > 0 || e.getBoundingClientRect().top > innerHeight + 150; })"
+        # … and every chart in view drawn (Plotly loads and draws after its section's answer)
+        " && [...document.querySelectorAll('.dash-graph')]"
+        ".every(g => g.getBoundingClientRect().top > innerHeight + 150 || !!g.querySelector('.main-svg'))"
         " && !!document.querySelector('#stats-synthese-table')",
     },
     "console": {

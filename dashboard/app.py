@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import dash
-from dash import Dash, Input, Output, dcc, html
-from flask import Flask, Response, jsonify, request
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from flask import Flask, Response, has_request_context, jsonify, request, send_file
 
 from dashboard import api, auth, requests_guard
 from dashboard.cache import init_cache
@@ -41,7 +41,7 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def header(settings: Settings) -> html.Header:
+def header(settings: Settings, menu: object = None, user: object = None, user_menu: object = None) -> html.Header:
     """The DSFR header (« En-tête »): below 992 px the navigation and the user's links move into a modal opened by
     the « Menu » button (assets/header-menu.js). The user's links are written twice by the router, in the tools
     (desktop) and in the menu (phones), as the DSFR asks of frameworks that render the DOM themselves."""
@@ -101,7 +101,7 @@ def header(settings: Settings) -> html.Header:
                             ),
                             html.Div(
                                 className="fr-header__tools",
-                                children=html.Div(className="fr-header__tools-links", id=Shell.USER),
+                                children=html.Div(user, className="fr-header__tools-links", id=Shell.USER),
                             ),
                         ],
                     ),
@@ -116,8 +116,8 @@ def header(settings: Settings) -> html.Header:
                     children=[
                         html.Button("Fermer", className="fr-btn--close fr-btn", title="Fermer", type="button",
                                     **{"aria-controls": Shell.MENU}),
-                        html.Div(className="fr-header__menu-links", id=Shell.USER_MENU),
-                        html.Nav(id=Shell.NAV, className="fr-nav", role="navigation",
+                        html.Div(user_menu, className="fr-header__menu-links", id=Shell.USER_MENU),
+                        html.Nav(menu, id=Shell.NAV, className="fr-nav", role="navigation",
                                  **{"aria-label": "Menu principal"}),
                     ],
                 ),
@@ -135,19 +135,23 @@ def user_links(principal: Principal) -> html.Ul:
     )
 
 
-def shell_layout(settings: Settings) -> html.Div:
+def shell_layout(settings: Settings, first: tuple[str, tuple] | None = None) -> html.Div:
+    """The page around every screen. `first` = (address, the router's outputs for it): the screen asked for,
+    rendered into the layout itself, so the browser shows it without waiting for the router's round trip."""
+    content, menu, data_date, user, user_menu = first[1] if first else (None, None, None, None, None)
     return html.Div(
         [
             dcc.Location(id=Shell.URL, refresh="callback-nav"),
+            dcc.Store(id=Shell.RENDERED, data=first[0] if first else None),
             html.A("Aller au contenu", href="#contenu", className="fr-link skip-link"),
-            header(settings),
+            header(settings, menu, user, user_menu),
             html.Main(
                 id="contenu",
                 role="main",
                 className="fr-container fr-my-4w",
                 children=[
-                    html.P(id=Shell.DATA_DATE, className="fr-text--sm data-date", **{"aria-live": "polite"}),
-                    html.Div(id=Shell.CONTENT),
+                    html.P(data_date, id=Shell.DATA_DATE, className="fr-text--sm data-date", **{"aria-live": "polite"}),
+                    html.Div(content, id=Shell.CONTENT),
                 ],
             ),
             html.Footer(
@@ -157,6 +161,16 @@ def shell_layout(settings: Settings) -> html.Div:
             ),
         ]
     )
+
+
+def referred_page(server_host: str) -> tuple[str, str] | None:
+    """The address of the page whose layout is being fetched: /_dash-layout is requested by that page, which
+    sends it as Referer (Referrer-Policy: same-origin). None when absent or from elsewhere: the router then
+    renders it as before."""
+    ref = urlsplit(request.referrer or "")
+    if ref.netloc != server_host or not ref.path:
+        return None
+    return ref.path, f"?{ref.query}" if ref.query else ""
 
 
 def nav(pages: list[Page], principal: Principal | None, current: str) -> html.Ul:
@@ -214,6 +228,19 @@ def init_outbox(server: Flask, settings: Settings) -> None:
     server.add_url_rule("/export/journal.csv", "export_journal", lambda: export_journal(settings))
 
 
+PLOTLY_BUNDLE = Path(__file__).resolve().parent / "vendor" / "plotly-cartesian.min.js"
+# Where dash-renderer tells dcc.Graph to load plotly.js from when serving locally (a fixed address).
+PLOTLY_URL = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+
+
+def init_plotly_bundle(server: Flask) -> None:
+    """dcc.Graph loads plotly.js when the first chart comes. At that address the full bundle (4.8 MB) is
+    replaced by the cartesian one (1.5 MB: scatter, bar, heatmap, every trace the statistics draw), the same
+    plotly.js release (tests/test_app_shell.py checks it): a third of the code to parse before the charts."""
+    server.add_url_rule(PLOTLY_URL, "plotly_bundle",
+                        lambda: send_file(PLOTLY_BUNDLE, mimetype="text/javascript", max_age=3600))
+
+
 def create_app(settings: Settings | None = None) -> Dash:
     settings = settings or Settings.from_env()
     server = Flask("meteocomptes")
@@ -232,6 +259,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         serve_locally=True,
         compress=False,
     )
+    init_plotly_bundle(server)
     auth.init_auth(server, settings)
     # After init_auth: the body of a callback is judged once its caller is known (anonymous: 401 first).
     requests_guard.init_requests_guard(server, settings, lambda: app.callback_map)
@@ -240,6 +268,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     pages = load_pages()
     by_path = {page_key(p.path): p for p in pages}
     init_not_found(app, pages)
+    requests_guard.expect(Shell.RENDERED, "data", "str")
 
     @server.get("/healthz")
     def healthz():  # noqa: ANN202
@@ -252,20 +281,8 @@ def create_app(settings: Settings | None = None) -> Dash:
             return jsonify(status="indisponible", erreur="Entrepôt de données indisponible ou vide."), 503
         return jsonify(status="ok", **body)
 
-    app.layout = shell_layout(settings)
-    app.validation_layout = validation_layout(settings, pages)
-
-    @app.callback(
-        Output(Shell.CONTENT, "children"),
-        Output(Shell.NAV, "children"),
-        Output(Shell.DATA_DATE, "children"),
-        Output(Shell.USER, "children"),
-        Output(Shell.USER_MENU, "children"),
-        Input(Shell.URL, "pathname"),
-        Input(Shell.URL, "search"),
-    )
-    def route(pathname: str | None, search: str | None):  # noqa: ANN202
-        principal = auth.current_principal()
+    def route(principal: Principal | None, pathname: str | None, search: str | None) -> tuple:
+        """The screen at this address for the person asking: content, menu, data date, user links (twice)."""
         path = pathname or "/"
         menu = nav(pages, principal, path)
         if principal is None:
@@ -282,6 +299,33 @@ def create_app(settings: Settings | None = None) -> Dash:
             return html.Div([html.H1("Accès refusé"), html.P("Cette page ne fait pas partie de vos droits.")]), menu, "", user, user_links(principal)
         params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
         return page.layout(principal, params), menu, data_date_label(settings), user, user_links(principal)
+
+    def serve_layout() -> html.Div:
+        # Outside a request (Dash's own checks) or without a usable Referer: the bare shell, the router fills it.
+        ref = referred_page(request.host) if has_request_context() else None
+        return shell_layout(settings, (ref[0] + ref[1], route(auth.current_principal(), *ref)) if ref else None)
+
+    app.layout = serve_layout
+    app.validation_layout = validation_layout(settings, pages)
+
+    @app.callback(
+        Output(Shell.CONTENT, "children"),
+        Output(Shell.NAV, "children"),
+        Output(Shell.DATA_DATE, "children"),
+        Output(Shell.USER, "children"),
+        Output(Shell.USER_MENU, "children"),
+        Output(Shell.RENDERED, "data"),
+        Input(Shell.URL, "pathname"),
+        Input(Shell.URL, "search"),
+        State(Shell.RENDERED, "data"),
+    )
+    def route_callback(pathname: str | None, search: str | None, rendered: str | None):  # noqa: ANN202
+        principal = auth.current_principal()
+        # The layout already holds the screen of this very address (dcc.Location reports it once mounted):
+        # nothing to send again; later navigations, even back to this address, are routed.
+        if rendered is not None and rendered == (pathname or "/") + (search or ""):
+            return (*[no_update] * 5, None)
+        return (*route(principal, pathname, search), None)
 
     for p in pages:
         if p.register_callbacks is not None:

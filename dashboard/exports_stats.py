@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from dashboard import auth
 from dashboard.pages.statistiques import data as D
 from dashboard.pages.statistiques import figures as F
-from dashboard.pages.statistiques.layout import View, ViewError, parse_view
+from dashboard.pages.statistiques.view import View, ViewError, parse_view
 from queries import warehouse
 from queries.core.authz import Action
 from queries.core.formats import csv_pct, csv_pts, csv_text, fmt_date, fmt_int, fmt_pct, fmt_pts

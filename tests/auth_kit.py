@@ -67,14 +67,14 @@ def router_body(pathname: str, search: str = "") -> dict:
     from dashboard.ids import Shell
 
     outs = [(Shell.CONTENT, "children"), (Shell.NAV, "children"), (Shell.DATA_DATE, "children"), (Shell.USER, "children"),
-            (Shell.USER_MENU, "children")]
+            (Shell.USER_MENU, "children"), (Shell.RENDERED, "data")]
     return {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outs) + "..",
         "outputs": [{"id": str(i), "property": p} for i, p in outs],
         "inputs": [{"id": str(Shell.URL), "property": "pathname", "value": pathname},
                    {"id": str(Shell.URL), "property": "search", "value": search}],
         "changedPropIds": [f"{Shell.URL}.pathname"],
-        "state": [],
+        "state": [{"id": str(Shell.RENDERED), "property": "data", "value": None}],
     }
 
 

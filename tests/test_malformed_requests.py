@@ -61,10 +61,12 @@ GOOD_ROWS = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}, "
 
 
 def stats_body(data: object) -> dict:
+    """A section's callback (the evolution, as seen: its « seen » store set)."""
     return {
-        "output": f"{StatsIds.KPIS}.children",
-        "outputs": {"id": StatsIds.KPIS, "property": "children"},
-        "inputs": [{"id": StatsIds.VIEW, "property": "data", "value": data}],
+        "output": f"{StatsIds.EVOLUTION}.children",
+        "outputs": {"id": StatsIds.EVOLUTION, "property": "children"},
+        "inputs": [{"id": StatsIds.VIEW, "property": "data", "value": data},
+                   {"id": StatsIds.EVOLUTION_GO, "property": "data", "value": 1}],
         "changedPropIds": [f"{StatsIds.VIEW}.data"],
         "state": [],
     }

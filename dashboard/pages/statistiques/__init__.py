@@ -2,7 +2,8 @@
 
 from dashboard.pages import Page
 from dashboard.pages.statistiques.callbacks import callbacks
-from dashboard.pages.statistiques.layout import PATH, layout, skeleton
+from dashboard.pages.statistiques.layout import layout, skeleton
+from dashboard.pages.statistiques.view import PATH
 from queries.core import authz
 from queries.core.authz import Action
 

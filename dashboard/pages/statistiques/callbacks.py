@@ -23,16 +23,18 @@ from dashboard.ids import Shell
 from dashboard.pages import Callbacks
 from dashboard.pages.statistiques import data as D
 from dashboard.pages.statistiques import figures as F
+from dashboard.pages.statistiques import sections as S
 from dashboard.pages.statistiques.ids import LAZY, Ids
-from dashboard.pages.statistiques.layout import View, ViewError, inline_chooser, parse_view
+from dashboard.pages.statistiques.layout import inline_chooser
+from dashboard.pages.statistiques.view import View, ViewError, parse_view
 from queries import warehouse
 from queries.core import authz
 from queries.core.authz import Action
-from queries.core.formats import fmt_date, fmt_delta, fmt_int, fmt_pct, fmt_pts
+from queries.core.formats import fmt_date, fmt_int, fmt_pct, fmt_pts
 from queries.core.scope import AccessDenied, Level, Principal, Scope
 from queries.core.settings import Settings
-from queries.core.vocab import DEGRES, ETATS, ORIGINES, SYNTHESE_COLUMNS, origine_label
-from queries.warehouse import stats, stats_series
+from queries.core.vocab import ETATS, ORIGINES
+from queries.warehouse import stats_series
 
 # ------------------------------------------------------------------------------------------------ guard
 
@@ -58,78 +60,26 @@ def resolve(data: dict | None) -> tuple[Settings, Principal, View, stats_series.
 
 
 def _guarded(render: Callable[..., Any], lazy: bool = False) -> Callable[..., Any]:
-    """Expected errors become a French message in the section; AccessDenied goes to the 403 handler. A lazy
-    section answers nothing until its store says it was seen (no query, no figure for what nobody looks at)."""
+    """A section's callback: who is asking, the view, the remit; then the render (cached, errors in French;
+    AccessDenied goes to the 403 handler). A lazy section answers nothing until its store says it was seen (no
+    query, no figure for what nobody looks at)."""
 
     def run(data: dict | None, seen: int | None = None) -> Any:
+        if lazy:
+            store_view(data)  # who is asking first, as everywhere
+            if not seen:
+                raise PreventUpdate
         try:
-            if lazy:
-                store_view(data)  # who is asking first, as everywhere
-                if not seen:
-                    raise PreventUpdate
             settings, principal, view, info, s = resolve(data)
-            # The rendered section is cached too (figures cost more than the queries). After the remit check,
-            # it depends only on the view and on whether the console links are shown.
-            return D.cached(settings, f"render:{render.__name__}",
-                            lambda: render(settings, principal, view, info, s),
-                            sorted(view.params().items()), s, authz.allowed(principal, Action.CONSOLE))
-        except (stats_series.NoData, stats_series.ScopeNotFound, stats.StatsError) as exc:
-            return F.alert(str(exc), "warning")
-        except warehouse.WarehouseUnavailable as exc:
-            return F.alert(str(exc), "error")
+        except S.EXPECTED as exc:
+            return S.alert_for(exc)
+        return S.rendered(render, settings, principal, view, info, s)
 
     run.__name__ = render.__name__
     return run
 
 
 # ------------------------------------------------------------------------------------------------ sections
-
-
-def render_kpis(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    k = D.cached(settings, "kpis", lambda: stats_series.kpis(settings, principal, view.scope, view.degre, s),
-                 view.scope, view.degre, s)
-
-    def card(title: str, value: str, lines: list[str]) -> html.Div:
-        return html.Div(
-            html.Div([
-                html.P(title, className="stats-kpi__title"),
-                html.P(value, className="stats-kpi__value"),
-                *[html.P(x, className="stats-kpi__detail") for x in lines],
-            ], className="fr-card__body stats-kpi__body"),
-            className="fr-card fr-card--no-arrow fr-card--sm stats-kpi",
-        )
-
-    r = k["date_rentree"]
-    since = f"depuis le {fmt_date(r)}" if r and r != s else "depuis la rentrée"
-    return html.Div([
-        card("Comptes responsables", fmt_int(k["comptes"]),
-             [f"{fmt_delta(k['delta_comptes_7j'])} en 7 jours", f"{fmt_delta(k['delta_comptes_rentree'])} {since}"]),
-        card("Comptes activés", fmt_int(k["actives"]),
-             [f"{fmt_delta(k['delta_actives_7j'])} en 7 jours", f"{fmt_delta(k['delta_actives_rentree'])} {since}"]),
-        card("Taux d'activation", fmt_pct(k["taux"]),
-             [f"{fmt_pts(k['delta_taux_7j'])} en 7 jours", f"{fmt_pts(k['delta_taux_rentree'])} {since}"]),
-    ], className="stats-kpi-row", role="group", **{"aria-label": "Indicateurs clés"})
-
-
-def synthese_table(syn: stats.Synthese, caption: str) -> html.Div:
-    cols = list(SYNTHESE_COLUMNS)
-    rows = [[origine_label(r["origine"]), *[fmt_int(r[c]) for c in cols[1:]]] for r in syn.rows[:-1]]
-    footer = [origine_label(syn.rows[-1]["origine"]), *[fmt_int(syn.rows[-1][c]) for c in cols[1:]]]
-    return F.table(caption, [SYNTHESE_COLUMNS[c] for c in cols], rows, footer=footer, table_id="stats-synthese-table")
-
-
-def render_synthese(settings: Settings, principal: Principal, view: View, info: Any, s: date) -> html.Div:
-    degre = None if view.degre == "ALL" else view.degre
-    syn = D.cached(settings, "synthese", lambda: stats.synthese(settings, principal, view.scope, s, degre),
-                   view.scope, s, degre)
-    total = syn.rows[-1]
-    taux = (int(total["ACTIVE"]) / int(total["comptes"])) if int(total["comptes"]) else None
-    return html.Div([
-        synthese_table(syn, f"Synthèse des comptes responsables — {info.label}"
-                       + (f" — {DEGRES[view.degre]}" if degre else "") + f" au {fmt_date(syn.data_date)}"),
-        html.P([syn.derniere_mise_a_jour(), f" · Taux d'activation : {fmt_pct(taux)}"],
-               className="fr-text--sm stats-maj"),
-    ])
 
 
 def _evolution(settings: Settings, principal: Principal, view: View, s: date) -> tuple[Any, Any, Any, str] | None:
@@ -367,8 +317,6 @@ def render_relance(settings: Settings, principal: Principal, view: View, info: A
 
 
 SECTIONS: dict[Ids, Callable[..., Any]] = {
-    Ids.KPIS: render_kpis,
-    Ids.SYNTHESE: render_synthese,
     Ids.EVOLUTION: render_evolution,
     Ids.PROJECTION: render_projection,
     Ids.CHILDREN: render_children,
@@ -380,13 +328,10 @@ SECTIONS: dict[Ids, Callable[..., Any]] = {
 
 callbacks = Callbacks()
 requests_guard.expect(Ids.VIEW, "data", "dict")  # a list or a text here is refused (422) before any callback
-for _out, _render in SECTIONS.items():
-    if _out in LAZY:
-        requests_guard.expect(LAZY[_out], "data", "int")
-        callbacks(Output(_out, "children"), Input(Ids.VIEW, "data"), Input(LAZY[_out], "data"))(
-            _guarded(_render, lazy=True))
-    else:
-        callbacks(Output(_out, "children"), Input(Ids.VIEW, "data"))(_guarded(_render))
+for _out, _render in SECTIONS.items():  # every section below the synthesis is rendered when seen
+    requests_guard.expect(LAZY[_out], "data", "int")
+    callbacks(Output(_out, "children"), Input(Ids.VIEW, "data"), Input(LAZY[_out], "data"))(
+        _guarded(_render, lazy=True))
 
 # The charts' data tables, by the key of their <details> (F.details_table): sent when first unfolded.
 DATA_TABLES: dict[str, Callable[..., Any]] = {

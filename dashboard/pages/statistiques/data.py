@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.cache import cache
-from dashboard.pages.statistiques.layout import View
+from dashboard.pages.statistiques.view import View
 from queries import warehouse
 from queries.core.scope import Principal
 from queries.core.settings import Settings

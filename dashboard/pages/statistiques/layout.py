@@ -10,27 +10,25 @@ from a dcc.Store holding the same parameters (ids only, no personal data; re-che
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
-from urllib.parse import urlencode
 from uuid import uuid4
 
 from dash import dcc, html
 
 from dashboard import auth
 from dashboard.pages.statistiques import figures as F
+from dashboard.pages.statistiques import sections as S
 from dashboard.pages.statistiques.ids import LAZY, Ids
+from dashboard.pages.statistiques.view import PATH, View, parse_view
 from queries import warehouse
 from queries.core.formats import fmt_date
 from queries.core.journal_text import default_place
-from queries.core.scope import AccessDenied, Level, Principal, Scope, ScopeError
+from queries.core.scope import AccessDenied, Level, Principal, Scope
 from queries.core.vocab import DEGRES
 from queries.store import audit
 from queries.warehouse import stats_series
 
-PATH = "/statistiques"
-PARAM_ORDER = ("scope", "date", "degre", "from", "to", "par", "semaine", "cible")
-DATE_PARAMS = {"date": "date", "from": "d_from", "to": "d_to", "semaine": "semaine", "cible": "cible"}  # → View field
 LEVEL_LABEL = {
     Level.ACADEMIE: "Académie",
     Level.DEPARTEMENT: "Département",
@@ -39,92 +37,6 @@ LEVEL_LABEL = {
     Level.CLASSE: "Classe",
     Level.MEF: "MEF",
 }
-
-
-class ViewError(ValueError):
-    """A view parameter that cannot be honoured (message in French)."""
-
-
-@dataclass(frozen=True)
-class View:
-    scope: Scope
-    date: date | None = None
-    degre: str = "ALL"
-    d_from: date | None = None
-    d_to: date | None = None
-    par: str = "classe"
-    semaine: date | None = None
-    cible: date | None = None
-
-    def params(self) -> dict[str, str]:
-        """Canonical URL parameters: only what differs from the defaults, in PARAM_ORDER."""
-        p = {name: d.isoformat() for name, field in DATE_PARAMS.items() if (d := getattr(self, field))}
-        p |= {"scope": str(self.scope), "degre": self.degre, "par": self.par}
-        defaults = {"degre": View.degre, "par": View.par}  # the dataclass's defaults
-        return {k: p[k] for k in PARAM_ORDER if k in p and p[k] != defaults.get(k)}
-
-    def query(self) -> str:
-        return "?" + urlencode(self.params(), safe=":")
-
-    def href(self, **changes: object) -> str:
-        return PATH + replace(self, **changes).query()  # type: ignore[arg-type]
-
-
-def _date(name: str, value: str) -> date:
-    try:
-        d = date.fromisoformat(value.strip())
-    except (ValueError, AttributeError):
-        raise ViewError(f"Paramètre « {name} » ignoré : « {value[:30]} » n'est pas une date AAAA-MM-JJ.") from None
-    if not date(2000, 1, 1) <= d <= date(2100, 12, 31):
-        raise ViewError(f"Paramètre « {name} » ignoré : date hors limites.")
-    return d
-
-
-def parse_view(principal: Principal, params: Mapping[str, str], strict: bool = False) -> tuple[View, list[str]]:
-    """View from URL parameters. Lenient (default): invalid parameters are dropped and reported in French;
-    strict (callbacks, API): the first invalid one raises ViewError. Scope remit is checked later, in SQL."""
-    messages: list[str] = []
-
-    def bad(msg: str) -> None:
-        if strict:
-            raise ViewError(msg)
-        messages.append(msg)
-
-    if principal.scope is None:
-        raise AccessDenied("aucun périmètre")
-    scope = principal.scope
-    raw = params.get("scope")
-    if raw:
-        try:
-            scope = Scope.parse(raw)
-        except ScopeError as exc:
-            bad(f"Périmètre ignoré : {exc}")
-    fields: dict[str, object] = {}
-    for name, key in DATE_PARAMS.items():
-        if params.get(name):
-            try:
-                fields[key] = _date(name, params[name])
-            except ViewError as exc:
-                bad(str(exc))
-    degre = (params.get("degre") or "ALL").upper()
-    if degre not in stats_series.DEGRES:
-        bad(f"Degré « {degre[:10]} » ignoré (attendu : 1D ou 2D).")
-        degre = "ALL"
-    elif degre != "ALL" and scope.level not in (Level.ACADEMIE, Level.DEPARTEMENT):
-        bad("Le degré ne s'applique qu'à l'académie et au département : ignoré.")
-        degre = "ALL"
-    par = params.get("par") or "classe"
-    if par not in ("classe", "mef"):
-        bad(f"Regroupement « {par[:10]} » ignoré (attendu : classe ou mef).")
-        par = "classe"
-    if fields.get("d_from") and fields.get("d_to") and fields["d_from"] > fields["d_to"]:  # type: ignore[operator]
-        bad("Période ignorée : la date de début est postérieure à la date de fin.")
-        fields.pop("d_from")
-        fields.pop("d_to")
-    unknown = sorted(set(params) - set(PARAM_ORDER))
-    if unknown:
-        bad("Paramètre(s) inconnu(s) ignoré(s) : " + ", ".join(u[:20] for u in unknown[:5]) + ".")
-    return View(scope=scope, degre=degre, par=par, **fields), messages  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------- components
@@ -226,15 +138,16 @@ def export_links(view: View) -> html.Ul:
     )
 
 
-def section(title: str, body_id: str, intro: str | None = None, render: str = "") -> html.Section:
-    """A titled section whose body a callback fills. Below the synthesis, the body is rendered when the section
-    comes into view (assets/stats-lazy.js sets its store): `render` tells that script a new page was built."""
+def section(title: str, body_id: str, intro: str | None = None, render: str = "", body: object = None) -> html.Section:
+    """A titled section: its `body` given (the synthesis), or filled by a callback. Below the synthesis, the body is
+    rendered when the section comes into view (assets/stats-lazy.js sets its store): `render` tells that script a
+    new page was built."""
     go = LAZY.get(Ids(body_id))
     lazy = {"data-stats-lazy": str(go), "data-stats-render": render} if go else {}
     return html.Section(
         [html.H2(title, className="fr-h4 fr-mt-4w"), html.P(intro, className="fr-text--sm") if intro else None,
          dcc.Store(id=go) if go else None,
-         dcc.Loading(html.Div(id=body_id, className="stats-section__body", **{"aria-live": "polite"}), type="dot",
+         dcc.Loading(html.Div(body, id=body_id, className="stats-section__body", **{"aria-live": "polite"}), type="dot",
                      delay_show=300)],
         className="stats-section", **lazy,
     )
@@ -284,6 +197,7 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     store = view.params()
     title = info.label + (f" — {DEGRES[view.degre]}" if view.degre != "ALL" else "")
     children_kind = ", ".join(sp.kind for sp in stats_series.child_spec(view.scope, view.degre, view.par))
+    kpis, synthese = S.first_sections(settings, principal, view, info, s)
     render = uuid4().hex[:12]  # a fresh page: its sections wait to be seen again, even if React reuses them
     body = [
         dcc.Store(id=Ids.VIEW, data=store),
@@ -293,8 +207,8 @@ def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
         *[F.alert(m, "warning") for m in messages],
         controls(view, info, ds, s, d_from),
         export_links(view),
-        html.Div(id=Ids.KPIS, className="stats-kpis", **{"aria-live": "polite"}),
-        section("Synthèse des comptes responsables de la structure", Ids.SYNTHESE),
+        html.Div(kpis, id=Ids.KPIS, className="stats-kpis", **{"aria-live": "polite"}),
+        section("Synthèse des comptes responsables de la structure", Ids.SYNTHESE, body=synthese),
         section("Évolution", Ids.EVOLUTION, f"Du {fmt_date(d_from)} au {fmt_date(view.d_to or s)}.", render),
         section("Projection du taux d'activation", Ids.PROJECTION, None, render),
     ]
