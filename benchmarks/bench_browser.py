@@ -515,6 +515,13 @@ def stats_controls(page, role: str, res: Results) -> None:  # noqa: ANN001
             )
 
         change(page, res, ("stats", role), "2nd degré", pick_2d, watch)
+    # The comparison is rendered when scrolled to (assets/stats-lazy.js): brought into view as a reader would.
+    if page.locator("#stats-children").count():
+        page.locator("#stats-children").scroll_into_view_if_needed()
+        try:
+            page.wait_for_selector("#stats-children a", timeout=TIMEOUT_MS)
+        except Exception:  # noqa: BLE001 - no sub-perimeter to go down to (a class): no drill-down step
+            pass
     if page.locator("#stats-children a").count():
 
         def drill() -> float:

@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -272,7 +272,7 @@ def ingest_snapshot(con: q.Connection, job: Job, settings: Settings, force: bool
     names = {t: str(f) for t, f in files.items()}
     if not force:
         q.check_drop(con, job.cov, job.date, rows, names, float(settings["INGEST_MAX_DROP"]))
-    q.commit_snapshot(con, job.cov, job.date, "snapshot", str(job.path), names, rows, datetime.now())
+    q.commit_snapshot(con, job.cov, job.date, "snapshot", str(job.path), names, rows, clock.paris_wall())
     return rows
 
 
@@ -285,7 +285,7 @@ def ingest_export(con: q.Connection, job: Job, settings: Settings, force: bool,
     names = {t: str(job.path) for t in ("export", *q.SNAPSHOT_TABLES)}
     if not force:
         q.check_drop(con, job.cov, job.date, {"export": rows["export"]}, names, float(settings["INGEST_MAX_DROP"]))
-    q.commit_snapshot(con, job.cov, job.date, "export", str(job.path), names, rows, datetime.now())
+    q.commit_snapshot(con, job.cov, job.date, "export", str(job.path), names, rows, clock.paris_wall())
     return rows
 
 

@@ -133,3 +133,18 @@ def test_sign_in_events_and_command_line():
     assert sentence(grant, "", place).endswith(
         "a délégué l'accès à la console à secr.college jusqu'au 14/07/2026"
     )
+
+
+def test_stored_times_are_shown_in_paris_whatever_the_server_zone():
+    from datetime import UTC, datetime
+
+    from queries.core import clock
+    from queries.core.journal_text import when
+
+    # The store keeps naive UTC: 14:05 UTC on a winter day is 15:05 in Paris, 13:05 UTC in summer is 15:05 too.
+    assert when(datetime(2026, 11, 30, 14, 5)) == "30/11/2026 15:05"
+    assert when(datetime(2026, 7, 1, 13, 5)) == "01/07/2026 15:05"
+    assert f"{clock.in_paris(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)):%d/%m %H:%M}" == "01/12 00:30"
+    # The warehouse's ingestion time: Paris wall time, naive, whatever TZ the server runs in.
+    wall = clock.paris_wall()
+    assert wall.tzinfo is None and abs(wall - datetime.now(clock.PRODUCT_TZ).replace(tzinfo=None)).total_seconds() < 5

@@ -19,6 +19,7 @@ from dashboard import auth
 from dashboard.pages import Page
 from queries.core import authz
 from queries.core.authz import Action
+from queries.core.clock import in_paris
 from queries.core.scope import Principal, Role
 from queries.store import audit, outbox
 
@@ -34,7 +35,7 @@ def allowed(principal: Principal) -> bool:
 
 
 def _message(m: outbox.SinkMessage) -> html.Li:
-    when = m.date.astimezone().strftime("%d/%m/%Y à %H:%M") if m.date else "date inconnue"
+    when = f"{in_paris(m.date):%d/%m/%Y à %H:%M}" if m.date else "date inconnue"
     return html.Li(
         html.Details([
             html.Summary([html.Strong(m.subject or "(sans objet)"), f" — à {m.to} — {when}"]),

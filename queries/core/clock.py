@@ -22,6 +22,17 @@ def utcnow() -> datetime:
     return now().replace(tzinfo=None)
 
 
+def in_paris(at: datetime) -> datetime:
+    """A stored naive-UTC time (or an aware one) in Paris, for display."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(PRODUCT_TZ)
+
+
+def paris_wall() -> datetime:
+    """Naive Paris wall time: the warehouse's ingestion time, shown as is in the header (to the microsecond: it
+    also orders the ingestions, several of which may fall within a second)."""
+    return datetime.now(PRODUCT_TZ).replace(tzinfo=None)
+
+
 def today() -> date:
     """Today's date in Paris."""
     return datetime.now(PRODUCT_TZ).date()

@@ -14,10 +14,10 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from queries.core.clock import PRODUCT_TZ
+from queries.core.clock import in_paris
 from queries.core.formats import fmt_date, fmt_datetime, fmt_int
 from queries.core.vocab import ETATS, ORIGINES, role_label
 
@@ -57,13 +57,8 @@ class Event:
     first_at: datetime | None = None
 
 
-def local(at: datetime) -> datetime:
-    """A stored naive-UTC time in Paris."""
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(PRODUCT_TZ)
-
-
 def when(at: datetime) -> str:
-    return fmt_datetime(local(at))
+    return fmt_datetime(in_paris(at))
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -318,7 +313,7 @@ def repeat_suffix(ev: Event) -> str:
     """« (×5 entre 10:02 et 10:09) » for a grouped entry; the dates as well when it spans midnight."""
     if ev.count <= 1 or ev.first_at is None:
         return ""
-    a, b = local(ev.first_at), local(ev.at)
+    a, b = in_paris(ev.first_at), in_paris(ev.at)
     if a.date() == b.date():
         return f" (×{fmt_int(ev.count)} entre {a:%H:%M} et {b:%H:%M})"
     return f" (×{fmt_int(ev.count)} entre le {fmt_datetime(a)} et le {fmt_datetime(b)})"

@@ -17,13 +17,11 @@ from typing import Any
 
 from queries import warehouse
 from queries.core import clock
-from queries.core.formats import fmt_datetime
 from queries.core.journal_text import (
     HIDDEN_DETAIL,
     OUTCOME_LABELS,
     Event,
     default_place,
-    local,
     parse_detail,
     scopes_in,
     sentence,
@@ -278,7 +276,7 @@ def _rows(
                     "cibles": ", ".join(t if shown(e, t) else HIDDEN_TARGET for t in e.targets),
                     "detail": f"Tentative refusée ({HIDDEN_DETAIL})." if hidden else (e.detail or ""),
                     "occurrences": e.count,
-                    "premiere": fmt_datetime(local(e.first_at)) if e.first_at else "",
+                    "premiere": when(e.first_at) if e.first_at else "",
                     "ip": e.ip or "",
                 }
             )

@@ -29,6 +29,7 @@ from dashboard.pages.responsables.layout import COUNT_HINT, grid, scope_label, s
 from queries import warehouse
 from queries.core.authz import Action
 from queries.core.formats import fmt_date, fmt_int
+from queries.core.journal_text import when
 from queries.core.scope import AccessDenied, Principal
 from queries.core.settings import Settings
 from queries.services import actions, console
@@ -160,7 +161,7 @@ def render_detail(settings: Settings, d: console.AccountDetail) -> html.Div:
     if mails:
         parts.append(simple_table("Courriels de notification", ["Créé le", "Destinataire", "Statut", "Tentatives",
                                                           "Dernière erreur"],
-                            [[x["created_at"].strftime("%d/%m/%Y %H:%M"), x["to_addr"], x["statut"],
+                            [[when(x["created_at"]), x["to_addr"], x["statut"],
                               x["attempts"], x["last_error"] or ""] for x in mails]))
     return html.Div(parts)
 
