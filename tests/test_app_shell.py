@@ -182,3 +182,49 @@ def test_home_page_without_data_still_names_the_perimeter_in_words(settings):
     r = logged_client(app, "chef").post("/_dash-update-component", json=router_body("/"))
     content = json.dumps(r.get_json()["response"]["shell-content"], ensure_ascii=False)
     assert "périmètre : établissement 9740501B" in content and "etablissement:" not in content
+
+
+def test_the_layout_carries_the_page_of_its_referer_for_the_person_asking(mini_warehouse):
+    """/_dash-layout renders the screen of the page that fetches it (its Referer), checked like the router:
+    no session, no layout; outside the remit, « Accès refusé » and an audit row; another host, the bare shell."""
+    app = make_app(mini_warehouse)
+    add_user(mini_warehouse, "pil.l", "pilote", "academie:28")
+    add_user(mini_warehouse, "chef.l", "chef", "etablissement:9740501B")
+    stats = "http://localhost/statistiques?scope=academie:28"
+    assert app.server.test_client().get("/_dash-layout", headers={"Referer": stats}).status_code == 401
+    pil = logged_client(app, "pil.l")
+    body = json.dumps(pil.get("/_dash-layout", headers={"Referer": stats}).get_json(), ensure_ascii=False)
+    assert "stats-synthese-table" in body and "Comptes responsables" in body  # KPIs and synthesis in the page
+    assert '"id": "shell-rendered", "data": "/statistiques?scope=academie:28"' in body
+    for ref in (None, "http://ailleurs.example/statistiques?scope=academie:28"):
+        bare = pil.get("/_dash-layout", headers={"Referer": ref} if ref else {}).get_data(as_text=True)
+        assert "stats-synthese-table" not in bare and "Comptes responsables" not in bare
+    chef = logged_client(app, "chef.l")
+    body = json.dumps(chef.get("/_dash-layout", headers={"Referer": stats}).get_json(), ensure_ascii=False)
+    assert "Accès refusé" in body and "stats-synthese-table" not in body
+    with engine(mini_warehouse).connect() as con:
+        rows = con.execute(sa.select(audit_log.c.login).where(audit_log.c.action == "forbidden")).fetchall()
+    assert ("chef.l",) in rows
+
+
+def test_the_router_skips_the_address_the_layout_was_served_with(mini_warehouse):
+    app = make_app(mini_warehouse)
+    add_user(mini_warehouse, "pil.r", "pilote", "academie:28")
+    c = logged_client(app, "pil.r")
+    body = router_body("/qualite")
+    body["state"][0]["value"] = "/qualite"
+    r = c.post("/_dash-update-component", json=body).get_json()["response"]
+    assert r == {"shell-rendered": {"data": None}}  # nothing sent again; the next visit is routed
+    body["state"][0]["value"] = None
+    r = c.post("/_dash-update-component", json=body).get_json()["response"]
+    assert "Qualité" in json.dumps(r["shell-content"], ensure_ascii=False)
+
+
+def test_charts_get_plotly_js_cartesian_bundle_of_the_same_release(settings):
+    from plotly.offline import get_plotlyjs_version
+
+    app = make_app(settings)
+    r = app.server.test_client().get("/_dash-component-suites/plotly/package_data/plotly.min.js")
+    assert r.status_code == 200 and r.mimetype == "text/javascript"
+    head = r.get_data(as_text=True)[:200]
+    assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in head

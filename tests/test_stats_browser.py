@@ -72,3 +72,27 @@ def test_drill_down_url_and_back_forward(live):
         page.go_back()
         expect(h1).not_to_contain_text("1er degré", timeout=20_000)
         assert not errors, errors
+
+
+def test_a_charts_data_table_comes_when_unfolded(live):
+    """A chart's table is not sent with the chart (hundreds of cells cost seconds of rendering): it comes when its
+    « Voir les données » is opened, with the keyboard as with the mouse."""
+    from playwright.sync_api import expect
+
+    with chromium() as browser:
+        page, errors = open_logged_in(browser, live, "pilote.stats", PASSWORD, "/statistiques?scope=academie:28")
+        page.locator("#stats-evolution").scroll_into_view_if_needed()
+        summary = page.locator("#stats-evolution summary", has_text="comptes par origine")
+        expect(summary).to_be_visible(timeout=20_000)
+        details = summary.locator("xpath=..")
+        assert details.locator("table").count() == 0  # nothing sent before it is asked for
+        summary.focus()
+        page.keyboard.press("Enter")
+        table = details.locator("table")
+        expect(table.locator("caption")).to_contain_text("Comptes par origine, du ", timeout=20_000)
+        expect(table.locator("tbody tr").first).to_contain_text("/2026")
+        # Folded and unfolded again: the same table, not asked for twice.
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        expect(table).to_have_count(1)
+        assert not errors, errors
