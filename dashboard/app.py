@@ -7,7 +7,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
-from flask import Flask, Response, has_request_context, jsonify, request, send_file
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_app_context,
+    has_request_context,
+    jsonify,
+    request,
+    send_file,
+)
 
 from dashboard import api, auth, requests_guard
 from dashboard.cache import init_cache
@@ -228,6 +237,62 @@ def init_outbox(server: Flask, settings: Settings) -> None:
     server.add_url_rule("/export/journal.csv", "export_journal", lambda: export_journal(settings))
 
 
+# ------------------------------------------------------------------------------------------------ router
+
+
+def route(principal: Principal | None, pathname: str | None, search: str | None) -> tuple:
+    """The screen at this address for the person asking: content, menu, data date, user links (twice)."""
+    settings = settings_of()
+    pages: list[Page] = current_app.config["METEOCOMPTES_PAGES"]
+    path = pathname or "/"
+    menu = nav(pages, principal, path)
+    if principal is None:
+        return (
+            html.Div([html.H1("Connexion requise"), html.A("Se connecter", href="/login", className="fr-btn")]),
+            menu, "", "", "",
+        )
+    user = user_links(principal)
+    page = next((p for p in pages if page_key(p.path) == page_key(path)), None)
+    if page is None:
+        return html.Div([html.H1("Page introuvable"), dcc.Link("Retour à l'accueil", href="/")]), menu, "", user, user_links(principal)
+    if not page.allowed(principal):
+        audit.record(settings, principal, "forbidden", detail={"page": page.path}, outcome="denied")
+        return html.Div([html.H1("Accès refusé"), html.P("Cette page ne fait pas partie de vos droits.")]), menu, "", user, user_links(principal)
+    params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
+    return page.layout(principal, params), menu, data_date_label(settings), user, user_links(principal)
+
+
+def serve_layout() -> html.Div:
+    """app.layout: the shell, with the screen of the page that fetches it (see referred_page)."""
+    settings = settings_of()
+    # Outside a request (Dash's own checks) or without a usable Referer: the bare shell, the router fills it.
+    ref = referred_page(request.host) if has_request_context() else None
+    return shell_layout(settings, (ref[0] + ref[1], route(auth.current_principal(), *ref)) if ref else None)
+
+
+ROUTER_IO = (
+    Output(Shell.CONTENT, "children"),
+    Output(Shell.NAV, "children"),
+    Output(Shell.DATA_DATE, "children"),
+    Output(Shell.USER, "children"),
+    Output(Shell.USER_MENU, "children"),
+    Output(Shell.RENDERED, "data"),
+    Input(Shell.URL, "pathname"),
+    Input(Shell.URL, "search"),
+    State(Shell.RENDERED, "data"),
+)
+
+
+def route_callback(pathname: str | None, search: str | None, rendered: str | None) -> tuple:
+    """The router: every navigation inside the app (links, back/forward, the statistics' controls)."""
+    principal = auth.current_principal()
+    # The layout already holds the screen of this very address (dcc.Location reports it once mounted):
+    # nothing to send again; later navigations, even back to this address, are routed.
+    if rendered is not None and rendered == (pathname or "/") + (search or ""):
+        return (*[no_update] * 5, None)
+    return (*route(principal, pathname, search), None)
+
+
 PLOTLY_BUNDLE = Path(__file__).resolve().parent / "vendor" / "plotly-cartesian.min.js"
 # Where dash-renderer tells dcc.Graph to load plotly.js from when serving locally (a fixed address).
 PLOTLY_URL = "/_dash-component-suites/plotly/package_data/plotly.min.js"
@@ -266,7 +331,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     api.init_api(server, settings)  # statistics JSON API + exports
     init_outbox(server, settings)
     pages = load_pages()
-    by_path = {page_key(p.path): p for p in pages}
     init_not_found(app, pages)
     requests_guard.expect(Shell.RENDERED, "data", "str")
 
@@ -281,51 +345,10 @@ def create_app(settings: Settings | None = None) -> Dash:
             return jsonify(status="indisponible", erreur="Entrepôt de données indisponible ou vide."), 503
         return jsonify(status="ok", **body)
 
-    def route(principal: Principal | None, pathname: str | None, search: str | None) -> tuple:
-        """The screen at this address for the person asking: content, menu, data date, user links (twice)."""
-        path = pathname or "/"
-        menu = nav(pages, principal, path)
-        if principal is None:
-            return (
-                html.Div([html.H1("Connexion requise"), html.A("Se connecter", href="/login", className="fr-btn")]),
-                menu, "", "", "",
-            )
-        user = user_links(principal)
-        page = by_path.get(page_key(path))
-        if page is None:
-            return html.Div([html.H1("Page introuvable"), dcc.Link("Retour à l'accueil", href="/")]), menu, "", user, user_links(principal)
-        if not page.allowed(principal):
-            audit.record(settings, principal, "forbidden", detail={"page": page.path}, outcome="denied")
-            return html.Div([html.H1("Accès refusé"), html.P("Cette page ne fait pas partie de vos droits.")]), menu, "", user, user_links(principal)
-        params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
-        return page.layout(principal, params), menu, data_date_label(settings), user, user_links(principal)
-
-    def serve_layout() -> html.Div:
-        # Outside a request (Dash's own checks) or without a usable Referer: the bare shell, the router fills it.
-        ref = referred_page(request.host) if has_request_context() else None
-        return shell_layout(settings, (ref[0] + ref[1], route(auth.current_principal(), *ref)) if ref else None)
-
+    server.config["METEOCOMPTES_PAGES"] = pages
     app.layout = serve_layout
     app.validation_layout = validation_layout(settings, pages)
-
-    @app.callback(
-        Output(Shell.CONTENT, "children"),
-        Output(Shell.NAV, "children"),
-        Output(Shell.DATA_DATE, "children"),
-        Output(Shell.USER, "children"),
-        Output(Shell.USER_MENU, "children"),
-        Output(Shell.RENDERED, "data"),
-        Input(Shell.URL, "pathname"),
-        Input(Shell.URL, "search"),
-        State(Shell.RENDERED, "data"),
-    )
-    def route_callback(pathname: str | None, search: str | None, rendered: str | None):  # noqa: ANN202
-        principal = auth.current_principal()
-        # The layout already holds the screen of this very address (dcc.Location reports it once mounted):
-        # nothing to send again; later navigations, even back to this address, are routed.
-        if rendered is not None and rendered == (pathname or "/") + (search or ""):
-            return (*[no_update] * 5, None)
-        return (*route(principal, pathname, search), None)
+    app.callback(*ROUTER_IO)(route_callback)
 
     for p in pages:
         if p.register_callbacks is not None:
@@ -334,5 +357,5 @@ def create_app(settings: Settings | None = None) -> Dash:
 
 
 def settings_of(server: Flask | None = None) -> Settings:
-    srv = server or dash.get_app().server
+    srv = server or (current_app if has_app_context() else dash.get_app().server)
     return srv.config["METEOCOMPTES_SETTINGS"]
