@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from queries.services.demo_users import DEMO_ACCOUNTS
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -52,13 +54,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORDS = {
-    "pilote": "demo-pilote-974",
-    "ien": "demo-ien-974",
-    "chef": "demo-chef-974",
-    "support": "demo-support-974",
-    "admin": "demo-admin-974",
-}
+PASSWORDS = {login: password for login, password, *_ in DEMO_ACCOUNTS}  # every demo role's login
 JOURNAL_ROWS = 10_000
 SEED_IP = "192.0.2."  # TEST-NET-1: marks the seeded audit entries
 QUIET_MS = 300
@@ -351,14 +347,15 @@ class Server:
                 self.proc.wait()
 
 
-def start_server(d: Path, peer_dir: Path, workers: int | None) -> Server:
-    """gunicorn as `meteocomptes serve` runs it (meteocomptes/serve.py), on benchmarks.browser_wsgi."""
+def start_server(d: Path, workers: int | None, target: str = "meteocomptes.wsgi:server", **env: str) -> Server:
+    """gunicorn as `meteocomptes serve` runs it (meteocomptes/serve.py), on `target` (the bench: its
+    benchmarks.browser_wsgi), with `env` added to the data dir's environment."""
     from meteocomptes.serve import GUNICORN_CONFIG
 
     port = free_port()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     # Result cache: the filesystem one under d (no REDIS_URL passes), emptied by the caller.
-    env = bench_env(d, BENCH_PEER_DIR=str(peer_dir))
+    env = bench_env(d, **env)
     cmd = [
         gunicorn,
         "--config",
@@ -370,7 +367,7 @@ def start_server(d: Path, peer_dir: Path, workers: int | None) -> Server:
         "--timeout",
         "60",
         *(["--workers", str(workers)] if workers else []),
-        "benchmarks.browser_wsgi:server",
+        target,
     ]
     log = (d / "gunicorn.log").open("w")
     proc = subprocess.Popen(
@@ -577,7 +574,7 @@ def run_profile(profile: str, d: Path, pages: list[str], reps: int, workers: int
     peer_dir = d / "peer"
     shutil.rmtree(peer_dir, ignore_errors=True)
     peer_dir.mkdir(parents=True)
-    server = start_server(d, peer_dir, workers)
+    server = start_server(d, workers, "benchmarks.browser_wsgi:server", BENCH_PEER_DIR=str(peer_dir))
     res = Results()
     try:
         with sync_playwright() as pw:
