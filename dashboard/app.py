@@ -38,6 +38,9 @@ INDEX = """<!DOCTYPE html>
         <title>{%title%}</title>
         {%favicon%}
         {%css%}
+        <!-- Asked for now, while the scripts load: the renderer's own fetch of them then finds them ready. -->
+        <link rel="preload" href="/_dash-layout" as="fetch" crossorigin="anonymous">
+        <link rel="preload" href="/_dash-dependencies" as="fetch" crossorigin="anonymous">
     </head>
     <body>
         {%app_entry%}
