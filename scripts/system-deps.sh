@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks for the browser tests and PDF fonts (Chromium, its driver, DejaVu),
+# Installs what a fresh Debian machine lacks for the browser tests and PDF fonts (Chromium, its driver and French
+# resources, DejaVu),
 # then axe-core (npm) for the accessibility audit (tests/test_accessibility_browser.py) in .cache/axe, git-ignored.
 # Needs root (apt-get); without it the browser tests skip and say why (they fail under CI=true).
 set -u
@@ -22,6 +23,8 @@ install_axe() {
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+# Chromium's French resources: date fields read JJ/MM/AAAA in the browser tests and screenshots (fr-FR pages).
+[ -f /usr/lib/chromium/locales/fr.pak ] || need+=(chromium-l10n)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
