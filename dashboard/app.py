@@ -214,6 +214,31 @@ def validation_layout(settings: Settings, pages: list[Page]) -> html.Div:
     return html.Div([shell_layout(settings), *[p.skeleton(settings) for p in pages if p.skeleton is not None]])
 
 
+SUITES = "/_dash-component-suites/"
+# Where dash-renderer tells dcc.Graph to load plotly.js from when serving locally (a fixed address).
+PLOTLY_URL = f"{SUITES}plotly/package_data/plotly.min.js"
+# The code a page's first screen waits for and that the renderer would only ask for once that screen is built
+# (dcc's dropdown, the grid): asked for with the page instead.
+PAGE_SCRIPTS = {
+    "/statistiques": ("dash/dcc/async-dropdown.js",),  # not plotly.js: the charts are below the first screen
+    "/responsables": ("dash_ag_grid/async-community.js", "dash/dcc/async-dropdown.js"),
+    "/journal": ("dash_ag_grid/async-community.js", "dash/dcc/async-dropdown.js"),
+    "/admin": ("dash/dcc/async-dropdown.js",),
+}
+
+
+def init_preload_hints(app: Dash) -> None:
+    """Preload, in the page's head, the chunks its first screen needs (PAGE_SCRIPTS)."""
+    interpolate = app.interpolate_index
+
+    def with_hints(**kw: str) -> str:
+        scripts = next((v for k, v in PAGE_SCRIPTS.items() if page_key(request.path) == k), ())
+        hints = "".join(f'<link rel="preload" href="{SUITES}{s}" as="script">' for s in scripts)
+        return interpolate(**{**kw, "css": kw.get("css", "") + hints})
+
+    app.interpolate_index = with_hints  # type: ignore[method-assign]
+
+
 def init_not_found(app: Dash, pages: list[Page]) -> None:
     """Unknown paths answer 404. Dash's catch-all serves its index for any path and the router then shows
     « Page introuvable »: the same page is sent, with the status that monitors, crawlers and logs expect."""
@@ -297,8 +322,6 @@ def route_callback(pathname: str | None, search: str | None, rendered: str | Non
 
 
 PLOTLY_BUNDLE = Path(__file__).resolve().parent / "vendor" / "plotly-cartesian.min.js"
-# Where dash-renderer tells dcc.Graph to load plotly.js from when serving locally (a fixed address).
-PLOTLY_URL = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 
 
 def init_plotly_bundle(server: Flask) -> None:
@@ -335,6 +358,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     init_outbox(server, settings)
     pages = load_pages()
     init_not_found(app, pages)
+    init_preload_hints(app)
     requests_guard.expect(Shell.RENDERED, "data", "str")
 
     @server.get("/healthz")

@@ -228,3 +228,14 @@ def test_charts_get_plotly_js_cartesian_bundle_of_the_same_release(settings):
     assert r.status_code == 200 and r.mimetype == "text/javascript"
     head = r.get_data(as_text=True)[:200]
     assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in head
+
+
+def test_a_page_preloads_the_chunks_its_first_screen_needs(mini_warehouse):
+    app = make_app(mini_warehouse)
+    add_user(mini_warehouse, "sup.h", "support", "academie:28")
+    c = logged_client(app, "sup.h")
+    journal = c.get("/journal").get_data(as_text=True)
+    assert '<link rel="preload" href="/_dash-component-suites/dash_ag_grid/async-community.js" as="script">' in journal
+    assert '<link rel="preload" href="/_dash-layout" as="fetch" crossorigin="anonymous">' in journal
+    home = c.get("/").get_data(as_text=True)
+    assert "async-community.js" not in home and "/_dash-layout" in home
