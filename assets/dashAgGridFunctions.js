@@ -41,6 +41,13 @@
              h("span", {className: "resp-etab__uai"}, d.uai || ""));
   };
 
+  /* Journal (dashboard/pages/journal.py), column « Entrée »: the sentence in its own element, which
+     assets/journal.css cuts after the lines its fixed-height row holds (« … »), while the cell keeps it centred. */
+  comps.JournalText = function (props) {
+    var v = props && props.value;
+    return window.React.createElement("span", {className: "journal-text"}, v === undefined || v === null ? "" : v);
+  };
+
   var cs = (window.dash_clientside = window.dash_clientside || {});
   cs.responsables = cs.responsables || {};
   /* When an account opens (or the panel closes), move the focus to the panel's heading, so that keyboard and

@@ -72,9 +72,14 @@ def test_rates_are_drawn_in_percent_with_a_french_suffix():
 
 def test_graph_config_is_french_and_responsive():
     div = F.graph(_figures()["taux"], "g", "fichier", "Graphique")
-    g = div.children
+    title, g = div.children
     assert g.config["locale"] == "fr" and g.config["responsive"] is True
-    assert g.style == {"width": "100%"}
+    assert g.style == {"width": "100%", "height": "450px"}
+    # responsive=True sizes the chart by its container: the container gets the figure's height (long bar charts).
+    ranked = F.graph(_figures()["comparaison"], "g", "fichier", "Graphique").children[1]
+    assert ranked.style["height"] == f"{_figures()['comparaison'].layout.height}px"
+    # The title in the page, where it wraps (a phone); Plotly's stays in the figure for the PNG export.
+    assert title.children == "Taux d'activation" == g.figure["layout"]["title"]["text"]
 
 
 def test_ranked_bars_and_heat_map_list_sub_scopes_in_the_same_order():

@@ -51,15 +51,18 @@ class Ids:
     EXPORT = "journal-export"
 
 
+# Date and Entrée share what the three fixed columns leave: 160 px and the rest on a laptop; on a phone both
+# shrink to their minimum, which fits a 390 px screen (the date on two lines), the other columns after them.
 COLUMNS: list[dict[str, Any]] = [
-    {"field": "date", "headerName": "Date", "width": 160, "cellClass": "journal-wrap"},
+    {"field": "date", "headerName": "Date", "flex": 1, "minWidth": 100, "maxWidth": 160, "cellClass": "journal-wrap"},
     {
         "field": "entree",
         "headerName": "Entrée",
-        "flex": 1,
-        "minWidth": 360,
+        "flex": 3,
+        "minWidth": 240,
         "cellClass": "journal-wrap",
-        "tooltipField": "entree",  # the rare sentence longer than its three lines
+        "cellRenderer": "JournalText",  # assets/dashAgGridFunctions.js
+        "tooltipField": "entree",  # the rare sentence longer than its row
     },
     {"field": "action", "headerName": "Action", "width": 180, "cellClass": "journal-wrap"},
     {"field": "login", "headerName": "Identifiant", "width": 150, "cellClass": "journal-wrap"},
@@ -89,7 +92,8 @@ def grid(f: Filters, total: int) -> html.Div:
             "infiniteInitialRowCount": min(total, PAGE_ROWS) if total > 0 else 1,
             "localeText": LOCALE_FR,
             "rowBuffer": 0,
-            "rowHeight": 72,
+            # No rowHeight: the grid reads the theme's --ag-row-height, which assets/journal.css sets per screen
+            # width (the infinite row model needs one height for every row: no autoHeight).
             "suppressCellFocus": False,
         },
         className="ag-theme-alpine",

@@ -153,7 +153,7 @@ def _base(fig: go.Figure, title: str, yaxis: str, pct: bool = False, dates: bool
         # Legend under the plot, below the tick labels whatever their height (automargin grows the margin).
         legend={"orientation": "h", "y": -0.15, "yref": "paper", "yanchor": "top", "x": 0, "xanchor": "left"},
         hovermode="x unified",
-        height=400,
+        height=450,  # dcc.Graph's own default, which the charts had on screen before graph() passed the height
     )
     # separatethousands: Plotly leaves 4-digit numbers unseparated otherwise (« 8000 »).
     fig.update_yaxes(title=yaxis, gridcolor="#DDDDDD", rangemode="tozero", separatethousands=True, automargin=True)
@@ -289,11 +289,21 @@ def _natural(s: str) -> tuple:
 
 
 def graph(fig: go.Figure, graph_id: str, filename: str, label: str) -> html.Div:
-    """The chart, announced as a figure whose text alternative is the data table that follows it."""
+    """The chart, announced as a figure whose text alternative is the data table that follows it.
+
+    Its title is shown in the page, above the chart, where it wraps on a phone; Plotly's own title, which it would
+    cut at the chart's width and which the modebar covers, is hidden on screen (assets/stats.css) but kept in the
+    figure for the PNG export (drawn off the page, outside .stats-graph)."""
     return html.Div(
-        # A plain dict, not a go.Figure: cached sections unpickle and serialise it without re-validation.
-        dcc.Graph(id=graph_id, figure=json.loads(fig.to_json()), config=graph_config(filename),
-                  className="stats-graph", style={"width": "100%"}, responsive=True),
+        [
+            html.P(fig.layout.title.text, className="stats-graph__title"),
+            # A plain dict, not a go.Figure: cached sections unpickle and serialise it without re-validation.
+            # responsive=True drops the figure's height for its container's (450 px by default): the container
+            # gets the figure's, so that a bar chart of 40 classes is as tall as they need (one label per bar).
+            dcc.Graph(id=graph_id, figure=json.loads(fig.to_json()), config=graph_config(filename),
+                      className="stats-graph", style={"width": "100%", "height": f"{fig.layout.height}px"},
+                      responsive=True),
+        ],
         role="figure",
         **{"aria-label": f"{label} (données détaillées dans le tableau qui suit)"},
     )
