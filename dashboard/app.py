@@ -25,6 +25,8 @@ from dashboard.pages import Page, load_pages
 from dashboard.pages.journal import export_journal
 from dashboard.pages.responsables.callbacks import export_view
 from queries import warehouse
+from queries.core import authz
+from queries.core.authz import Action
 from queries.core.scope import Principal
 from queries.core.settings import Settings
 from queries.store import audit, init_db, outbox
@@ -287,7 +289,10 @@ def route(principal: Principal | None, pathname: str | None, search: str | None)
         audit.record(settings, principal, "forbidden", detail={"page": page.path}, outcome="denied")
         return html.Div([html.H1("Accès refusé"), html.P("Cette page ne fait pas partie de vos droits.")]), menu, "", user, user_links(principal)
     params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
-    return page.layout(principal, params), menu, data_date_label(settings), user, user_links(principal)
+    # The data date only for those who read data (the admin manages accounts and reads none).
+    reads_data = authz.allowed(principal, Action.STATS) or authz.allowed(principal, Action.CONSOLE)
+    return (page.layout(principal, params), menu, data_date_label(settings) if reads_data else "", user,
+            user_links(principal))
 
 
 def serve_layout() -> html.Div:

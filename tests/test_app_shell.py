@@ -41,6 +41,13 @@ def test_every_page_states_the_data_date(mini_warehouse):
         r = c.post("/_dash-update-component", json=router_body(path))
         assert r.status_code == 200
         assert r.get_json()["response"]["shell-data-date"]["children"] == header, path
+    # The admin reads no data (accounts only): no data date in the header, on any page.
+    add_user(mini_warehouse, "adm", "admin", None)
+    adm = logged_client(app, "adm")
+    for path in ("/", "/admin", "/journal"):
+        r = adm.post("/_dash-update-component", json=router_body(path))
+        assert r.status_code == 200
+        assert r.get_json()["response"]["shell-data-date"]["children"] == "", path
 
 
 def test_the_header_time_belongs_to_the_data_date_shown():

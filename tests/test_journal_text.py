@@ -111,6 +111,17 @@ def test_grouped_searches_say_how_many_and_when_in_paris_time():
         action="search", count=2, first_at=datetime(2026, 6, 10, 21, 58), at=datetime(2026, 6, 10, 22, 3)
     )
     assert sentence(night, "", place).endswith("(×2 entre le 10/06/2026 23:58 et le 11/06/2026 00:03)")
+    # Two searches within the same minute: one time, not « entre 16:18 et 16:18 ».
+    same = chef(action="search", count=2, first_at=datetime(2026, 6, 10, 8, 9, 5), at=datetime(2026, 6, 10, 8, 9, 50))
+    assert sentence(same, "", place).endswith("(×2 à 10:09)")
+
+
+def test_each_page_view_says_which_page_never_an_account():
+    # Opening « Courriels envoyés (démo) » is a `view` without targets: it is not « a ouvert un compte ».
+    mails = chef(role="support", actor_scope="academie:28", detail={"page": "courriels", "messages": 3})
+    text = sentence(mails, "Consultation", place)
+    assert text.endswith("a consulté les courriels de démonstration (3 courriels)") and "compte" not in text
+    assert sentence(chef(detail={"page": "autre"}), "Consultation", place).endswith("a consulté la page « autre »")
 
 
 def test_sign_in_events_and_command_line():

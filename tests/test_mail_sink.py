@@ -11,7 +11,7 @@ from auth_kit import add_user, fast_argon2, logged_client, make_app, router_body
 from console_data import COLLEGE, build_warehouse
 
 from queries.core.scope import Principal, Role, Scope
-from queries.services import actions
+from queries.services import actions, journal
 from queries.store import console_state, init_db, outbox
 
 CHEF = Principal(1, "chef", Role.CHEF, Scope.parse(f"etablissement:{COLLEGE}"))
@@ -75,7 +75,7 @@ def test_page_opens_to_the_support_only_and_only_with_the_sink(sink_settings, ma
     s = sink_settings
     actions.notify(s, CHEF, ["s.abbeym12"], "courriel", True, group=True)
     outbox.deliver_pending(s)
-    add_user(s, login, role, scope)
+    user = add_user(s, login, role, scope)
     c = logged_client(make_app(s), login)
     body = text(c.post("/_dash-update-component", json=router_body("/courriels")))
     assert ("sabrina@example.fr" in body) is sees
@@ -84,6 +84,11 @@ def test_page_opens_to_the_support_only_and_only_with_the_sink(sink_settings, ma
     if sees:
         assert "Courriels envoyés (démo)" in body and "n'est ouverte qu'au support" in body
         assert "Votre mot de passe provisoire" in body  # the body, viewable in its <details>
+        assert "boîte de démonstration" in body and str(outbox.sink_dir(s)) not in body  # no server path
+        # The opening is journaled as what it was, not as « a ouvert un compte ».
+        reader = Principal(user.id, login, Role(role), Scope.parse(str(scope)))
+        rows = journal.page(s, reader, journal.Filters(login=login), 0, 5)
+        assert "a consulté les courriels de démonstration (1 courriel)" in rows[0]["entree"]
     # the same account with the sink off: no page, no menu entry
     off = make_settings(DATABASE_URL=s.database_url)
     assert outbox.sink_dir(off) is None

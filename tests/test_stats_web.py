@@ -189,6 +189,10 @@ def test_synthesis_numbers_on_screen(web):
     syn = json.dumps(component(body, Ids.SYNTHESE), ensure_ascii=False)
     # Total row of the README: 14 = 3 / 2 / 1 / 7 / 1, and 7/14 activated.
     assert '"Total"' in syn and "Taux d'activation : 50,0" in syn
+    # The section's heading and the table's caption do not say the same thing twice in a row.
+    page = json.dumps(body, ensure_ascii=False)
+    assert page.count("Synthèse des comptes responsables") == 1
+    assert '"Comptes par origine et par état — Académie de La Réunion au 01/09/2026"' in syn
     body = json.loads(post(c, router_body("/statistiques", "?scope=academie:28")).get_data())
     kpis = json.dumps(component(body, Ids.KPIS), ensure_ascii=False)
     assert '"14"' in kpis and '"8"' in kpis and "57,1" in kpis

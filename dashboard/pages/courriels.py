@@ -47,14 +47,14 @@ def _message(m: outbox.SinkMessage) -> html.Li:
 
 def layout(principal: Principal, params: Mapping[str, str]) -> html.Div:
     settings = auth.settings_of()
-    folder = outbox.sink_dir(settings)
     msgs = outbox.sink_messages(settings)
     audit.record(settings, principal, "view", detail={"page": "courriels", "messages": len(msgs)})
     intro = html.Div(
         [
             html.P(
-                "Démonstration : aucun courriel ne part. Chaque courriel de notification est écrit dans le dossier "
-                f"{folder} au lieu d'être envoyé, et apparaît ici (les plus récents d'abord)."
+                # No server path on screen (the folder is MAIL_SINK_DIR, the operator's business).
+                "Démonstration : aucun courriel ne part. Chaque courriel de notification est déposé dans la boîte "
+                "de démonstration au lieu d'être envoyé, et apparaît ici (les plus récents d'abord)."
             ),
             html.P(
                 "Un courriel de notification contient le mot de passe provisoire du responsable : cette page "

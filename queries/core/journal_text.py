@@ -204,6 +204,12 @@ def _done(ev: Event, d: Mapping[str, Any], place: Place) -> str:
                 else ""
             )
             return f"a consulté la page « Qualité des données »{shown}"
+        if d.get("page") == "courriels":
+            n = d.get("messages")
+            shown = f" ({plural(int(n), 'courriel')})" if isinstance(n, int) else ""
+            return f"a consulté les courriels de démonstration{shown}"
+        if d.get("page"):  # a page without its own wording: never « a ouvert un compte »
+            return f"a consulté la page « {d['page']} »"
         return f"a ouvert {t}"
     if a == "export":
         return _export(ev, d, place)
@@ -310,10 +316,13 @@ def sentence(ev: Event, label: str | None = None, place: Place = default_place) 
 
 
 def repeat_suffix(ev: Event) -> str:
-    """« (×5 entre 10:02 et 10:09) » for a grouped entry; the dates as well when it spans midnight."""
+    """« (×5 entre 10:02 et 10:09) » for a grouped entry, « (×2 à 10:02) » within one minute; the dates as well
+    when it spans midnight."""
     if ev.count <= 1 or ev.first_at is None:
         return ""
     a, b = in_paris(ev.first_at), in_paris(ev.at)
+    if f"{a:%Y%m%d%H%M}" == f"{b:%Y%m%d%H%M}":
+        return f" (×{fmt_int(ev.count)} à {a:%H:%M})"
     if a.date() == b.date():
         return f" (×{fmt_int(ev.count)} entre {a:%H:%M} et {b:%H:%M})"
     return f" (×{fmt_int(ev.count)} entre le {fmt_datetime(a)} et le {fmt_datetime(b)})"

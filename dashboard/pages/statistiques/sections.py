@@ -86,7 +86,9 @@ def render_synthese(settings: Settings, principal: Principal, view: View, info: 
     total = syn.rows[-1]
     taux = (int(total["ACTIVE"]) / int(total["comptes"])) if int(total["comptes"]) else None
     return html.Div([
-        synthese_table(syn, f"Synthèse des comptes responsables — {info.label}"
+        # The section's heading already says « Synthèse des comptes responsables… »: the caption (the table's
+        # name for assistive technologies) says what it crosses, for which scope and date, without repeating it.
+        synthese_table(syn, f"Comptes par origine et par état — {info.label}"
                        + (f" — {DEGRES[view.degre]}" if degre else "") + f" au {fmt_date(syn.data_date)}"),
         html.P([syn.derniere_mise_a_jour(), f" · Taux d'activation : {fmt_pct(taux)}"],
                className="fr-text--sm stats-maj"),
