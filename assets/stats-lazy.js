@@ -16,13 +16,35 @@
     return s.getAttribute("data-stats-render") !== s.getAttribute("data-stats-asked");
   }
 
+  var RETRY_MS = 2000;
+  var MAX_ASKS = 4;
+
+  function body(s) {
+    return s.querySelector(".stats-section__body");
+  }
+
+  function send(s, n) {
+    // A new value each time (1, 2, …): the section's callback runs for any truthy one, and a repeated ask is a
+    // change Dash does not drop.
+    window.dash_clientside.set_props(s.getAttribute("data-stats-lazy"), { data: n });
+    var token = s.getAttribute("data-stats-render");
+    setTimeout(function () {
+      // Asked, but nothing came (an ask can be lost while Dash is still wiring the new page): ask again.
+      var b = body(s);
+      if (document.contains(s) && s.getAttribute("data-stats-render") === token && b && !b.childElementCount
+          && !s.querySelector("[data-dash-is-loading]") && n < MAX_ASKS) {
+        send(s, n + 1);
+      }
+    }, RETRY_MS * n);
+  }
+
   function ask(s) {
     var cs = window.dash_clientside;
     if (!pending(s) || !cs || !cs.set_props) {
       return;
     }
     s.setAttribute("data-stats-asked", s.getAttribute("data-stats-render"));
-    cs.set_props(s.getAttribute("data-stats-lazy"), { data: 1 });
+    send(s, 1);
   }
 
   var io = "IntersectionObserver" in window
