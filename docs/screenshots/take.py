@@ -189,9 +189,16 @@ def capture(page, ctx: dict[str, str], page_name: str | None = None, full: bool 
         ctx["problems"] += f"{name} : contenu plus large que la fenêtre ({wide} px)\n"
     path = Path(ctx["out"]) / f"{name}.png"
     if full:
+        # The window made as tall as the page, then settled: a full-page shot resizes it behind Dash's back, and the
+        # charts redrawn at that moment show blank (dcc.Loading hides a section while its chart redraws).
+        size = page.viewport_size
         height = min(MAX_HEIGHT, page.evaluate("() => document.documentElement.scrollHeight"))
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
+        page.set_viewport_size({"width": size["width"], "height": height})
+        settle(page)
+        page.wait_for_timeout(500)  # dcc.Loading's delay_show: a spinner shown late would still be in the shot
+        settle(page)
+        page.screenshot(path=str(path))
+        page.set_viewport_size(size)
     else:
         page.screenshot(path=str(path))
     shrink(path)
@@ -326,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     shots = [s for s in SHOTS if not args.only or args.only in s.page]
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            # A French browser, as users have: date fields in JJ/MM/AAAA (needs Debian's chromium-l10n).
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"],
+                                         env={**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"})
             # The support last: its Journal and demo mailbox show what the others did (the chef's notification).
             roles = sorted(dict.fromkeys(s.role for s in shots), key=lambda r: r == "support")
             for role in roles:
