@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from flask import (
     Flask,
     Response,
     current_app,
-    has_app_context,
     has_request_context,
     jsonify,
     request,
@@ -272,7 +271,7 @@ def init_outbox(server: Flask, settings: Settings) -> None:
 
 def route(principal: Principal | None, pathname: str | None, search: str | None) -> tuple:
     """The screen at this address for the person asking: content, menu, data date, user links (twice)."""
-    settings = settings_of()
+    settings = auth.settings_of()
     pages: list[Page] = current_app.config["METEOCOMPTES_PAGES"]
     path = pathname or "/"
     menu = nav(pages, principal, path)
@@ -295,9 +294,9 @@ def route(principal: Principal | None, pathname: str | None, search: str | None)
             user_links(principal))
 
 
-def serve_layout() -> html.Div:
-    """app.layout: the shell, with the screen of the page that fetches it (see referred_page)."""
-    settings = settings_of()
+def serve_layout(settings: Settings) -> html.Div:
+    """app.layout (bound to the app's settings): the shell, with the screen of the page that fetches it (see
+    referred_page)."""
     # Outside a request (Dash's own checks) or without a usable Referer: the bare shell, the router fills it.
     ref = referred_page(request.host) if has_request_context() else None
     return shell_layout(settings, (ref[0] + ref[1], route(auth.current_principal(), *ref)) if ref else None)
@@ -378,7 +377,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         return jsonify(status="ok", **body)
 
     server.config["METEOCOMPTES_PAGES"] = pages
-    app.layout = serve_layout
+    app.layout = partial(serve_layout, settings)
     app.validation_layout = validation_layout(settings, pages)
     app.callback(*ROUTER_IO)(route_callback)
 
@@ -386,8 +385,3 @@ def create_app(settings: Settings | None = None) -> Dash:
         if p.register_callbacks is not None:
             p.register_callbacks(app, settings)
     return app
-
-
-def settings_of(server: Flask | None = None) -> Settings:
-    srv = server or (current_app if has_app_context() else dash.get_app().server)
-    return srv.config["METEOCOMPTES_SETTINGS"]
