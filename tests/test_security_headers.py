@@ -83,7 +83,9 @@ def test_data_responses_are_not_cached_but_static_files_may_be(app_settings):
     assert c.post("/_dash-update-component", json=router_body("/")).headers["Cache-Control"] == "no-store"
     assert c.get("/statistiques").headers["Cache-Control"] == "no-store"
     assert c.get("/login").headers["Cache-Control"] == "no-store"
-    assert "no-store" not in c.get("/assets/dsfr/dsfr.main.min.css").headers.get("Cache-Control", "")
+    # Static files are kept a day: not revalidated one by one before every page's first screen.
+    assert c.get("/assets/dsfr/dsfr.main.min.css").headers.get("Cache-Control", "") == "public, max-age=86400"
+    assert c.get("/export/responsables.csv").headers["Cache-Control"] == "no-store"
 
 
 def test_no_cors(app_settings):
