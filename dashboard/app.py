@@ -233,7 +233,7 @@ def init_preload_hints(app: Dash) -> None:
     interpolate = app.interpolate_index
 
     def with_hints(**kw: str) -> str:
-        scripts = next((v for k, v in PAGE_SCRIPTS.items() if page_key(request.path) == k), ())
+        scripts = PAGE_SCRIPTS.get(page_key(request.path), ())
         hints = "".join(f'<link rel="preload" href="{SUITES}{s}" as="script">' for s in scripts)
         return interpolate(**{**kw, "css": kw.get("css", "") + hints})
 
@@ -333,7 +333,7 @@ def init_plotly_bundle(server: Flask) -> None:
     replaced by the cartesian one (1.5 MB: scatter, bar, heatmap, every trace the statistics draw), the same
     plotly.js release (tests/test_app_shell.py checks it): a third of the code to parse before the charts."""
     server.add_url_rule(PLOTLY_URL, "plotly_bundle",
-                        lambda: send_file(PLOTLY_BUNDLE, mimetype="text/javascript", max_age=3600))
+                        lambda: send_file(PLOTLY_BUNDLE, mimetype="text/javascript"))
 
 
 def create_app(settings: Settings | None = None) -> Dash:
