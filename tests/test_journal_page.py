@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -137,13 +138,14 @@ def env(settings):
         people[login] = Principal(u.id, login, role, Scope.parse(scope) if scope else None)
     college, lycee = people["chef.college"], people["chef.lycee"]
     now = utcnow()
-    for k in range(3):  # the same search three times in a minute
+    minute = now.replace(second=0, microsecond=0) - timedelta(minutes=2)  # a whole minute, whatever the clock
+    for k in range(3):  # the same search three times within that minute
         audit.record(
             settings,
             college,
             "search",
             detail={"recherche_longueur": 6, "resultats": 2},
-            at=now - timedelta(seconds=50 - 20 * k),
+            at=minute + timedelta(seconds=10 + 20 * k),
         )
     audit.record(settings, college, "view", targets=["m.abbeym"])
     audit.record(settings, college, "view", targets=["g.hoarau13"], outcome="denied")  # refused: the lycée's
@@ -159,9 +161,10 @@ def test_the_head_reads_sentences_with_names_and_its_searches_folded(env):
     shown, rows = journal(c, since=(utcnow() - timedelta(days=6)).date().isoformat())
     texts = [r["entree"] for r in rows]
     assert any(
-        t.startswith(
-            "Chef.College (chef d'établissement, Collège Bois de Nèfles) a recherché un nom de "
-            "6 caractères dans la console — 2 résultats (×3 entre "
+        re.fullmatch(
+            r"Chef\.College \(chef d'établissement, Collège Bois de Nèfles\) a recherché un nom de "
+            r"6 caractères dans la console — 2 résultats \(×3 à \d\d:\d\d\)",
+            t,
         )
         for t in texts
     ), texts
